@@ -1,0 +1,149 @@
+// The contract between the emulated CPU and whatever runs it (the hypervisor's vCPU
+// threads, or `gunyah exec`'s Linux user-mode layer). The CPU never owns memory: it
+// reaches guest-physical pages only through a Stage2Port, and everything it cannot
+// finish by itself (HVC, SMC, WFI, an access with no backing page) is an exit.
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+/** One 4 KiB intermediate-physical page backed by host memory. */
+export interface Stage2Page {
+  /** The backing buffer (usually a whole SharedArrayBuffer-backed bank). */
+  readonly bytes: Uint8Array;
+  /** Byte offset of the page inside `bytes`. */
+  readonly offset: number;
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly exec: boolean;
+}
+
+export interface Stage2Port {
+  /**
+   * The backing of the IPA page number `ipaPage` (IPA >> 12), or undefined when the
+   * page is not mapped: the access then ends the run with a `stage2-abort` exit.
+   * The CPU caches answers in its TLB until `invalidateStage2()` is called.
+   */
+  lookup(ipaPage: number): Stage2Page | undefined;
+}
+
+/** Syndrome of a stage-2 abort, in the terms of ESR_EL2.ISS for data aborts. */
+export interface Stage2Abort {
+  readonly ipa: number;
+  readonly isWrite: boolean;
+  /** Instruction fetch (the guest jumped to an unmapped page). */
+  readonly isFetch: boolean;
+  /** Fault during a stage-1 page-table walk. */
+  readonly isTableWalk: boolean;
+  /** ISV: a single-register load/store without writeback, which can be emulated. */
+  readonly syndromeValid: boolean;
+  /** Access size in bytes: 1, 2, 4 or 8. */
+  readonly size: number;
+  /** SRT: the transfer register (31 = XZR). */
+  readonly register: number;
+  /** SSE: the load sign-extends. */
+  readonly signExtend: boolean;
+  /** SF: the register is 64-bit. */
+  readonly sixtyFour: boolean;
+  /** For writes with a valid syndrome: the value being stored (zero-extended). */
+  readonly value: bigint;
+  /** PC of the aborting instruction. */
+  readonly pc: number;
+}
+
+/** Synchronous exceptions that a user-mode CPU reports instead of vectoring. */
+export type UserFault =
+  | { readonly kind: "undefined"; readonly pc: number; readonly instruction: number }
+  | {
+      readonly kind: "data-abort";
+      readonly pc: number;
+      readonly address: number;
+      readonly isWrite: boolean;
+    }
+  | { readonly kind: "fetch-abort"; readonly pc: number; readonly address: number }
+  | { readonly kind: "alignment"; readonly pc: number; readonly address: number }
+  | { readonly kind: "brk"; readonly pc: number; readonly imm: number };
+
+export type CpuExit =
+  /** The instruction budget of `run()` was used up. */
+  | { readonly kind: "budget" }
+  /** HVC at EL1. PC is already past the instruction; X0..X17 are the arguments. */
+  | { readonly kind: "hvc"; readonly imm: number }
+  /** SMC at EL1 (treated like HVC by the hypervisor's SMCCC dispatcher). */
+  | { readonly kind: "smc"; readonly imm: number }
+  /** WFI. PC is already past it; run again when an interrupt is pending. */
+  | { readonly kind: "wfi" }
+  /** An access to an unmapped IPA. PC is at the aborting instruction. */
+  | { readonly kind: "stage2-abort"; readonly abort: Stage2Abort }
+  /** User mode only: SVC at EL0. PC is past it; X8 holds the Linux syscall number. */
+  | { readonly kind: "svc"; readonly imm: number }
+  /** User mode only: a synchronous exception at EL0. */
+  | { readonly kind: "user-fault"; readonly fault: UserFault };
+
+/**
+ * The GIC CPU interface (ICC_* system registers), provided by the hypervisor's virtual
+ * GICv3. The CPU routes MRS/MSR of any ICC_* encoding here; `key` is the system
+ * register encoding (op0 << 14 | op1 << 11 | CRn << 7 | CRm << 3 | op2).
+ * `read` returning undefined makes the access UNDEFINED.
+ */
+export interface GicCpuInterface {
+  read(key: number): bigint | undefined;
+  write(key: number, value: bigint): boolean;
+}
+
+export function sysregKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}
+
+export interface CpuOptions {
+  /** "system": EL1/EL0 with exceptions vectored to VBAR_EL1 (guests). "user": EL0 only; SVC and faults exit (gunyah exec). */
+  readonly mode: "system" | "user";
+  readonly memory: Stage2Port;
+  /** MPIDR_EL1 affinity value (Aff0 = vCPU index for guests). */
+  readonly mpidr?: bigint;
+  /** The system counter (CNTPCT/CNTVCT before offset), read at CNTFRQ ticks per second. */
+  readonly counter?: () => bigint;
+  /** CNTFRQ_EL0 value reported to the guest. */
+  readonly counterFrequency?: number;
+  readonly gic?: GicCpuInterface;
+}
+
+/**
+ * What the hypervisor needs from a CPU. The CPU implementation (cpu.ts) implements this
+ * interface; the hypervisor programs against it.
+ */
+export interface Arm64Cpu {
+  /** Runs at most `budget` instructions; returns why it stopped. */
+  run(budget: number): CpuExit;
+  /** Instructions retired since creation (drives deterministic time). */
+  readonly instructionsRetired: number;
+
+  /** Architectural reset: EL1h (system) or EL0 (user), DAIF masked, MMU off, at `pc`. */
+  reset(pc: number): void;
+  getX(index: number): bigint;
+  setX(index: number, value: bigint): void;
+  pc: number;
+  /** SP of the current exception level. */
+  getSp(): bigint;
+  setSp(value: bigint): void;
+  /** NZCV in bits 31:28, as in the NZCV system register. */
+  readonly nzcv: number;
+  readonly currentEl: number;
+
+  /** After a stage2-abort read with a valid syndrome: write the value and step past. */
+  completeMmioRead(value: bigint): void;
+  /** After a stage2-abort write (or a read whose result is discarded): step past. */
+  completeMmio(): void;
+  /** Delivers a synchronous external abort for the aborting access to the guest's EL1. */
+  injectExternalAbort(abort: Stage2Abort): void;
+
+  /** Level of the IRQ and FIQ lines from the virtual GIC. */
+  setIrqLine(level: boolean): void;
+  setFiqLine(level: boolean): void;
+  /** Generic timer outputs now: bit 0 virtual timer (PPI 11), bit 1 EL1 physical timer (PPI 14). */
+  timerOutputs(): number;
+  /** The earliest counter value at which an enabled, unmasked timer fires, if any. */
+  nextTimerDeadline(): bigint | undefined;
+
+  /** Drops every cached stage-2 translation (the hypervisor changed a mapping). */
+  invalidateStage2(): void;
+}
