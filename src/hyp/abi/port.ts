@@ -24,3 +24,42 @@ export interface VirqSink {
    */
   onVirq(virq: number, handler: () => void): () => void;
 }
+
+/**
+ * A native VM's view of its own RAM: IPA-addressed, checked against the VM's own
+ * stage-2 mappings on every access (a page lent away is unreachable, like an unmapped
+ * direct map). Errors are hypervisor error codes (ADDR_INVALID, DENIED).
+ */
+export interface NativeMemory {
+  read(ipa: number, length: number): { ok: true; value: Uint8Array } | { ok: false; error: number };
+  write(
+    ipa: number,
+    data: Uint8Array,
+  ): { ok: true; value: undefined } | { ok: false; error: number };
+}
+
+/** A VM whose kernel is TypeScript (the RM, the host): its hypercall port, interrupts and RAM. */
+export interface NativeVm {
+  readonly vmid: number;
+  readonly hvc: HypercallPort;
+  readonly virqs: VirqSink;
+  readonly memory: NativeMemory;
+}
+
+/** The root VM (the RM) starts with caps, in its own cspace, to everything it manages. */
+export interface RootVmCaps {
+  readonly partition: bigint;
+  readonly cspace: bigint;
+  readonly addrspace: bigint;
+  /** A memory extent covering all physical RAM not owned by the RM itself. */
+  readonly memextent: bigint;
+  /** The RM's own virtual interrupt controller (its VirqSink), for binding VIRQs to it. */
+  readonly vic: bigint;
+  /** Physical RAM managed by the RM: [base, base + size). */
+  readonly ramBase: number;
+  readonly ramSize: number;
+}
+
+export interface RootVm extends NativeVm {
+  readonly caps: RootVmCaps;
+}
