@@ -1,0 +1,136 @@
+// FDT parser/serializer: round trips, golden bytes, and hostile blobs (the RM parses a
+// DTB that a VMM wrote into guest memory).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  createFdt,
+  FdtNode,
+  findByPhandle,
+  maxPhandle,
+  parseFdt,
+  serializeFdt,
+  type Fdt,
+} from "../../src/lib/fdt.js";
+
+function sample(): Fdt {
+  const fdt = createFdt();
+  fdt.root.setU32("#address-cells", 2).setU32("#size-cells", 2).setString("model", "gunyah");
+  const mem = fdt.root.addChild("memory@40000000");
+  mem.setString("device_type", "memory").setU32("reg", 0, 0x4000_0000, 0, 0x1000_0000);
+  const gic = fdt.root.addChild("intc@8000000");
+  gic.setU32("phandle", 7).setStrings("compatible", "arm,gic-v3", "arm,gic");
+  gic.setEmpty("interrupt-controller");
+  fdt.memReserve.push({ address: 0x4800_0000n, size: 0x1000n });
+  return fdt;
+}
+
+test("fdt: round trip keeps nodes, properties, reservations and boot cpu", () => {
+  const fdt = sample();
+  fdt.bootCpuId = 3;
+  const blob = serializeFdt(fdt);
+  const parsed = parseFdt(blob);
+  assert.ok(parsed.ok);
+  const back = parsed.value;
+  assert.equal(back.bootCpuId, 3);
+  assert.deepEqual(back.memReserve, [{ address: 0x4800_0000n, size: 0x1000n }]);
+  assert.equal(back.root.getString("model"), "gunyah");
+  const mem = back.root.find("/memory@40000000");
+  assert.ok(mem);
+  assert.deepEqual(mem.getRegs("reg", 2, 2), [{ address: 0x4000_0000n, size: 0x1000_0000n }]);
+  assert.deepEqual(back.root.find("intc@8000000")?.getStrings("compatible"), [
+    "arm,gic-v3",
+    "arm,gic",
+  ]);
+  assert.equal(maxPhandle(back.root), 7);
+  assert.equal(findByPhandle(back.root, 7)?.name, "intc@8000000");
+  // Serializing the parsed tree gives the same bytes.
+  assert.deepEqual(serializeFdt(back), blob);
+});
+
+test("fdt: golden bytes of a minimal tree", () => {
+  const fdt = createFdt();
+  fdt.root.setU32("a", 1);
+  const hex = Buffer.from(serializeFdt(fdt)).toString("hex");
+  // header (10 words), empty reservation map, struct: BEGIN_NODE "" PROP(len 4, nameoff 0) 1
+  // END_NODE END, strings "a\0".
+  assert.equal(
+    hex,
+    "d00dfeed0000005a000000380000005800000028000000110000001000000000" +
+      "0000000200000020" +
+      "00000000000000000000000000000000" +
+      "00000001000000000000000300000004000000000000000100000002" +
+      "00000009" +
+      "6100",
+  );
+});
+
+test("fdt: getters refuse malformed values", () => {
+  const n = new FdtNode("x");
+  n.setBytes("odd", new Uint8Array([1, 2, 3]));
+  n.setBytes("unterminated", new Uint8Array([0x61, 0x62]));
+  n.setU32("two", 1, 2);
+  assert.equal(n.getU32("odd"), undefined);
+  assert.equal(n.getU32("two"), undefined);
+  assert.equal(n.getU64("two"), (1n << 32n) | 2n);
+  assert.equal(n.getString("unterminated"), undefined);
+  assert.equal(n.getRegs("two", 2, 2), undefined);
+  assert.equal(n.getU32("missing"), undefined);
+});
+
+test("fdt: hostile headers and structures are refused", () => {
+  const good = serializeFdt(sample());
+  const mutate = (f: (v: DataView) => void) => {
+    const b = good.slice();
+    f(new DataView(b.buffer));
+    return b;
+  };
+  assert.equal(parseFdt(good.subarray(0, 20)).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(0, 0xdeadbeef))).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(4, good.length + 1))).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(8, 0xffff_fff0))).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(36, 0xffff_fff0))).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(32, 0xffff_fff0))).ok, false);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(20, 15))).ok, false);
+  // Truncating the structure block loses the END token.
+  const off = new DataView(good.buffer).getUint32(8);
+  assert.equal(parseFdt(mutate((v) => v.setUint32(36, 8))).ok, false);
+  // An unknown token right at the start.
+  assert.equal(parseFdt(mutate((v) => v.setUint32(off, 0x77))).ok, false);
+  // A property whose name offset points past the strings block.
+  assert.equal(parseFdt(mutate((v) => v.setUint32(off + 8 + 8, 0x7fff_ffff))).ok, false);
+});
+
+test("fdt: depth and node limits hold", () => {
+  const fdt = createFdt();
+  let node = fdt.root;
+  for (let i = 0; i < 40; i++) node = node.addChild(`n${i}`);
+  const blob = serializeFdt(fdt);
+  assert.equal(parseFdt(blob).ok, false);
+  assert.ok(parseFdt(blob, { maxSize: 1 << 20, maxDepth: 64, maxNodes: 100, maxProps: 10 }).ok);
+});
+
+test("fdt: random mutations never throw", () => {
+  const good = serializeFdt(sample());
+  const runs = Number(process.env.GUNYAH_FUZZ_RUNS ?? 500);
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
+        maxLength: 8,
+      }),
+      (edits) => {
+        const b = good.slice();
+        for (const [at, value] of edits) b[at] = value;
+        const r = parseFdt(b);
+        if (r.ok) serializeFdt(r.value);
+      },
+    ),
+    { numRuns: runs },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 256 }), (b) => {
+      parseFdt(b);
+    }),
+    { numRuns: runs },
+  );
+});
