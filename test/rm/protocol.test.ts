@@ -1,0 +1,243 @@
+// The RM RPC wire format: golden bytes (hex fixtures written out here, computed by
+// hand from gunyah-abi.md section 3) and every receiver rule of the reassembler.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  AclEntry,
+  decodeHeader,
+  decodeList,
+  encodeHeader,
+  encodeList,
+  fragmentMessage,
+  HypResourceEntry,
+  MsgType,
+  parseReply,
+  Reassembler,
+  replyPayload,
+  RmError,
+  RPC_MAX_MESSAGE_SIZE,
+  SglEntry,
+  VmConfigImageRequest,
+  VmidRequest,
+  VmMsg,
+  RmNotification,
+  VmStatusNotification,
+  VmExitedNotification,
+  VmSetBootContextRequest,
+  type RpcMessage,
+} from "../../src/rm/protocol/index.js";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+const unhex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
+
+function packetsOf(msg: RpcMessage): Uint8Array[] {
+  const r = fragmentMessage(msg);
+  assert.ok(r.ok);
+  return r.value.map((p) => p.bytes);
+}
+
+test("golden: VM_ALLOC_VMID request, reply", () => {
+  const req = packetsOf({
+    type: MsgType.REQUEST,
+    seq: 1,
+    msgId: VmMsg.VM_ALLOC_VMID,
+    payload: VmidRequest.encode({ vmid: 0 }),
+  });
+  assert.deepEqual(req.map(hex), ["2101010001000056" + "00000000"]);
+  const reply = packetsOf({
+    type: MsgType.REPLY,
+    seq: 1,
+    msgId: VmMsg.VM_ALLOC_VMID,
+    payload: replyPayload(RmError.OK, VmidRequest.encode({ vmid: 0x80 })),
+  });
+  assert.deepEqual(reply.map(hex), ["2102010001000056" + "00000000" + "80000000"]);
+});
+
+test("golden: error reply carries only the error code", () => {
+  const p = replyPayload(RmError.VM_STATE, new Uint8Array([1, 2, 3]));
+  assert.equal(hex(p), "14000000");
+  assert.deepEqual(parseReply(unhex("0d000000aa")), {
+    error: RmError.VMID_INVALID,
+    data: unhex("aa"),
+  });
+  assert.equal(parseReply(unhex("0d00")), undefined);
+});
+
+test("golden: VM_STATUS and VM_EXITED notifications", () => {
+  const status = packetsOf({
+    type: MsgType.NOTIFICATION,
+    seq: 0x1234,
+    msgId: RmNotification.VM_STATUS,
+    payload: VmStatusNotification.encode({ vmid: 0x81, vmStatus: 3, osStatus: 0, appStatus: 0 }),
+  });
+  assert.deepEqual(status.map(hex), ["2103341208001056" + "81000000" + "03000000"]);
+  const exited = VmExitedNotification.encode({ vmid: 0x80, exitType: 1, reasonSize: 0 });
+  assert.equal(hex(exited), "8000010000000000");
+});
+
+test("golden: VM_CONFIG_IMAGE and VM_SET_BOOT_CONTEXT requests", () => {
+  const cfg = VmConfigImageRequest.encode({
+    vmid: 0x80,
+    auth: 0,
+    memHandle: 0x11223344,
+    imageOffset: 0n,
+    imageSize: 0x1000n,
+    dtOffset: 0x2000n,
+    dtSize: 0x800n,
+  });
+  assert.equal(VmConfigImageRequest.size, 40);
+  assert.equal(
+    hex(cfg),
+    "80000000" +
+      "44332211" +
+      "0000000000000000" +
+      "0010000000000000" +
+      "0020000000000000" +
+      "0008000000000000",
+  );
+  const boot = VmSetBootContextRequest.encode({
+    vmid: 0x80,
+    regSet: 1,
+    regIndex: 0,
+    value: 0x4000_0000n,
+  });
+  assert.equal(hex(boot), "80000100" + "00000000" + "0000004000000000");
+});
+
+test("golden: HYP_RESOURCES entry is 44 bytes", () => {
+  assert.equal(HypResourceEntry.size, 44);
+  const e = HypResourceEntry.encode({
+    type: 4,
+    partnerVmid: 0x80,
+    handle: 1,
+    label: 0,
+    capId: 0x0123456789abcdefn,
+    virqHandle: 0,
+    virq: 992,
+    base: 0n,
+    size: 0n,
+  });
+  assert.equal(
+    hex(e),
+    "04008000" +
+      "01000000" +
+      "00000000" +
+      "efcdab8967452301" +
+      "00000000" +
+      "e0030000" +
+      "0000000000000000" +
+      "0000000000000000",
+  );
+});
+
+test("golden: lists", () => {
+  const acl = encodeList(AclEntry, [{ vmid: 0x80, rights: 7 }]);
+  assert.equal(hex(acl), "01000000" + "80000700");
+  const sgl = encodeList(SglEntry, [{ ipa: 0x4000_0000n, size: 0x1000n }], 0x80);
+  assert.equal(hex(sgl), "01008000" + "0000004000000000" + "0010000000000000");
+  const dec = decodeList(SglEntry, sgl, 0, { secondIsValue: true });
+  assert.ok(dec.ok);
+  assert.equal(dec.value.second, 0x80);
+  assert.equal(dec.value.next, sgl.length);
+  // Padding must be zero unless it is a value.
+  assert.deepEqual(decodeList(SglEntry, sgl, 0), { ok: false, error: RmError.MSG_INVALID });
+  // Running past the end.
+  assert.deepEqual(decodeList(AclEntry, unhex("02000000 80000700"), 0), {
+    ok: false,
+    error: RmError.MSG_INVALID,
+  });
+  // Above the maximum.
+  assert.deepEqual(decodeList(AclEntry, unhex("01020000"), 0), {
+    ok: false,
+    error: RmError.ARGUMENT_INVALID,
+  });
+  assert.deepEqual(decodeList(AclEntry, unhex("0100"), 0), {
+    ok: false,
+    error: RmError.MSG_INVALID,
+  });
+});
+
+test("golden: a 300-byte message becomes two packets, push on the last", () => {
+  const payload = new Uint8Array(300).map((_, i) => i & 0xff);
+  const r = fragmentMessage({ type: MsgType.REQUEST, seq: 7, msgId: 0x51000012, payload });
+  assert.ok(r.ok);
+  const [a, b] = r.value;
+  assert.ok(a && b);
+  assert.equal(a.bytes.length, 240);
+  assert.equal(hex(a.bytes.subarray(0, 8)), "2105070012000051");
+  assert.equal(a.push, false);
+  assert.equal(b.bytes.length, 8 + 68);
+  assert.equal(hex(b.bytes.subarray(0, 8)), "2104070012000051");
+  assert.equal(b.push, true);
+  const re = new Reassembler();
+  assert.equal(re.push(a.bytes).kind, "pending");
+  const done = re.push(b.bytes);
+  assert.equal(done.kind, "message");
+  if (done.kind === "message") assert.deepEqual(done.message.payload, payload);
+});
+
+test("fragmenter: size limits", () => {
+  const max = fragmentMessage({
+    type: MsgType.REPLY,
+    seq: 0,
+    msgId: 1,
+    payload: new Uint8Array(RPC_MAX_MESSAGE_SIZE),
+  });
+  assert.ok(max.ok);
+  assert.equal(max.value.length, 63);
+  assert.equal(decodeHeader(max.value[0]!.bytes).ok && max.value[0]!.bytes[1]! >> 2, 62);
+  assert.equal(
+    fragmentMessage({
+      type: MsgType.REPLY,
+      seq: 0,
+      msgId: 1,
+      payload: new Uint8Array(RPC_MAX_MESSAGE_SIZE + 1),
+    }).ok,
+    false,
+  );
+  const empty = fragmentMessage({
+    type: MsgType.REQUEST,
+    seq: 0,
+    msgId: 1,
+    payload: new Uint8Array(0),
+  });
+  assert.ok(empty.ok);
+  assert.equal(empty.value.length, 1);
+  assert.equal(empty.value[0]!.bytes.length, 8);
+});
+
+test("reassembler: every receiver rule", () => {
+  const re = new Reassembler();
+  const drop = (bytes: Uint8Array, reason: string) =>
+    assert.deepEqual(re.push(bytes), { kind: "dropped", reason });
+  drop(unhex("21010100"), "short");
+  drop(unhex("2201010001000056"), "version");
+  drop(unhex("3101010001000056"), "header-words");
+  drop(unhex("21fd010001000056"), "fragments"); // 63 continuations
+  drop(unhex("2104010001000056"), "orphan-continuation");
+  drop(new Uint8Array(241).fill(0x21), "oversized-packet");
+
+  // Mismatched continuation: id, seq or count differ.
+  for (const bad of ["2104020001000056", "2104010002000056", "2108010001000056"]) {
+    assert.equal(re.push(unhex("2105010001000056aa")).kind, "pending");
+    drop(unhex(bad), "mismatched-continuation");
+    assert.equal(re.inProgress, false);
+  }
+
+  // A new request in the middle of a fragmented one drops the partial one.
+  assert.equal(re.push(unhex("2105010001000056aa")).kind, "pending");
+  const fresh = re.push(unhex("2101020004000056bb"));
+  assert.equal(fresh.kind, "message");
+  if (fresh.kind === "message") {
+    assert.equal(fresh.message.seq, 2);
+    assert.deepEqual(fresh.message.payload, unhex("bb"));
+  }
+  assert.ok(re.stats.discardedPartials >= 4);
+  assert.ok(re.stats.dropped >= 9);
+});
+
+test("header codec round trip", () => {
+  const h = { type: MsgType.NOTIFICATION, fragments: 62, seq: 0xffff, msgId: 0xdeadbeef } as const;
+  const back = decodeHeader(encodeHeader(h));
+  assert.deepEqual(back, { ok: true, value: h });
+});
