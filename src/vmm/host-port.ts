@@ -1,0 +1,64 @@
+// What the VMM needs from the host's user interface (the TypeScript /dev/gunyah), as a
+// narrow port: create a VM and guest memory, map it, point the VM at its device tree
+// and boot registers, add vCPU and irqfd functions, start, and run vCPUs over the
+// shared run structure. `host-adapter.ts` implements it over src/host; tests implement
+// it with a small fake. Keeping it narrow is what lets virtio-mmio devices, the CLI and
+// the tests share one machine builder (crosvm's `hypervisor` traits do the same).
+
+import type { Result } from "../lib/result.js";
+
+/** Why a host call failed: the host's own error (errno name and text) as a message. */
+export interface HostFailure {
+  readonly message: string;
+}
+
+export type HostCall<T> = Promise<Result<T, HostFailure>>;
+
+export interface GuestMemoryPort {
+  readonly size: number;
+  /** Copies `bytes` into the memory at `offset` while the host still owns it. */
+  write(offset: number, bytes: Uint8Array): Result<void, HostFailure>;
+}
+
+/** Boot registers (VM_SET_BOOT_CONTEXT): X0..X30, PC, SP_EL1. */
+export type BootRegister =
+  { readonly set: "x"; readonly index: number } | { readonly set: "pc" } | { readonly set: "sp" };
+
+export interface MapRequest {
+  readonly guestAddr: number;
+  readonly memory: GuestMemoryPort;
+  readonly offset: number;
+  readonly size: number;
+  /** Lent memory is the guest's alone; shared memory stays reachable from the host. */
+  readonly access: "lend" | "share";
+}
+
+export interface VcpuPort {
+  readonly index: number;
+  /** The page shared with the host, in the v17 `gunyah_vcpu_run` layout. */
+  readonly runStructure: SharedArrayBuffer;
+  /** Runs until an exit for the VMM (or immediate_exit); the exit is in runStructure. */
+  run(): HostCall<void>;
+}
+
+/** An irqfd: raising it makes the host ring the doorbell that injects the SPI. */
+export interface IrqfdPort {
+  trigger(): void;
+}
+
+export interface VmPort {
+  mapMemory(request: MapRequest): HostCall<void>;
+  setDtbConfig(guestAddr: number, size: number): HostCall<void>;
+  setBootRegister(register: BootRegister, value: bigint): HostCall<void>;
+  addVcpu(index: number): HostCall<VcpuPort>;
+  /** Undefined when the host has no irqfd support: devices then run without interrupts. */
+  readonly addIrqfd?: (label: number, level: boolean) => HostCall<IrqfdPort>;
+  start(): HostCall<void>;
+  /** Tears the VM down (stop, reclaim, reset, free); safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface HypervisorPort {
+  createVm(): HostCall<VmPort>;
+  createGuestMemory(size: number): HostCall<GuestMemoryPort>;
+}

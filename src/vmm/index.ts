@@ -1,0 +1,42 @@
+// The userspace VMM's public entry (ARCHITECTURE.md: vmm may import lib and host).
+export { MmioBus, describeBusError, type BusError, type RegisterError } from "./bus.js";
+export type { AccessWidth, DeviceFault, InterruptLine, MmioDevice } from "./device.js";
+export {
+  buildGuestDeviceTree,
+  serializeGuestDeviceTree,
+  type GuestDtOptions,
+  type IrqBell,
+} from "./devicetree.js";
+export {
+  DEFAULT_BOOTARGS,
+  DEFAULT_MEMORY,
+  DEMO_GUEST_PATH,
+  DTB_RESERVE,
+  parseMemorySize,
+  validateConfig,
+  type MachineConfig,
+  type MachineResources,
+} from "./config.js";
+export type * from "./host-port.js";
+export { MachineLayout, MAX_VCPUS } from "./layout.js";
+export {
+  IMAGE_MAGIC,
+  ImageHeader,
+  describeLoadError,
+  parseKernel,
+  parseLinuxImage,
+  planBoot,
+  type BootPlan,
+  type KernelImage,
+  type LoadError,
+} from "./loader.js";
+export { Machine, buildMachine, type ConsoleIo } from "./machine.js";
+export {
+  ExitCode,
+  describeOutcome,
+  describeStartError,
+  outcomeExitCode,
+  type RunOutcome,
+  type StartError,
+} from "./outcome.js";
+export { Pl011, PL011_SIZE } from "./pl011.js";

@@ -1,0 +1,212 @@
+// Step 3 and 4 of the machine builder (style rule 7): validated resources -> a built
+// VM -> a running VM. The order is fixed and each step depends only on earlier ones:
+//
+//   1. create the VM and its guest memory            (host: CREATE_VM, CREATE_GUEST_MEM)
+//   2. load the kernel and initrd into the memory    (the host still owns the pages)
+//   3. attach the devices to the bus, each interrupt line to an irqfd
+//   4. write the device tree (from the bus windows and the irqfd doorbells)
+//   5. map the memory into the guest, lent          (VM_MAP_MEM)
+//   6. name the device-tree range and boot registers (VM_SET_DTB_CONFIG, BOOT_CONTEXT)
+//   7. add the vCPU functions, start                 (VM_ADD_FUNCTION, VM_START)
+//   8. run one loop per vCPU until the first outcome, then tear down
+//
+// Any failure before step 8 is one StartError and closes the VM.
+
+import { err, ok, type Result } from "../lib/result.js";
+import { MmioBus } from "./bus.js";
+import type { InterruptLine, MmioDevice } from "./device.js";
+import { buildGuestDeviceTree, serializeGuestDeviceTree, type IrqBell } from "./devicetree.js";
+import type { HostFailure, HypervisorPort, VcpuPort, VmPort } from "./host-port.js";
+import { MachineLayout } from "./layout.js";
+import type { MachineResources } from "./config.js";
+import type { RunOutcome, StartError } from "./outcome.js";
+import { Pl011 } from "./pl011.js";
+import { Stopper, runVcpu } from "./vcpu-loop.js";
+
+export interface ConsoleIo {
+  /** Where the guest's UART output goes (the CLI: stdout). */
+  readonly output: (bytes: Uint8Array) => void;
+  /** Subscribes the UART to input; returns an unsubscribe. */
+  readonly input?: (onData: (bytes: Uint8Array) => void) => () => void;
+}
+
+/** How long the loops get to leave after the outcome is known, before teardown. */
+const STOP_GRACE_MS = 2000;
+const IMAGE_NAME = "gunyah-ts-guest";
+
+function hostError(step: string, e: HostFailure): Result<never, StartError> {
+  return err({ kind: "host", step, message: e.message });
+}
+
+/** An interrupt line delivered by an irqfd: each rising edge rings the doorbell once. */
+class IrqfdLine implements InterruptLine {
+  private level = false;
+  constructor(private readonly trigger: () => void) {}
+  set(level: boolean): void {
+    if (level && !this.level) this.trigger();
+    this.level = level;
+  }
+}
+
+export class Machine {
+  private running = false;
+
+  constructor(
+    private readonly vm: VmPort,
+    private readonly vcpus: readonly VcpuPort[],
+    readonly bus: MmioBus,
+    readonly uart: Pl011,
+    /** The device tree as the VMM wrote it (before the RM's additions). */
+    readonly deviceTree: Uint8Array,
+    readonly resources: MachineResources,
+    private readonly unsubscribeInput: () => void,
+  ) {}
+
+  /** Starts the VM and runs it to its first outcome; the VM is torn down afterwards. */
+  async run(): Promise<RunOutcome> {
+    if (this.running) throw new Error("Machine.run called twice");
+    this.running = true;
+    const stopper = new Stopper();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const started = await this.vm.start();
+      if (!started.ok)
+        return { kind: "host-error", vcpu: -1, message: `start: ${started.error.message}` };
+      const seconds = this.resources.timeoutSeconds;
+      if (seconds !== undefined)
+        timer = setTimeout(() => stopper.stop({ kind: "timeout", seconds }), seconds * 1000);
+      const loops = this.vcpus.map((v) =>
+        runVcpu(v, this.bus, stopper).catch((e: unknown) =>
+          stopper.stop({ kind: "host-error", vcpu: v.index, message: String(e) }),
+        ),
+      );
+      const outcome = await stopper.wait();
+      // Give the loops a moment to see immediate_exit; a vCPU parked in WFI may not.
+      await Promise.race([Promise.all(loops), delay(STOP_GRACE_MS)]);
+      return outcome;
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.unsubscribeInput();
+      await this.vm.close();
+    }
+  }
+
+  /** Tears down a machine that will not be run. */
+  async close(): Promise<void> {
+    this.unsubscribeInput();
+    await this.vm.close();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+interface AttachedDevice {
+  readonly base: number;
+  readonly device: MmioDevice;
+  readonly bell?: IrqBell;
+}
+
+/** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
+export async function buildMachine(
+  host: HypervisorPort,
+  res: MachineResources,
+  io: ConsoleIo,
+): Promise<Result<Machine, StartError>> {
+  const vm = await host.createVm();
+  if (!vm.ok) return hostError("create a VM", vm.error);
+  const built = await buildOnVm(host, vm.value, res, io);
+  if (!built.ok) await vm.value.close();
+  return built;
+}
+
+async function buildOnVm(
+  host: HypervisorPort,
+  vm: VmPort,
+  res: MachineResources,
+  io: ConsoleIo,
+): Promise<Result<Machine, StartError>> {
+  const ramBase = MachineLayout.ram.base;
+  const { plan } = res;
+
+  // 1-2. Guest memory with the kernel and initrd in it.
+  const mem = await host.createGuestMemory(res.memorySize);
+  if (!mem.ok) return hostError(`allocate ${res.memorySize >> 20} MiB of guest memory`, mem.error);
+  const wroteKernel = mem.value.write(plan.kernel.offset, res.kernel.bytes);
+  if (!wroteKernel.ok) return hostError("load the kernel", wroteKernel.error);
+  if (plan.initrd && res.initrd) {
+    const w = mem.value.write(plan.initrd.offset, res.initrd);
+    if (!w.ok) return hostError("load the initrd", w.error);
+  }
+
+  // 3. Devices on the bus, interrupts through irqfds when the host has them.
+  const bus = new MmioBus();
+  const attached: AttachedDevice[] = [];
+  const uartLayout = MachineLayout.uart;
+  let uartLine: InterruptLine | undefined;
+  let bell: IrqBell | undefined;
+  if (vm.addIrqfd) {
+    // Doorbell labels are the SPI numbers: unique per VM and easy to read in a dump.
+    const irqfd = await vm.addIrqfd(uartLayout.spi, true);
+    if (!irqfd.ok) return hostError("add the UART's irqfd", irqfd.error);
+    uartLine = new IrqfdLine(() => irqfd.value.trigger());
+    bell = { label: uartLayout.spi, spi: uartLayout.spi, level: true };
+  }
+  const uart = new Pl011(io.output, uartLine);
+  attached.push({ base: uartLayout.base, device: uart, ...(bell ? { bell } : {}) });
+  for (const a of attached) {
+    const r = bus.register(a.base, a.device);
+    if (!r.ok) return err({ kind: "device", message: `${a.device.name}: ${r.error.kind}` });
+  }
+
+  // 4. The device tree, written where the plan reserved room for it.
+  const fdt = buildGuestDeviceTree({
+    imageName: IMAGE_NAME,
+    memoryBase: ramBase,
+    memorySize: res.memorySize,
+    cpus: res.cpus,
+    bootargs: res.bootargs,
+    ...(plan.initrd
+      ? { initrd: { start: ramBase + plan.initrd.offset, size: plan.initrd.size } }
+      : {}),
+    uart: { base: uartLayout.base, size: uartLayout.size, spi: uartLayout.spi },
+    virtio: [],
+    bells: attached.flatMap((a) => (a.bell ? [a.bell] : [])),
+  });
+  const dtb = serializeGuestDeviceTree(fdt);
+  if (dtb.length > plan.dtb.size)
+    return err({
+      kind: "device",
+      message: `device tree is ${dtb.length} bytes, above its ${plan.dtb.size}-byte range`,
+    });
+  const wroteDtb = mem.value.write(plan.dtb.offset, dtb);
+  if (!wroteDtb.ok) return hostError("write the device tree", wroteDtb.error);
+
+  // 5-6. Give the memory to the guest; tell the host where the tree and the entry are.
+  const mapped = await vm.mapMemory({
+    guestAddr: ramBase,
+    memory: mem.value,
+    offset: 0,
+    size: res.memorySize,
+    access: "lend",
+  });
+  if (!mapped.ok) return hostError("map guest memory", mapped.error);
+  const dtbAddr = ramBase + plan.dtb.offset;
+  const dtbConfig = await vm.setDtbConfig(dtbAddr, plan.dtb.size);
+  if (!dtbConfig.ok) return hostError("set the device-tree range", dtbConfig.error);
+  const pc = await vm.setBootRegister({ set: "pc" }, BigInt(ramBase + plan.entryOffset));
+  if (!pc.ok) return hostError("set the entry point", pc.error);
+  const x0 = await vm.setBootRegister({ set: "x", index: 0 }, BigInt(dtbAddr));
+  if (!x0.ok) return hostError("set X0 to the device tree", x0.error);
+
+  // 7. vCPUs (their loops start in Machine.run, after VM_START).
+  const vcpus: VcpuPort[] = [];
+  for (let i = 0; i < res.cpus; i++) {
+    const v = await vm.addVcpu(i);
+    if (!v.ok) return hostError(`add vCPU ${i}`, v.error);
+    vcpus.push(v.value);
+  }
+  const unsubscribe = io.input ? io.input((bytes) => uart.receive(bytes)) : () => {};
+  return ok(new Machine(vm, vcpus, bus, uart, dtb, res, unsubscribe));
+}

@@ -1,0 +1,135 @@
+// How a VM run ends, and how the machine failed to start: the two unions the CLI turns
+// into exit codes and one-line messages (style rule 7: one union of start-up errors).
+
+import { assertNever } from "../lib/assert.js";
+import { describeLoadError, type LoadError } from "./loader.js";
+
+export type StartError =
+  | { readonly kind: "bad-option"; readonly option: string; readonly message: string }
+  | { readonly kind: "file"; readonly path: string; readonly message: string }
+  | { readonly kind: "load"; readonly error: LoadError }
+  | { readonly kind: "device"; readonly message: string }
+  | { readonly kind: "host"; readonly step: string; readonly message: string };
+
+export function describeStartError(e: StartError): string {
+  switch (e.kind) {
+    case "bad-option":
+      return `${e.option}: ${e.message}`;
+    case "file":
+      return `${e.path}: ${e.message}`;
+    case "load":
+      return describeLoadError(e.error);
+    case "device":
+      return `device setup failed: ${e.message}`;
+    case "host":
+      return `the host refused to ${e.step}: ${e.message}`;
+    default:
+      return assertNever(e);
+  }
+}
+
+/** RM exit types of the VM_EXITED notification (gunyah-abi.md section 3). */
+export const ExitType = {
+  VM_EXIT: 0,
+  PSCI_POWER_OFF: 1,
+  PSCI_SYSTEM_RESET: 2,
+  PSCI_SYSTEM_RESET2: 3,
+  WATCHDOG_BITE: 4,
+  HYP_ERROR: 5,
+  ASYNC_EXT_ABORT: 6,
+  VM_STOP_FORCED: 7,
+} as const;
+
+const EXIT_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: "the guest asked to exit (VM_EXIT)",
+  1: "PSCI SYSTEM_OFF",
+  2: "PSCI SYSTEM_RESET",
+  3: "PSCI SYSTEM_RESET2",
+  4: "watchdog bite",
+  5: "hypervisor error",
+  6: "asynchronous external abort",
+  7: "forced stop",
+};
+
+export type RunOutcome =
+  | { readonly kind: "powered-off" }
+  | { readonly kind: "reset"; readonly exitType: number }
+  | { readonly kind: "exited"; readonly exitType: number; readonly reason: Uint8Array }
+  | {
+      readonly kind: "crashed";
+      readonly status: number;
+      readonly exitType: number;
+      readonly reason: Uint8Array;
+    }
+  | {
+      readonly kind: "page-fault";
+      readonly vcpu: number;
+      readonly address: number;
+      readonly attempt: number;
+    }
+  | { readonly kind: "timeout"; readonly seconds: number }
+  | { readonly kind: "host-error"; readonly vcpu: number; readonly message: string }
+  | { readonly kind: "unknown-exit"; readonly vcpu: number; readonly code: number };
+
+/** Process exit codes of `gunyah run` (documented in src/cli/README.md). */
+export const ExitCode = {
+  OK: 0,
+  START_FAILED: 1,
+  GUEST_FAILED: 2,
+  GUEST_RESET: 3,
+  TIMEOUT: 124,
+} as const;
+
+export function outcomeExitCode(o: RunOutcome): number {
+  switch (o.kind) {
+    case "powered-off":
+      return ExitCode.OK;
+    case "reset":
+      return ExitCode.GUEST_RESET;
+    case "timeout":
+      return ExitCode.TIMEOUT;
+    case "exited":
+    case "crashed":
+    case "page-fault":
+    case "host-error":
+    case "unknown-exit":
+      return ExitCode.GUEST_FAILED;
+    default:
+      return assertNever(o);
+  }
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+function reasonText(reason: Uint8Array): string {
+  return reason.length === 0
+    ? ""
+    : ` (reason ${[...reason].map((b) => b.toString(16).padStart(2, "0")).join("")})`;
+}
+
+export function exitTypeName(type: number): string {
+  return EXIT_TYPE_NAMES[type] ?? `exit type ${type}`;
+}
+
+export function describeOutcome(o: RunOutcome): string {
+  switch (o.kind) {
+    case "powered-off":
+      return "guest powered off";
+    case "reset":
+      return `guest reset (${exitTypeName(o.exitType)}); gunyah run does not reboot guests`;
+    case "exited":
+      return `guest stopped: ${exitTypeName(o.exitType)}${reasonText(o.reason)}`;
+    case "crashed":
+      return `guest crashed: ${o.status === 1 ? "the VM failed to load" : exitTypeName(o.exitType)}${reasonText(o.reason)}`;
+    case "page-fault":
+      return `guest faulted: vCPU ${o.vcpu} accessed ${hex(o.address)}, which is neither RAM nor a device (errno ${o.attempt})`;
+    case "timeout":
+      return `guest did not stop within ${o.seconds} s (--timeout); stopped it`;
+    case "host-error":
+      return `vCPU ${o.vcpu}: host error: ${o.message}`;
+    case "unknown-exit":
+      return `vCPU ${o.vcpu}: unknown exit reason ${o.code} from the host`;
+    default:
+      return assertNever(o);
+  }
+}

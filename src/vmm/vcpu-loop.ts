@@ -1,0 +1,115 @@
+// One run loop per vCPU (the VMM's half of VCPU_RUN, gunyah-abi.md section 4): run,
+// read the exit from the shared structure, emulate MMIO on the bus, and hand anything
+// that ends the VM (STATUS, an unresolved PAGE_FAULT, a host error) to the Stopper,
+// which records the first outcome and tells every other loop to leave.
+
+import { RateLimitedLog } from "../lib/log.js";
+import { describeBusError, type MmioBus } from "./bus.js";
+import type { VcpuPort } from "./host-port.js";
+import { ExitType, type RunOutcome } from "./outcome.js";
+import { Resume, RunView, VmStatusCode, type RunExit } from "./run-structure.js";
+
+/** Collects the first outcome of a run and makes every vCPU leave `run()`. */
+export class Stopper {
+  private first: RunOutcome | undefined;
+  private readonly views: RunView[] = [];
+  private readonly waiters: Array<(o: RunOutcome) => void> = [];
+
+  get outcome(): RunOutcome | undefined {
+    return this.first;
+  }
+
+  get stopped(): boolean {
+    return this.first !== undefined;
+  }
+
+  watch(view: RunView): void {
+    this.views.push(view);
+    if (this.first) view.requestImmediateExit();
+  }
+
+  stop(outcome: RunOutcome): void {
+    if (this.first) return;
+    this.first = outcome;
+    for (const v of this.views) v.requestImmediateExit();
+    for (const wake of this.waiters.splice(0)) wake(outcome);
+  }
+
+  /** Resolves with the first outcome, whenever it comes. */
+  wait(): Promise<RunOutcome> {
+    if (this.first) return Promise.resolve(this.first);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+const mmioLog = new RateLimitedLog("vmm: mmio");
+
+/** Emulates one MMIO exit; a refused access is answered with FAULT (an external abort). */
+export function handleMmio(
+  bus: MmioBus,
+  view: RunView,
+  exit: Extract<RunExit, { kind: "mmio" }>,
+): void {
+  if (exit.isWrite) {
+    const r = bus.write(exit.address, exit.width, exit.value);
+    if (r.ok) view.setMmioResume(Resume.HANDLED);
+    else {
+      mmioLog.warn(`write: ${describeBusError(r.error)}`);
+      view.setMmioResume(Resume.FAULT);
+    }
+    return;
+  }
+  const r = bus.read(exit.address, exit.width);
+  if (r.ok) view.completeMmioRead(exit.width, r.value);
+  else {
+    mmioLog.warn(`read: ${describeBusError(r.error)}`);
+    view.setMmioResume(Resume.FAULT);
+  }
+}
+
+/** What a STATUS exit means for the run (exit info passed through raw by the host). */
+export function outcomeOfStatus(exit: Extract<RunExit, { kind: "status" }>): RunOutcome {
+  const { status, exitType, reason } = exit;
+  if (status === VmStatusCode.EXITED) {
+    if (exitType === ExitType.PSCI_POWER_OFF) return { kind: "powered-off" };
+    if (exitType === ExitType.PSCI_SYSTEM_RESET || exitType === ExitType.PSCI_SYSTEM_RESET2)
+      return { kind: "reset", exitType };
+    return { kind: "exited", exitType, reason };
+  }
+  return { kind: "crashed", status, exitType, reason };
+}
+
+export async function runVcpu(vcpu: VcpuPort, bus: MmioBus, stopper: Stopper): Promise<void> {
+  const view = new RunView(vcpu.runStructure);
+  stopper.watch(view);
+  while (!stopper.stopped) {
+    const r = await vcpu.run();
+    if (stopper.stopped) return;
+    if (!r.ok) {
+      stopper.stop({ kind: "host-error", vcpu: vcpu.index, message: r.error.message });
+      return;
+    }
+    const exit = view.exit();
+    switch (exit.kind) {
+      case "mmio":
+        handleMmio(bus, view, exit);
+        break;
+      case "status":
+        stopper.stop(outcomeOfStatus(exit));
+        return;
+      case "page-fault":
+        // The host already tried demand paging: the address is neither RAM nor MMIO.
+        view.setPageFaultResume(Resume.FAULT);
+        stopper.stop({
+          kind: "page-fault",
+          vcpu: vcpu.index,
+          address: exit.address,
+          attempt: exit.attempt,
+        });
+        return;
+      case "unknown":
+        stopper.stop({ kind: "unknown-exit", vcpu: vcpu.index, code: exit.code });
+        return;
+    }
+  }
+}
