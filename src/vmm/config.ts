@@ -79,7 +79,7 @@ function validateMemory(value: string | number | undefined): Result<number, Star
   if (size < MIN_MEMORY || size > MAX_MEMORY)
     return badOption(
       "--memory",
-      `must be between ${MIN_MEMORY >> 20} MiB and ${MAX_MEMORY >> 30} GiB`,
+      `must be between ${MIN_MEMORY / 2 ** 20} MiB and ${MAX_MEMORY / 2 ** 30} GiB`,
     );
   if (!isAligned(size, 0x1000)) return badOption("--memory", "must be a multiple of 4 KiB");
   return ok(size);
@@ -145,6 +145,7 @@ export async function validateConfig(
   if (config.initrdPath !== undefined) {
     const r = await readInput(config.initrdPath);
     if (!r.ok) return r;
+    if (r.value.length === 0) return err({ kind: "file", path: config.initrdPath, message: "the initrd is empty" });
     initrd = r.value;
   }
   const plan = planBoot({

@@ -112,6 +112,11 @@ function addGic(root: FdtNode, cpus: number): void {
     .setString("compatible", "arm,gic-v3")
     .setU32("#interrupt-cells", 3)
     .setEmpty("interrupt-controller")
+    // An interrupt provider with children-free reg still declares its address cells
+    // (dtc's interrupt_provider check; QEMU's virt does the same).
+    .setU32("#address-cells", 2)
+    .setU32("#size-cells", 2)
+    .setEmpty("ranges")
     .setU32("#redistributor-regions", 1)
     .setU32("reg", ...reg(d.base, d.size), ...reg(r.base, r.sizePerCpu * cpus))
     .setU32("phandle", PHANDLE_GIC);
