@@ -6,6 +6,8 @@
 # Reproducible: fixed flags, no build ID, no debug info or paths in the output, a
 # fixed link order and SOURCE_DATE_EPOCH-independent tools. Output: demo.bin (raw,
 # load and entry at 0x4000_0000). Usage: build.sh [output-dir] (default: this folder).
+# With DEMO_ELF set, the linked ELF is copied there too (QEMU's -kernel boots it at
+# its link address, which the tests use to check the guest on a reference CPU).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,4 +25,5 @@ cd "$here"
 "${CROSS}gcc" $CFLAGS -c main.c -o "$build/main.o"
 "${CROSS}ld" -nostdlib -no-pie --build-id=none -T demo.ld \
   "$build/start.o" "$build/main.o" -o "$build/demo.elf"
+if [ -n "${DEMO_ELF:-}" ]; then cp "$build/demo.elf" "$DEMO_ELF"; fi
 "${CROSS}objcopy" -O binary "$build/demo.elf" "$out/demo.bin"

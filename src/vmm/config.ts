@@ -145,7 +145,8 @@ export async function validateConfig(
   if (config.initrdPath !== undefined) {
     const r = await readInput(config.initrdPath);
     if (!r.ok) return r;
-    if (r.value.length === 0) return err({ kind: "file", path: config.initrdPath, message: "the initrd is empty" });
+    if (r.value.length === 0)
+      return err({ kind: "file", path: config.initrdPath, message: "the initrd is empty" });
     initrd = r.value;
   }
   const plan = planBoot({

@@ -132,7 +132,8 @@ async function buildOnVm(
 
   // 1-2. Guest memory with the kernel and initrd in it.
   const mem = await host.createGuestMemory(res.memorySize);
-  if (!mem.ok) return hostError(`allocate ${res.memorySize / 2 ** 20} MiB of guest memory`, mem.error);
+  if (!mem.ok)
+    return hostError(`allocate ${res.memorySize / 2 ** 20} MiB of guest memory`, mem.error);
   const wroteKernel = mem.value.write(plan.kernel.offset, res.kernel.bytes);
   if (!wroteKernel.ok) return hostError("load the kernel", wroteKernel.error);
   if (plan.initrd && res.initrd) {

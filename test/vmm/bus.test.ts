@@ -27,7 +27,11 @@ test("registration refuses overlapping windows, in either order, and accepts nei
   const bus = new MmioBus();
   assert.ok(bus.register(0x1000, new Probe("a", 0x1000)).ok);
   const overlapEnd = bus.register(0x1fff, new Probe("b", 0x10));
-  assert.deepEqual(overlapEnd.ok ? undefined : overlapEnd.error, { kind: "overlap", device: "b", existing: "a" });
+  assert.deepEqual(overlapEnd.ok ? undefined : overlapEnd.error, {
+    kind: "overlap",
+    device: "b",
+    existing: "a",
+  });
   assert.equal(bus.register(0x800, new Probe("c", 0x801)).ok, false, "covers the first byte of a");
   assert.equal(bus.register(0x0, new Probe("d", 0x10000)).ok, false, "contains a");
   assert.ok(bus.register(0x2000, new Probe("e", 0x100)).ok, "starts where a ends");
@@ -89,5 +93,10 @@ test("a device's refusal comes back as a device error with the offset", () => {
   const bus = new MmioBus();
   assert.ok(bus.register(0x1000, new Probe("p", 0x100)).ok);
   const r = bus.read(0x1040, 4);
-  assert.deepEqual(r.ok ? undefined : r.error, { kind: "device", device: "p", offset: 0x40, reason: "write-only register" });
+  assert.deepEqual(r.ok ? undefined : r.error, {
+    kind: "device",
+    device: "p",
+    offset: 0x40,
+    reason: "write-only register",
+  });
 });

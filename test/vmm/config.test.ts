@@ -14,7 +14,8 @@ test("memory sizes: suffixes K/M/G with optional iB, a bare number is MiB", () =
   assert.equal(parseMemorySize("512MiB"), 512 * MiB);
   assert.equal(parseMemorySize("65536k"), 64 * MiB);
   assert.equal(parseMemorySize("128"), 128 * MiB);
-  for (const bad of ["", "abc", "1.5G", "-1M", "12T", "9".repeat(30)]) assert.equal(parseMemorySize(bad), undefined, bad);
+  for (const bad of ["", "abc", "1.5G", "-1M", "12T", "9".repeat(30)])
+    assert.equal(parseMemorySize(bad), undefined, bad);
 });
 
 async function startError(config: Parameters<typeof validateConfig>[0]): Promise<string> {
@@ -45,16 +46,25 @@ test("bad options give one clear line each", async () => {
 });
 
 test("missing or empty files, and kernels that do not fit, are reported by path", async () => {
-  assert.equal(await startError({ kernelPath: "/nonexistent/Image" }), "/nonexistent/Image: no such file");
+  assert.equal(
+    await startError({ kernelPath: "/nonexistent/Image" }),
+    "/nonexistent/Image: no such file",
+  );
   assert.equal(await startError({ kernelPath: tmpdir() }), `${tmpdir()}: is a directory`);
   const dir = mkdtempSync(join(tmpdir(), "gunyah-cfg-"));
   const empty = join(dir, "empty");
   writeFileSync(empty, new Uint8Array(0));
   assert.equal(await startError({ kernelPath: empty }), "the kernel file is empty");
-  assert.equal(await startError({ initrdPath: join(dir, "nope") }), `${join(dir, "nope")}: no such file`);
+  assert.equal(
+    await startError({ initrdPath: join(dir, "nope") }),
+    `${join(dir, "nope")}: no such file`,
+  );
   const big = join(dir, "big.bin");
   writeFileSync(big, new Uint8Array(5 * MiB));
-  assert.match(await startError({ kernelPath: big, memory: "4M" }), /^the kernel needs 5\.0 MiB of guest memory but only 4\.0 MiB/);
+  assert.match(
+    await startError({ kernelPath: big, memory: "4M" }),
+    /^the kernel needs 5\.0 MiB of guest memory but only 4\.0 MiB/,
+  );
 });
 
 test("an initrd is placed after the device tree and recorded in the plan", async () => {
@@ -66,5 +76,8 @@ test("an initrd is placed after the device tree and recorded in the plan", async
   assert.equal(r.value.initrd?.length, 1000);
   assert.equal(r.value.bootargs, "quiet");
   assert.equal(r.value.timeoutSeconds, 1.5);
-  assert.ok(r.value.plan.initrd && r.value.plan.initrd.offset >= r.value.plan.dtb.offset + r.value.plan.dtb.size);
+  assert.ok(
+    r.value.plan.initrd &&
+      r.value.plan.initrd.offset >= r.value.plan.dtb.offset + r.value.plan.dtb.size,
+  );
 });

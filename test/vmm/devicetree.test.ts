@@ -5,7 +5,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFdt, type FdtNode } from "../../src/lib/fdt.js";
-import { buildGuestDeviceTree, serializeGuestDeviceTree, type GuestDtOptions } from "../../src/vmm/devicetree.js";
+import {
+  buildGuestDeviceTree,
+  serializeGuestDeviceTree,
+  type GuestDtOptions,
+} from "../../src/vmm/devicetree.js";
 
 const options: GuestDtOptions = {
   imageName: "test-guest",
@@ -35,39 +39,45 @@ function parsed(): FdtNode {
   return r.value.root;
 }
 
-test("dtc decodes the guest device tree without errors or warnings", { skip: !haveDtc && "dtc not installed" }, () => {
-  const { dts, stderr, status } = decompile(serializeGuestDeviceTree(buildGuestDeviceTree(options)));
-  assert.equal(status, 0, stderr);
-  // Gunyah's vdevice `label` is a cell (the RM pairs it with the host's resource label),
-  // which dtc's generic label_is_string check does not know: that one is expected.
-  const warnings = stderr.split("\n").filter((l) => l !== "" && !l.includes("(label_is_string)"));
-  assert.deepEqual(warnings, [], "no other dtc warnings");
-  for (const needle of [
-    'compatible = "linux,dummy-virt";',
-    "memory@40000000 {",
-    'device_type = "memory";',
-    "reg = <0x00 0x40000000 0x00 0x10000000>;",
-    "cpu@1 {",
-    'enable-method = "psci";',
-    'compatible = "arm,gic-v3";',
-    "reg = <0x00 0x8000000 0x00 0x10000 0x00 0x80a0000 0x00 0x40000>;",
-    'compatible = "arm,armv8-timer";',
-    "interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;",
-    'compatible = "arm,pl011\\0arm,primecell";',
-    'clock-names = "uartclk\\0apb_pclk";',
-    'method = "hvc";',
-    'bootargs = "console=ttyAMA0 rdinit=/bin/sh";',
-    'stdout-path = "/pl011@9000000";',
-    "linux,initrd-start = <0x00 0x41200000>;",
-    "linux,initrd-end = <0x00 0x41201234>;",
-    'compatible = "virtio,mmio";',
-    "gunyah-vm-config {",
-    'affinity = "proxy";',
-    'generate = "/hypervisor";',
-  ]) {
-    assert.ok(dts.includes(needle), `missing ${needle}\n${dts}`);
-  }
-});
+test(
+  "dtc decodes the guest device tree without errors or warnings",
+  { skip: !haveDtc && "dtc not installed" },
+  () => {
+    const { dts, stderr, status } = decompile(
+      serializeGuestDeviceTree(buildGuestDeviceTree(options)),
+    );
+    assert.equal(status, 0, stderr);
+    // Gunyah's vdevice `label` is a cell (the RM pairs it with the host's resource label),
+    // which dtc's generic label_is_string check does not know: that one is expected.
+    const warnings = stderr.split("\n").filter((l) => l !== "" && !l.includes("(label_is_string)"));
+    assert.deepEqual(warnings, [], "no other dtc warnings");
+    for (const needle of [
+      'compatible = "linux,dummy-virt";',
+      "memory@40000000 {",
+      'device_type = "memory";',
+      "reg = <0x00 0x40000000 0x00 0x10000000>;",
+      "cpu@1 {",
+      'enable-method = "psci";',
+      'compatible = "arm,gic-v3";',
+      "reg = <0x00 0x8000000 0x00 0x10000 0x00 0x80a0000 0x00 0x40000>;",
+      'compatible = "arm,armv8-timer";',
+      "interrupts = <0x01 0x0d 0x04 0x01 0x0e 0x04 0x01 0x0b 0x04 0x01 0x0a 0x04>;",
+      'compatible = "arm,pl011\\0arm,primecell";',
+      'clock-names = "uartclk\\0apb_pclk";',
+      'method = "hvc";',
+      'bootargs = "console=ttyAMA0 rdinit=/bin/sh";',
+      'stdout-path = "/pl011@9000000";',
+      "linux,initrd-start = <0x00 0x41200000>;",
+      "linux,initrd-end = <0x00 0x41201234>;",
+      'compatible = "virtio,mmio";',
+      "gunyah-vm-config {",
+      'affinity = "proxy";',
+      'generate = "/hypervisor";',
+    ]) {
+      assert.ok(dts.includes(needle), `missing ${needle}\n${dts}`);
+    }
+  },
+);
 
 test("every interrupt-parent and clock points at a node with that phandle", () => {
   const root = parsed();
@@ -82,7 +92,10 @@ test("every interrupt-parent and clock points at a node with that phandle", () =
   const clocks = root.find("pl011@9000000")?.getU32Array("clocks") ?? [];
   assert.equal(clocks.length, 2);
   for (const c of clocks) assert.equal(byPhandle.get(c), "apb-pclk");
-  assert.equal(byPhandle.get(root.find("gunyah-vm-config/interrupts")?.getU32("config") ?? -1), "intc@8000000");
+  assert.equal(
+    byPhandle.get(root.find("gunyah-vm-config/interrupts")?.getU32("config") ?? -1),
+    "intc@8000000",
+  );
 });
 
 test("/gunyah-vm-config has what the RM reads: memory range, vcpus, a doorbell per irqfd", () => {

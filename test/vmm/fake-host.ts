@@ -37,7 +37,8 @@ class FakeMemory implements GuestMemoryPort {
     this.bytes = new Uint8Array(size);
   }
   write(offset: number, data: Uint8Array): Result<void, HostFailure> {
-    if (offset < 0 || offset + data.length > this.size) return err({ message: "EFAULT: outside guest memory" });
+    if (offset < 0 || offset + data.length > this.size)
+      return err({ message: "EFAULT: outside guest memory" });
     this.bytes.set(data, offset);
     return ok();
   }
@@ -179,7 +180,8 @@ export class FakeHypervisor implements HypervisorPort {
   }
 
   async createGuestMemory(size: number): HostCall<GuestMemoryPort> {
-    if (size > (this.options.memoryLimit ?? Infinity)) return err({ message: "ENOMEM: no host memory" });
+    if (size > (this.options.memoryLimit ?? Infinity))
+      return err({ message: "ENOMEM: no host memory" });
     this.memory = new FakeMemory(size);
     return ok(this.memory);
   }

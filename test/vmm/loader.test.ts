@@ -1,11 +1,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IMAGE_MAGIC, ImageHeader, parseKernel, parseLinuxImage, planBoot, type KernelImage } from "../../src/vmm/loader.js";
+import {
+  IMAGE_MAGIC,
+  ImageHeader,
+  parseKernel,
+  parseLinuxImage,
+  planBoot,
+  type KernelImage,
+} from "../../src/vmm/loader.js";
 
 const MiB = 1 << 20;
 
 /** A fake arm64 Image: the header of booting.rst followed by `body` bytes. */
-function image(opts: { textOffset?: bigint; imageSize?: bigint; flags?: bigint; magic?: number; length?: number } = {}) {
+function image(
+  opts: {
+    textOffset?: bigint;
+    imageSize?: bigint;
+    flags?: bigint;
+    magic?: number;
+    length?: number;
+  } = {},
+) {
   const length = opts.length ?? 4096;
   const bytes = new Uint8Array(length);
   const header = ImageHeader.encode({
@@ -64,11 +79,14 @@ test("bad magic, short files, big-endian kernels and inconsistent sizes are refu
 test("files without the magic are raw binaries entered at their first byte; empty ones are refused", () => {
   const r = parseKernel(Uint8Array.of(0x1f, 0x20, 0x03, 0xd5));
   assert.ok(r.ok);
-  assert.deepEqual({ format: r.value.format, textOffset: r.value.textOffset, footprint: r.value.footprint }, {
-    format: "raw",
-    textOffset: 0,
-    footprint: 4,
-  });
+  assert.deepEqual(
+    { format: r.value.format, textOffset: r.value.textOffset, footprint: r.value.footprint },
+    {
+      format: "raw",
+      textOffset: 0,
+      footprint: 4,
+    },
+  );
   const empty = parseKernel(new Uint8Array(0));
   assert.equal(empty.ok ? "ok" : empty.error.kind, "empty-kernel");
 });
@@ -81,7 +99,12 @@ const kernel = (textOffset: number, footprint: number, length = 4096): KernelIma
 });
 
 test("the plan puts the DTB at the 2 MiB boundary after the kernel's footprint, the initrd after it", () => {
-  const r = planBoot({ ramSize: 64 * MiB, kernel: kernel(0x80000, 5 * MiB), dtbReserve: 0x10000, initrdSize: 3 * MiB });
+  const r = planBoot({
+    ramSize: 64 * MiB,
+    kernel: kernel(0x80000, 5 * MiB),
+    dtbReserve: 0x10000,
+    initrdSize: 3 * MiB,
+  });
   assert.ok(r.ok);
   assert.deepEqual(r.value.kernel, { offset: 0x80000, size: 4096 });
   assert.equal(r.value.entryOffset, 0x80000);
@@ -92,11 +115,29 @@ test("the plan puts the DTB at the 2 MiB boundary after the kernel's footprint, 
 
 test("a kernel, DTB or initrd that does not fit in guest memory is refused with the sizes", () => {
   const tooBig = planBoot({ ramSize: 8 * MiB, kernel: kernel(0, 9 * MiB), dtbReserve: 0x10000 });
-  assert.deepEqual(tooBig.ok ? undefined : tooBig.error, { kind: "does-not-fit", what: "the kernel", need: 9 * MiB, have: 8 * MiB });
+  assert.deepEqual(tooBig.ok ? undefined : tooBig.error, {
+    kind: "does-not-fit",
+    what: "the kernel",
+    need: 9 * MiB,
+    have: 8 * MiB,
+  });
   const noDtb = planBoot({ ramSize: 8 * MiB, kernel: kernel(0, 7 * MiB), dtbReserve: 0x10000 });
   assert.equal(noDtb.ok ? "ok" : noDtb.error.kind, "does-not-fit");
-  const noInitrd = planBoot({ ramSize: 8 * MiB, kernel: kernel(0, MiB), dtbReserve: 0x10000, initrdSize: 6 * MiB });
-  assert.equal(noInitrd.ok ? "ok" : noInitrd.error.kind === "does-not-fit" && noInitrd.error.what, "the kernel, device tree and initrd");
-  const exact = planBoot({ ramSize: 8 * MiB, kernel: kernel(0, MiB), dtbReserve: 0x10000, initrdSize: 6 * MiB - 0x10000 });
+  const noInitrd = planBoot({
+    ramSize: 8 * MiB,
+    kernel: kernel(0, MiB),
+    dtbReserve: 0x10000,
+    initrdSize: 6 * MiB,
+  });
+  assert.equal(
+    noInitrd.ok ? "ok" : noInitrd.error.kind === "does-not-fit" && noInitrd.error.what,
+    "the kernel, device tree and initrd",
+  );
+  const exact = planBoot({
+    ramSize: 8 * MiB,
+    kernel: kernel(0, MiB),
+    dtbReserve: 0x10000,
+    initrdSize: 6 * MiB - 0x10000,
+  });
   assert.ok(exact.ok, "fits exactly");
 });

@@ -12,7 +12,8 @@ function uart() {
     assert.ok(r.ok);
     return Number(r.value);
   };
-  const wr = (off: number, v: number, w: 1 | 2 | 4 = 4) => assert.ok(dev.write(off, w, BigInt(v)).ok);
+  const wr = (off: number, v: number, w: 1 | 2 | 4 = 4) =>
+    assert.ok(dev.write(off, w, BigInt(v)).ok);
   return { dev, out, levels, rd, wr };
 }
 
@@ -77,7 +78,11 @@ test("RX without FIFOs: one byte at a time, the rest waits; RX and RT interrupts
   const { dev, rd, wr, levels } = uart();
   wr(Pl011Reg.IMSC, Int.RX | Int.RT);
   dev.receive(new TextEncoder().encode("ok"));
-  assert.equal(rd(Pl011Reg.FR) & (Flag.RXFE | Flag.RXFF), Flag.RXFF, "one-byte holding register full");
+  assert.equal(
+    rd(Pl011Reg.FR) & (Flag.RXFE | Flag.RXFF),
+    Flag.RXFF,
+    "one-byte holding register full",
+  );
   assert.equal(rd(Pl011Reg.RIS) & (Int.RX | Int.RT), Int.RX | Int.RT);
   assert.deepEqual(levels, [true]);
   assert.equal(rd(Pl011Reg.DR), 0x6f);
