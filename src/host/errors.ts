@@ -1,0 +1,127 @@
+// Typed host errors with errno-style codes, mapped from hypervisor and RM errors the
+// way the Linux v17 driver does (gunyah_error_remap, gunyah_rm_error_remap). They cross
+// the host's user interface as Result errors; GunyahError extends Error so a VMM may
+// throw it unchanged.
+
+import { err, type Result } from "../lib/result.js";
+import { hypErrorName, hypErrorToErrno } from "../hyp/abi/index.js";
+import { RmError, rmErrorName } from "../rm/protocol/index.js";
+
+/** The errno values the host interface reports (Linux numbering). */
+export const Errno = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EIO: 5,
+  E2BIG: 7,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
+  EBADMSG: 74,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
+  ETIMEDOUT: 110,
+} as const;
+export type ErrnoName = keyof typeof Errno;
+
+/** Where an error came from, kept for diagnostics and tests. */
+export interface ErrorOrigin {
+  /** The hypervisor error code (enum error) when a hypercall failed. */
+  readonly hypError?: number;
+  /** The RM error code when an RM call failed. */
+  readonly rmError?: number;
+}
+
+export class GunyahError extends Error {
+  override name = "GunyahError";
+
+  constructor(
+    readonly code: ErrnoName,
+    message: string,
+    readonly origin: ErrorOrigin = {},
+  ) {
+    super(`${code}: ${message}`);
+  }
+
+  /** The negative errno, as the ioctl would return it. */
+  get errno(): number {
+    return -Errno[this.code];
+  }
+}
+
+export type HostResult<T> = Result<T, GunyahError>;
+
+/** Shorthand for `err(new GunyahError(code, message))`. */
+export function fail(code: ErrnoName, message: string, origin?: ErrorOrigin) {
+  return err(new GunyahError(code, message, origin));
+}
+
+function isErrnoName(name: string): name is ErrnoName {
+  return Object.hasOwn(Errno, name);
+}
+
+/** A failed hypercall as Linux reports it (gunyah_error_remap, gunyah-abi.md section 1). */
+export function fromHypError(code: number, what: string): GunyahError {
+  const name = hypErrorToErrno(code);
+  const errno: ErrnoName = isErrnoName(name) ? name : "EINVAL";
+  return new GunyahError(errno, `${what}: ${hypErrorName(code)}`, { hypError: code });
+}
+
+/** Linux's gunyah_rm_error_remap: the errno a failed RM call returns. */
+export function rmErrorToErrno(code: number): ErrnoName {
+  switch (code >>> 0) {
+    case RmError.UNIMPLEMENTED:
+      return "EOPNOTSUPP";
+    case RmError.NOMEM:
+      return "ENOMEM";
+    case RmError.NORESOURCE:
+      return "ENODEV";
+    case RmError.DENIED:
+      return "EPERM";
+    case RmError.BUSY:
+      return "EBUSY";
+    case RmError.MSG_INVALID:
+    case RmError.ARGUMENT_INVALID:
+    case RmError.HANDLE_INVALID:
+    case RmError.VALIDATE_FAILED:
+    case RmError.MAP_FAILED:
+    case RmError.MEM_INVALID:
+    case RmError.MEM_INUSE:
+    case RmError.MEM_RELEASED:
+    case RmError.VMID_INVALID:
+    case RmError.LOOKUP_FAILED:
+    case RmError.IRQ_INVALID:
+    case RmError.IRQ_INUSE:
+    case RmError.IRQ_RELEASED:
+      return "EINVAL";
+    default:
+      // IN_USE, IRQ_NOT_MAPPED, VM_STATE and anything unknown: Linux's default arm.
+      return "EBADMSG";
+  }
+}
+
+export function fromRmError(code: number, what: string): GunyahError {
+  return new GunyahError(rmErrorToErrno(code), `${what}: RM error ${rmErrorName(code)}`, {
+    rmError: code,
+  });
+}
+
+export function isError<T>(r: HostResult<T>): r is { ok: false; error: GunyahError } {
+  return !r.ok;
+}
+
+/** Helper for code that must convert a result into an exception at a trust boundary. */
+export function unwrap<T>(r: HostResult<T>): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+export type { Result };
