@@ -9,7 +9,13 @@ export function hypercallId(callNumber: number): number {
   return (HYPERCALL_BASE | callNumber) >>> 0;
 }
 
-/** Call numbers, as in the hypervisor's hypercall definitions. */
+/**
+ * Call numbers, as in the hypervisor's hypercall definitions (the `.hvc` files of
+ * quic/gunyah-hypervisor: partition_standard, object_standard, cspace, doorbell,
+ * msgqueue, vic, addrspace, memextent, vcpu, vpm, prng, vcpu_run). Verified there:
+ * vpm_group_attach_vcpu 0x3c, vcpu_set_affinity 0x3d (res1), cspace_attach_thread 0x3e,
+ * cspace_revoke_caps_from 0x59 (0x26 is hwirq_bind_virq).
+ */
 export const Call = {
   HYPERVISOR_IDENTIFY: 0x00,
   PARTITION_CREATE_PARTITION: 0x01,
@@ -22,6 +28,9 @@ export const Call = {
   PARTITION_CREATE_VIC: 0x0a,
   PARTITION_CREATE_VPM_GROUP: 0x0b,
   OBJECT_ACTIVATE: 0x0c,
+  OBJECT_ACTIVATE_FROM: 0x0d,
+  OBJECT_RESET: 0x0e,
+  OBJECT_RESET_FROM: 0x0f,
   DOORBELL_BIND_VIRQ: 0x10,
   DOORBELL_UNBIND_VIRQ: 0x11,
   DOORBELL_SEND: 0x12,
@@ -42,7 +51,6 @@ export const Call = {
   CSPACE_COPY_CAP_FROM: 0x23,
   CSPACE_REVOKE_CAP_FROM: 0x24,
   CSPACE_CONFIGURE: 0x25,
-  CSPACE_REVOKE_CAPS_FROM: 0x26,
   VIC_CONFIGURE: 0x28,
   VIC_ATTACH_VCPU: 0x29,
   ADDRSPACE_ATTACH_THREAD: 0x2a,
@@ -58,12 +66,16 @@ export const Call = {
   VCPU_POWEROFF: 0x39,
   VCPU_KILL: 0x3a,
   SCHEDULER_YIELD: 0x3b,
-  VPM_GROUP_ATTACH_VCPU: 0x3d,
-  VCPU_SET_AFFINITY: 0x3f,
+  VPM_GROUP_ATTACH_VCPU: 0x3c,
+  VCPU_SET_AFFINITY: 0x3d,
+  CSPACE_ATTACH_THREAD: 0x3e,
   VPM_GROUP_BIND_VIRQ: 0x43,
   VPM_GROUP_UNBIND_VIRQ: 0x44,
   VPM_GROUP_GET_STATE: 0x45,
+  VCPU_SET_PRIORITY: 0x46,
+  VCPU_SET_TIMESLICE: 0x47,
   PRNG_GET_ENTROPY: 0x57,
+  CSPACE_REVOKE_CAPS_FROM: 0x59,
   ADDRSPACE_LOOKUP: 0x5a,
   VCPU_BIND_VIRQ: 0x5c,
   VCPU_UNBIND_VIRQ: 0x5d,

@@ -2,3 +2,4 @@
 export * from "./calls.js";
 export * from "./errors.js";
 export * from "./port.js";
+export * from "./objects.js";

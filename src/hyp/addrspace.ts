@@ -1,0 +1,337 @@
+// Address spaces: a VM's stage-2 translation (IPA page -> physical page + access),
+// the VMMIO ranges whose accesses become vcpu_run exits, and the CPUs to invalidate
+// when a mapping changes (gunyah-abi.md section 2, "Address space"). Every page is
+// mapped through a memory extent that owns it, and only while it owns it.
+
+import { HypError } from "./abi/errors.js";
+import { MapFlags } from "./abi/objects.js";
+import { checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
+import { err, ok, type Result } from "../lib/result.js";
+import type { Stage2Page, Stage2Port } from "./cpu.js";
+import type { MappingSpace, Stage2Entry } from "./mapping.js";
+import { pageRange, type Memextent } from "./memextent.js";
+import { HypObject, type ObjectRegistry } from "./object.js";
+import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
+
+export const VMMIO_MAX_RANGES = 128;
+/** IPAs are limited to 44 bits (16 TiB), a stage-2 input size every v8 core supports. */
+export const IPA_LIMIT = 2 ** 44;
+const MAP_FLAGS_VALID = BigInt(MapFlags.PARTIAL | MapFlags.PRIVATE | MapFlags.NOSYNC);
+const MAP_ATTRS_VALID = 0x7n | (0x7n << 4n) | (0xffn << 16n);
+const ACCESS_ATTRS_VALID = 0x7n | (0x7n << 4n);
+
+export interface Invalidatable {
+  invalidateStage2(): void;
+}
+
+interface VmmioRange {
+  readonly base: number;
+  readonly size: number;
+}
+
+export interface MappingInfo {
+  readonly offset: bigint;
+  readonly size: bigint;
+  readonly attrs: bigint;
+}
+
+export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
+  vmid: number | undefined;
+  private readonly entries = new Map<number, Stage2Entry>();
+  private vmmio: VmmioRange[] = [];
+  private readonly cpus = new Set<Invalidatable>();
+
+  constructor(
+    registry: ObjectRegistry,
+    private readonly physmem: PhysicalMemory,
+  ) {
+    super("addrspace", registry);
+  }
+
+  configure(vmid: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if (vmid > 0xffffn || vmid < 0n) return HypError.ARGUMENT_INVALID;
+    this.vmid = Number(vmid);
+    return HypError.OK;
+  }
+
+  protected onActivate(): number {
+    return this.vmid === undefined ? HypError.OBJECT_CONFIG : HypError.OK;
+  }
+
+  protected onDestroy(): void {
+    for (const e of this.entries.values()) e.owner.remove(e);
+    this.entries.clear();
+    this.vmmio = [];
+    this.syncCpus();
+    this.cpus.clear();
+  }
+
+  get mappedPages(): number {
+    return this.entries.size;
+  }
+
+  get vmmioRanges(): readonly VmmioRange[] {
+    return this.vmmio;
+  }
+
+  attachCpu(cpu: Invalidatable): void {
+    this.cpus.add(cpu);
+  }
+
+  detachCpu(cpu: Invalidatable): void {
+    this.cpus.delete(cpu);
+  }
+
+  // --- MappingSpace -----------------------------------------------------------------
+
+  dropEntry(entry: Stage2Entry): void {
+    if (this.entries.get(entry.ipaPage) === entry) this.entries.delete(entry.ipaPage);
+  }
+
+  restoreEntry(entry: Stage2Entry): boolean {
+    if (!this.isActive || this.entries.has(entry.ipaPage)) return false;
+    this.entries.set(entry.ipaPage, entry);
+    this.syncCpus();
+    return true;
+  }
+
+  syncCpus(): void {
+    for (const cpu of this.cpus) cpu.invalidateStage2();
+  }
+
+  // --- Stage2Port ---------------------------------------------------------------------
+
+  lookup(ipaPage: number): Stage2Page | undefined {
+    const e = this.entries.get(ipaPage);
+    if (!e) return undefined;
+    if (!e.cached) {
+      const b = this.physmem.pageBacking(e.paPage);
+      e.cached = {
+        bytes: b.bytes,
+        offset: b.offset,
+        read: (e.access & 4) !== 0,
+        write: (e.access & 2) !== 0,
+        exec: (e.access & 1) !== 0,
+      };
+    }
+    return e.cached;
+  }
+
+  // --- hypercalls ---------------------------------------------------------------------
+
+  /** The extent page range a map/unmap/update names (PARTIAL: offset+size; else all). */
+  private extentRange(
+    extent: Memextent,
+    flags: bigint,
+    offset: bigint,
+    size: bigint,
+  ): { firstPage: number; pages: number } | number {
+    if ((flags & ~MAP_FLAGS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
+    if ((flags & BigInt(MapFlags.PARTIAL)) === 0n)
+      return { firstPage: extent.basePage, pages: extent.pages };
+    const r = pageRange(offset, size);
+    if (typeof r === "number") return r;
+    if (r.firstPage + r.pages > extent.pages) return HypError.ARGUMENT_SIZE;
+    return { firstPage: extent.basePage + r.firstPage, pages: r.pages };
+  }
+
+  private ipaRange(vbase: bigint, pages: number): number {
+    const base = u64ToSafe(vbase);
+    if (base === undefined) return -HypError.ADDR_OVERFLOW;
+    if (base % PAGE_SIZE !== 0) return -HypError.ARGUMENT_ALIGNMENT;
+    const end = checkedAdd(base, pages * PAGE_SIZE);
+    if (end === undefined || end > IPA_LIMIT) return -HypError.ADDR_OVERFLOW;
+    return base / PAGE_SIZE;
+  }
+
+  map(
+    extent: Memextent,
+    vbase: bigint,
+    attrs: bigint,
+    flags: bigint,
+    offset: bigint,
+    size: bigint,
+  ): number {
+    if ((attrs & ~MAP_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
+    const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
+    if ((access & ~extent.access) !== 0) return HypError.DENIED;
+    const r = this.extentRange(extent, flags, offset, size);
+    if (typeof r === "number") return r;
+    const ipa = this.ipaRange(vbase, r.pages);
+    if (ipa < 0) return -ipa;
+    for (let i = 0; i < r.pages; i++)
+      if (this.entries.has(ipa + i)) return HypError.EXISTING_MAPPING;
+    if (!extent.ownsPages(r.firstPage, r.pages)) return HypError.MEMDB_NOT_OWNER;
+    for (let i = 0; i < r.pages; i++) {
+      const entry: Stage2Entry = {
+        space: this,
+        ipaPage: ipa + i,
+        paPage: r.firstPage + i,
+        access,
+        owner: extent.mappings,
+        cached: undefined,
+      };
+      this.entries.set(entry.ipaPage, entry);
+      extent.mappings.add(entry);
+    }
+    // A new mapping cannot be stale in any TLB, but a CPU may cache the miss.
+    this.syncCpus();
+    return HypError.OK;
+  }
+
+  /** The entries of [ipa, ipa+pages) that map `extent` at the expected physical pages. */
+  private ownedEntries(
+    extent: Memextent,
+    ipa: number,
+    r: { firstPage: number; pages: number },
+    requireAll: boolean,
+  ): Stage2Entry[] | number {
+    const out: Stage2Entry[] = [];
+    for (let i = 0; i < r.pages; i++) {
+      const e = this.entries.get(ipa + i);
+      if (!e) {
+        if (requireAll) return HypError.ADDR_INVALID;
+        continue;
+      }
+      if (e.owner !== extent.mappings || e.paPage !== r.firstPage + i)
+        return HypError.ARGUMENT_INVALID;
+      out.push(e);
+    }
+    return out;
+  }
+
+  unmap(extent: Memextent, vbase: bigint, flags: bigint, offset: bigint, size: bigint): number {
+    const r = this.extentRange(extent, flags, offset, size);
+    if (typeof r === "number") return r;
+    const ipa = this.ipaRange(vbase, r.pages);
+    if (ipa < 0) return -ipa;
+    const found = this.ownedEntries(extent, ipa, r, false);
+    if (typeof found === "number") return found;
+    for (const e of found) {
+      this.entries.delete(e.ipaPage);
+      extent.mappings.remove(e);
+    }
+    this.syncCpus();
+    return HypError.OK;
+  }
+
+  updateAccess(
+    extent: Memextent,
+    vbase: bigint,
+    accessAttrs: bigint,
+    flags: bigint,
+    offset: bigint,
+    size: bigint,
+  ): number {
+    if ((accessAttrs & ~ACCESS_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
+    const access = Number((accessAttrs >> 4n) & 7n) | Number(accessAttrs & 7n);
+    if ((access & ~extent.access) !== 0) return HypError.DENIED;
+    const r = this.extentRange(extent, flags, offset, size);
+    if (typeof r === "number") return r;
+    const ipa = this.ipaRange(vbase, r.pages);
+    if (ipa < 0) return -ipa;
+    const found = this.ownedEntries(extent, ipa, r, true);
+    if (typeof found === "number") return found;
+    for (const e of found) {
+      e.access = access;
+      e.cached = undefined;
+    }
+    this.syncCpus();
+    return HypError.OK;
+  }
+
+  /** addrspace_lookup: where `vbase` maps into `extent`, and for how long contiguously. */
+  lookupMapping(extent: Memextent, vbase: bigint, size: bigint): Result<MappingInfo, number> {
+    const r = pageRange(vbase, size);
+    if (typeof r === "number") return err(r);
+    const first = this.entries.get(r.firstPage);
+    if (!first || first.owner !== extent.mappings) return err(HypError.ADDR_INVALID);
+    let n = 1;
+    while (n < r.pages) {
+      const e = this.entries.get(r.firstPage + n);
+      if (!e || e.owner !== first.owner || e.paPage !== first.paPage + n) break;
+      if (e.access !== first.access) break;
+      n++;
+    }
+    const attrs =
+      BigInt(first.access) | (BigInt(first.access) << 4n) | (BigInt(extent.memtype) << 16n);
+    return ok({
+      offset: BigInt((first.paPage - extent.basePage) * PAGE_SIZE),
+      size: BigInt(n * PAGE_SIZE),
+      attrs,
+    });
+  }
+
+  addVmmio(base: bigint, size: bigint): number {
+    const r = pageRange(base, size);
+    if (typeof r === "number") return r;
+    const b = r.firstPage * PAGE_SIZE;
+    const s = r.pages * PAGE_SIZE;
+    if (b + s > IPA_LIMIT) return HypError.ADDR_OVERFLOW;
+    if (this.vmmio.some((v) => rangesOverlap(v.base, v.size, b, s)))
+      return HypError.ARGUMENT_INVALID;
+    if (this.vmmio.length >= VMMIO_MAX_RANGES) return HypError.NORESOURCES;
+    this.vmmio.push({ base: b, size: s });
+    return HypError.OK;
+  }
+
+  /** Removal needs the exact range that was added. */
+  removeVmmio(base: bigint, size: bigint): number {
+    const i = this.vmmio.findIndex((v) => BigInt(v.base) === base && BigInt(v.size) === size);
+    if (i < 0) return HypError.ARGUMENT_INVALID;
+    this.vmmio.splice(i, 1);
+    return HypError.OK;
+  }
+
+  isVmmio(ipa: number): boolean {
+    return this.vmmio.some((v) => ipa >= v.base && ipa < v.base + v.size);
+  }
+
+  // --- checked access for native VMs and hypercall buffers ---------------------------------
+
+  /** Walks [ipa, ipa+length) page by page; each page must be mapped with `need` access. */
+  private walk(
+    ipa: number,
+    length: number,
+    need: number,
+    visit: (page: number, offset: number, count: number, done: number) => void,
+  ): number {
+    if (!Number.isSafeInteger(ipa) || !Number.isSafeInteger(length) || ipa < 0 || length < 0)
+      return HypError.ADDR_INVALID;
+    const end = checkedAdd(ipa, length);
+    if (end === undefined || end > IPA_LIMIT) return HypError.ADDR_INVALID;
+    // Check the whole range first so that a failed access has no partial effect.
+    for (let p = Math.floor(ipa / PAGE_SIZE); p * PAGE_SIZE < end; p++) {
+      const e = this.entries.get(p);
+      if (!e) return HypError.ADDR_INVALID;
+      if ((e.access & need) !== need) return HypError.DENIED;
+    }
+    let done = 0;
+    while (done < length) {
+      const at = ipa + done;
+      const page = Math.floor(at / PAGE_SIZE);
+      const offset = at % PAGE_SIZE;
+      const count = Math.min(PAGE_SIZE - offset, length - done);
+      visit(this.entries.get(page)!.paPage, offset, count, done);
+      done += count;
+    }
+    return HypError.OK;
+  }
+
+  read(ipa: number, length: number): Result<Uint8Array, number> {
+    const out = new Uint8Array(length);
+    const e = this.walk(ipa, length, 4, (pa, offset, count, done) => {
+      out.set(this.physmem.readPage(pa, offset, count), done);
+    });
+    return e === HypError.OK ? ok(out) : err(e);
+  }
+
+  write(ipa: number, data: Uint8Array): Result<undefined, number> {
+    const e = this.walk(ipa, data.length, 2, (pa, offset, count, done) => {
+      this.physmem.writePage(pa, offset, data.subarray(done, done + count));
+    });
+    return e === HypError.OK ? ok() : err(e);
+  }
+}

@@ -1,0 +1,21 @@
+// The CPU contract as the hypervisor sees it, imported once through the arch layer's
+// public entry (test/layering-rules.ts: hyp may import arch/arm64 only via index.ts).
+export type {
+  Arm64Cpu,
+  CpuExit,
+  CpuOptions,
+  GicCpuInterface,
+  Stage2Abort,
+  Stage2Page,
+  Stage2Port,
+} from "../arch/arm64/index.js";
+
+import type { Arm64Cpu, CpuOptions } from "../arch/arm64/index.js";
+
+/** Builds a vCPU's CPU; the real one is the arch layer's createCpu. */
+export type CpuFactory = (options: CpuOptions) => Arm64Cpu;
+
+/** The ICC_* system register key: op0 << 14 | op1 << 11 | CRn << 7 | CRm << 3 | op2. */
+export function iccKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}

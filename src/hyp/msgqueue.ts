@@ -1,0 +1,129 @@
+// Message queues (gunyah-abi.md section 2): a bounded FIFO of messages between two
+// VMs, with a receive VIRQ (raised on push, or when the count reaches the
+// not-empty threshold; level while it stays there) and a send VIRQ (raised when a
+// receive brings the count down to the not-full threshold). The error contract is
+// the documented one: MSGQUEUE_FULL, ARGUMENT_SIZE, ADDR_INVALID, MSGQUEUE_EMPTY;
+// a failed call changes nothing.
+
+import { HypError } from "./abi/errors.js";
+import { MSGQUEUE_MAX_DEPTH, MSGQUEUE_MAX_SIZE } from "./abi/objects.js";
+import { err, ok, type Result } from "../lib/result.js";
+import { HypObject, type ObjectRegistry } from "./object.js";
+import { VirqBinding } from "./virq.js";
+
+/** Where message bytes come from and go to (the caller's own stage 2). */
+export interface MessageBuffer {
+  read(ipa: number, length: number): Result<Uint8Array, number>;
+  write(ipa: number, data: Uint8Array): Result<undefined, number>;
+}
+
+export class Msgqueue extends HypObject {
+  depth = 0;
+  maxSize = 0;
+  notFullThreshold = 0;
+  notEmptyThreshold = 1;
+  private readonly queue: Uint8Array[] = [];
+  private pushLatched = false;
+  readonly sendVirq = new VirqBinding({ isAsserted: () => false });
+  readonly receiveVirq = new VirqBinding({
+    isAsserted: () => this.queue.length >= this.notEmptyThreshold && this.queue.length > 0,
+  });
+
+  constructor(registry: ObjectRegistry) {
+    super("msgqueue", registry);
+  }
+
+  get count(): number {
+    return this.queue.length;
+  }
+
+  /** msgqueue_configure: create_info bits 15:0 depth, 31:16 max message size. */
+  configure(createInfo: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if (createInfo >> 32n !== 0n) return HypError.ARGUMENT_INVALID;
+    const depth = Number(createInfo & 0xffffn);
+    const maxSize = Number((createInfo >> 16n) & 0xffffn);
+    if (depth < 1 || depth > MSGQUEUE_MAX_DEPTH) return HypError.ARGUMENT_INVALID;
+    if (maxSize < 1 || maxSize > MSGQUEUE_MAX_SIZE) return HypError.ARGUMENT_INVALID;
+    this.depth = depth;
+    this.maxSize = maxSize;
+    this.notFullThreshold = depth - 1;
+    this.notEmptyThreshold = 1;
+    return HypError.OK;
+  }
+
+  protected onActivate(): number {
+    return this.depth === 0 ? HypError.OBJECT_CONFIG : HypError.OK;
+  }
+
+  protected onDestroy(): void {
+    this.sendVirq.unbind();
+    this.receiveVirq.unbind();
+    this.queue.length = 0;
+  }
+
+  /** msgqueue_configure_send: the count at or below which the send VIRQ fires. */
+  configureSend(threshold: bigint): number {
+    if (threshold >= BigInt(this.depth)) return HypError.ARGUMENT_INVALID;
+    this.notFullThreshold = Number(threshold);
+    return HypError.OK;
+  }
+
+  /** msgqueue_configure_receive: the count at which the receive VIRQ fires (1..depth). */
+  configureReceive(threshold: bigint): number {
+    if (threshold < 1n || threshold > BigInt(this.depth)) return HypError.ARGUMENT_INVALID;
+    this.notEmptyThreshold = Number(threshold);
+    if (this.queue.length >= this.notEmptyThreshold && this.queue.length > 0)
+      this.receiveVirq.assert();
+    return HypError.OK;
+  }
+
+  /** Returns not_full. */
+  send(size: bigint, buffer: bigint, push: boolean, mem: MessageBuffer): Result<boolean, number> {
+    if (size < 1n || size > BigInt(this.maxSize)) return err(HypError.ARGUMENT_SIZE);
+    if (this.queue.length >= this.depth) return err(HypError.MSGQUEUE_FULL);
+    if (buffer > BigInt(Number.MAX_SAFE_INTEGER)) return err(HypError.ADDR_INVALID);
+    const data = mem.read(Number(buffer), Number(size));
+    if (!data.ok) return err(HypError.ADDR_INVALID);
+    this.queue.push(data.value);
+    if (push) this.pushLatched = true;
+    if (push || this.queue.length === this.notEmptyThreshold) this.receiveVirq.assert();
+    return ok(this.queue.length < this.depth);
+  }
+
+  /** Returns (size, not_empty). A message larger than the buffer stays queued. */
+  receive(
+    buffer: bigint,
+    maxSize: bigint,
+    mem: MessageBuffer,
+  ): Result<{ size: number; notEmpty: boolean }, number> {
+    const head = this.queue[0];
+    if (!head) return err(HypError.MSGQUEUE_EMPTY);
+    if (BigInt(head.length) > maxSize) return err(HypError.ARGUMENT_SIZE);
+    if (buffer > BigInt(Number.MAX_SAFE_INTEGER)) return err(HypError.ADDR_INVALID);
+    const w = mem.write(Number(buffer), head);
+    if (!w.ok) return err(HypError.ADDR_INVALID);
+    this.queue.shift();
+    if (this.queue.length === 0) this.pushLatched = false;
+    this.afterDequeue(this.queue.length + 1);
+    return ok({ size: head.length, notEmpty: this.queue.length > 0 });
+  }
+
+  flush(): void {
+    const before = this.queue.length;
+    this.queue.length = 0;
+    this.pushLatched = false;
+    this.afterDequeue(before);
+  }
+
+  /** The send VIRQ fires when the count falls from above the threshold to it or below. */
+  private afterDequeue(before: number): void {
+    if (before > this.notFullThreshold && this.queue.length <= this.notFullThreshold)
+      this.sendVirq.assert();
+  }
+
+  get pushPending(): boolean {
+    return this.pushLatched;
+  }
+}

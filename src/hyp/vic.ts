@@ -1,0 +1,120 @@
+// The virtual interrupt controller object (partition_create_vic). For a native VM
+// its backend is the VM's VirqSink; for a guest it is the virtual GICv3, created at
+// activation with the configured number of vCPUs. Sources bind to VIRQ numbers of a
+// vic and hold a reference to it while bound.
+
+import { HypError } from "./abi/errors.js";
+import { HypObject, type ObjectRegistry } from "./object.js";
+import type { VirqController, VirqSource, VirqTarget } from "./virq.js";
+
+export const VIC_MAX_VCPUS = 64;
+/** SPIs 32..1019: 988 possible VIRQs. */
+export const VIC_MAX_VIRQS = 988;
+/** vic_option_flags bits we accept: max_msis_valid (0), disable_default_addr (1). */
+const VIC_OPTIONS_VALID = 0x3n;
+
+/** What a guest vic needs from its backend beyond routing VIRQs. */
+export interface GuestIrqBackend extends VirqController {
+  dispose(): void;
+}
+
+export type BackendFactory = (vic: Vic) => GuestIrqBackend;
+
+/** A vCPU as the vic sees it: an attachment slot. */
+export interface VicVcpu {
+  readonly vicIndex: number;
+}
+
+export class Vic extends HypObject implements VirqTarget {
+  maxVcpus = 1;
+  maxVirqs = VIC_MAX_VIRQS;
+  private backendValue: VirqController | undefined;
+  private guestBackend: GuestIrqBackend | undefined;
+  private readonly sources = new Map<number, VirqSource>();
+  readonly vcpus: (VicVcpu | undefined)[] = [];
+
+  constructor(
+    registry: ObjectRegistry,
+    private readonly factory: BackendFactory | undefined,
+    nativeBackend?: VirqController,
+  ) {
+    super("vic", registry);
+    this.backendValue = nativeBackend;
+  }
+
+  get backend(): VirqController | undefined {
+    return this.backendValue;
+  }
+
+  get isNative(): boolean {
+    return this.factory === undefined;
+  }
+
+  get boundSources(): number {
+    return this.sources.size;
+  }
+
+  sourceOf(virq: number): VirqSource | undefined {
+    return this.sources.get(virq);
+  }
+
+  configure(maxVcpus: bigint, maxVirqs: bigint, options: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if ((options & ~VIC_OPTIONS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
+    if (maxVcpus < 1n || maxVcpus > BigInt(VIC_MAX_VCPUS)) return HypError.ARGUMENT_INVALID;
+    if (maxVirqs > BigInt(VIC_MAX_VIRQS)) return HypError.ARGUMENT_INVALID;
+    this.maxVcpus = Number(maxVcpus);
+    this.maxVirqs = Number(maxVirqs);
+    return HypError.OK;
+  }
+
+  protected onActivate(): number {
+    if (this.factory) {
+      this.guestBackend = this.factory(this);
+      this.backendValue = this.guestBackend;
+    }
+    return HypError.OK;
+  }
+
+  protected onDestroy(): void {
+    this.guestBackend?.dispose();
+    this.guestBackend = undefined;
+    this.backendValue = undefined;
+    this.sources.clear();
+  }
+
+  /** vic_attach_vcpu bookkeeping; the vCPU keeps a reference to the vic. */
+  attachVcpu(vcpu: VicVcpu, index: number): number {
+    if (index < 0 || index >= this.maxVcpus) return HypError.ARGUMENT_INVALID;
+    if (this.vcpus[index]) return HypError.BUSY;
+    this.vcpus[index] = vcpu;
+    return HypError.OK;
+  }
+
+  detachVcpu(vcpu: VicVcpu): void {
+    const i = this.vcpus.indexOf(vcpu);
+    if (i >= 0) this.vcpus[i] = undefined;
+  }
+
+  // --- VirqTarget -----------------------------------------------------------------
+
+  bindSource(virq: number, source: VirqSource): number {
+    const b = this.backendValue;
+    if (!b || !this.isActive) return HypError.OBJECT_STATE;
+    if (!b.validVirq(virq)) return HypError.ARGUMENT_INVALID;
+    if (this.sources.has(virq)) return HypError.VIRQ_BOUND;
+    this.sources.set(virq, source);
+    return HypError.OK;
+  }
+
+  unbindSource(virq: number, source: VirqSource): void {
+    if (this.sources.get(virq) !== source) return;
+    this.sources.delete(virq);
+    this.backendValue?.clear(virq);
+  }
+
+  assertVirq(virq: number): void {
+    if (this.sources.has(virq)) this.backendValue?.assert(virq);
+  }
+}
