@@ -50,6 +50,7 @@ class IrqfdLine implements InterruptLine {
 
 export class Machine {
   private running = false;
+  private readonly stopper = new Stopper();
 
   constructor(
     private readonly vm: VmPort,
@@ -66,7 +67,7 @@ export class Machine {
   async run(): Promise<RunOutcome> {
     if (this.running) throw new Error("Machine.run called twice");
     this.running = true;
-    const stopper = new Stopper();
+    const stopper = this.stopper;
     let timer: NodeJS.Timeout | undefined;
     try {
       const started = await this.vm.start();
@@ -89,6 +90,11 @@ export class Machine {
       this.unsubscribeInput();
       await this.vm.close();
     }
+  }
+
+  /** Stops a running guest from outside (the user pressed Ctrl-C); the first outcome wins. */
+  interrupt(reason: string): void {
+    this.stopper.stop({ kind: "interrupted", reason });
   }
 
   /** Tears down a machine that will not be run. */

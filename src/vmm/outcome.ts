@@ -68,6 +68,8 @@ export type RunOutcome =
       readonly attempt: number;
     }
   | { readonly kind: "timeout"; readonly seconds: number }
+  | { readonly kind: "interrupted"; readonly reason: string }
+  /** vcpu is -1 when the failure was not a vCPU's (VM_START). */
   | { readonly kind: "host-error"; readonly vcpu: number; readonly message: string }
   | { readonly kind: "unknown-exit"; readonly vcpu: number; readonly code: number };
 
@@ -78,6 +80,8 @@ export const ExitCode = {
   GUEST_FAILED: 2,
   GUEST_RESET: 3,
   TIMEOUT: 124,
+  /** 128 + SIGINT, as a shell reports a command stopped by Ctrl-C. */
+  INTERRUPTED: 130,
 } as const;
 
 export function outcomeExitCode(o: RunOutcome): number {
@@ -88,6 +92,8 @@ export function outcomeExitCode(o: RunOutcome): number {
       return ExitCode.GUEST_RESET;
     case "timeout":
       return ExitCode.TIMEOUT;
+    case "interrupted":
+      return ExitCode.INTERRUPTED;
     case "exited":
     case "crashed":
     case "page-fault":
@@ -125,8 +131,10 @@ export function describeOutcome(o: RunOutcome): string {
       return `guest faulted: vCPU ${o.vcpu} accessed ${hex(o.address)}, which is neither RAM nor a device (errno ${o.attempt})`;
     case "timeout":
       return `guest did not stop within ${o.seconds} s (--timeout); stopped it`;
+    case "interrupted":
+      return `guest stopped: ${o.reason}`;
     case "host-error":
-      return `vCPU ${o.vcpu}: host error: ${o.message}`;
+      return o.vcpu < 0 ? `host error: ${o.message}` : `vCPU ${o.vcpu}: host error: ${o.message}`;
     case "unknown-exit":
       return `vCPU ${o.vcpu}: unknown exit reason ${o.code} from the host`;
     default:

@@ -1,0 +1,97 @@
+// `gunyah run`: boot a guest (by default the demo guest shipped with the package)
+// through every layer and exit with the guest's outcome (see src/cli/README.md).
+
+import { writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import {
+  ExitCode,
+  buildMachine,
+  describeOutcome,
+  describeStartError,
+  outcomeExitCode,
+  validateConfig,
+  type ConsoleIo,
+  type MachineConfig,
+} from "../../vmm/index.js";
+import type { CliIo } from "../io.js";
+
+interface RunOptions {
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly append?: string;
+  readonly memory: string;
+  readonly cpus: string;
+  readonly timeout?: string;
+  readonly dtbOut?: string;
+}
+
+export function registerRunCommand(
+  program: Command,
+  io: CliIo,
+  done: (code: number) => void,
+): void {
+  program
+    .command("run")
+    .description("boot a guest VM (default: the demo guest) and exit with its outcome")
+    .option("--kernel <file>", "arm64 Linux Image or raw binary to boot (default: the demo guest)")
+    .option("--initrd <file>", "initial ramdisk (a cpio archive, optionally gzip'd)")
+    .option("--append <cmdline>", "kernel command line (replaces the default console arguments)")
+    .option("--memory <size>", "guest RAM, e.g. 256M or 1G (a bare number is MiB)", "256M")
+    .option("--cpus <n>", "number of vCPUs", "1")
+    .option("--timeout <seconds>", "stop the guest and fail if it has not powered off by then")
+    .option("--dtb-out <file>", "also write the generated device tree blob to <file>")
+    .action(async (options: RunOptions) => done(await runCommand(options, io)));
+}
+
+function fail(io: CliIo, message: string, code: number = ExitCode.START_FAILED): number {
+  io.stderr(`gunyah run: ${message}\n`);
+  return code;
+}
+
+export async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
+  const config: MachineConfig = {
+    ...(options.kernel !== undefined ? { kernelPath: options.kernel } : {}),
+    ...(options.initrd !== undefined ? { initrdPath: options.initrd } : {}),
+    ...(options.append !== undefined ? { bootargs: options.append } : {}),
+    memory: options.memory,
+    cpus: options.cpus,
+    ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
+  };
+  const resources = await validateConfig(config);
+  if (!resources.ok) return fail(io, describeStartError(resources.error));
+
+  const host = await io.openHost();
+  if (typeof host === "string") return fail(io, host);
+
+  // Ctrl-A X needs the machine, which needs the console: bind it once both exist.
+  const escape: { leave?: () => void } = {};
+  const stdin = io.stdin;
+  const console: ConsoleIo = {
+    output: (bytes) => io.stdout(bytes),
+    ...(stdin
+      ? { input: (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.()) }
+      : {}),
+  };
+  const built = await buildMachine(host, resources.value, console);
+  if (!built.ok) return fail(io, describeStartError(built.error));
+  const machine = built.value;
+
+  if (options.dtbOut !== undefined) {
+    try {
+      await writeFile(options.dtbOut, machine.deviceTree);
+    } catch (e) {
+      await machine.close();
+      return fail(io, `--dtb-out ${options.dtbOut}: ${(e as Error).message}`);
+    }
+  }
+  escape.leave = () => machine.interrupt("left with Ctrl-A X");
+  const unsubscribe = io.onInterrupt?.(() => machine.interrupt("interrupted (SIGINT)"));
+  try {
+    const outcome = await machine.run();
+    const code = outcomeExitCode(outcome);
+    if (code !== ExitCode.OK) io.stderr(`gunyah run: ${describeOutcome(outcome)}\n`);
+    return code;
+  } finally {
+    unsubscribe?.();
+  }
+}

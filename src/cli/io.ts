@@ -1,0 +1,22 @@
+// What the CLI touches outside itself, injectable so tests run it in-process: output
+// streams, the terminal, and the host (the TypeScript /dev/gunyah).
+
+import type { HypervisorPort } from "../vmm/index.js";
+
+export interface CliIo {
+  /** Guest console output (UART). */
+  readonly stdout: (text: string | Uint8Array) => void;
+  /** Diagnostics. */
+  readonly stderr: (text: string) => void;
+  /** Opens the host interface; a message when there is none. */
+  readonly openHost: () => Promise<HypervisorPort | string>;
+  /** Console input for the guest, or undefined to give it none. */
+  readonly stdin?: ConsoleInput;
+  /** Subscribes to an interrupt request (Ctrl-C); returns an unsubscribe. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
+}
+
+export interface ConsoleInput {
+  /** Starts delivering input; returns a function that stops it and restores the terminal. */
+  attach(onData: (bytes: Uint8Array) => void, onEscape: () => void): () => void;
+}
