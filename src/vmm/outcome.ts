@@ -117,6 +117,13 @@ export function exitTypeName(type: number): string {
   return EXIT_TYPE_NAMES[type] ?? `exit type ${type}`;
 }
 
+/** STATUS LOAD_FAILED or CRASHED; the exit type only means something if the RM set one. */
+function describeCrash(o: Extract<RunOutcome, { kind: "crashed" }>): string {
+  if (o.status === 1) return `the VM failed to load${reasonText(o.reason)}`;
+  const why = o.exitType !== ExitType.VM_EXIT ? ` (${exitTypeName(o.exitType)})` : "";
+  return `guest crashed: the hypervisor stopped a vCPU on a fault it could not handle${why}${reasonText(o.reason)}`;
+}
+
 export function describeOutcome(o: RunOutcome): string {
   switch (o.kind) {
     case "powered-off":
@@ -126,7 +133,7 @@ export function describeOutcome(o: RunOutcome): string {
     case "exited":
       return `guest stopped: ${exitTypeName(o.exitType)}${reasonText(o.reason)}`;
     case "crashed":
-      return `guest crashed: ${o.status === 1 ? "the VM failed to load" : exitTypeName(o.exitType)}${reasonText(o.reason)}`;
+      return describeCrash(o);
     case "page-fault":
       return `guest faulted: vCPU ${o.vcpu} accessed ${hex(o.address)}, which is neither RAM nor a device (errno ${o.attempt})`;
     case "timeout":
