@@ -1,0 +1,273 @@
+// AdvSIMD three same, integer opcodes 00000-10111 (vector and scalar): halving,
+// saturating, compare, shift-by-register, min/max, absolute difference, add/sub,
+// multiply(-accumulate), pairwise, doubling multiply high, and the logical group
+// (AND/BIC/ORR/ORN/EOR/BSL/BIT/BIF). Arm ARM C4.1.6 "Advanced SIMD three same".
+
+import type { SimdContext } from "./context.js";
+import {
+  doublingMulHigh,
+  mask,
+  ones,
+  polyMul8,
+  sat,
+  satBig,
+  shiftByRegister,
+  sx,
+} from "./int-lane.js";
+import { LaneBuffer, getLane, getLaneBig, snapshot } from "./vreg.js";
+
+const buf = new LaneBuffer();
+
+const Op = {
+  HADD: 0,
+  QADD: 1,
+  RHADD: 2,
+  LOGIC: 3,
+  HSUB: 4,
+  QSUB: 5,
+  CMGT: 6,
+  CMGE: 7,
+  SHL: 8,
+  QSHL: 9,
+  RSHL: 10,
+  QRSHL: 11,
+  MAX: 12,
+  MIN: 13,
+  ABD: 14,
+  ABA: 15,
+  ADD: 16,
+  CMTST: 17,
+  MLA: 18,
+  MUL: 19,
+  MAXP: 20,
+  MINP: 21,
+  QDMULH: 22,
+  ADDP: 23,
+} as const;
+
+/** Ops that take 64-bit elements (size = 11); the rest reserve it. */
+const ALLOWS_64 = new Set<number>([
+  Op.QADD,
+  Op.QSUB,
+  Op.CMGT,
+  Op.CMGE,
+  Op.SHL,
+  Op.QSHL,
+  Op.RSHL,
+  Op.QRSHL,
+  Op.ADD,
+  Op.CMTST,
+  Op.ADDP,
+]);
+
+/** Scalar forms: ops allowed, and whether they need size = 11. */
+const SCALAR_OPS = new Map<number, "any" | "d" | "hs">([
+  [Op.QADD, "any"],
+  [Op.QSUB, "any"],
+  [Op.CMGT, "d"],
+  [Op.CMGE, "d"],
+  [Op.SHL, "d"],
+  [Op.QSHL, "any"],
+  [Op.RSHL, "d"],
+  [Op.QRSHL, "any"],
+  [Op.ADD, "d"],
+  [Op.CMTST, "d"],
+  [Op.QDMULH, "hs"],
+]);
+
+function usesBigint(op: number, esize: number): boolean {
+  return esize === 64 || (op >= Op.SHL && op <= Op.QRSHL);
+}
+
+/** One element for esize <= 32 (a, b, acc unsigned). */
+function lane(
+  op: number,
+  u: boolean,
+  esize: number,
+  a: number,
+  b: number,
+  acc: number,
+  ctx: SimdContext,
+): number {
+  const x = u ? a : sx(a, esize);
+  const y = u ? b : sx(b, esize);
+  switch (op) {
+    case Op.HADD:
+      return mask(Math.floor((x + y) / 2), esize);
+    case Op.RHADD:
+      return mask(Math.floor((x + y + 1) / 2), esize);
+    case Op.HSUB:
+      return mask(Math.floor((x - y) / 2), esize);
+    case Op.QADD:
+      return sat(x + y, esize, u, ctx);
+    case Op.QSUB:
+      return sat(x - y, esize, u, ctx);
+    case Op.CMGT:
+      return x > y ? ones(esize) : 0;
+    case Op.CMGE:
+      return x >= y ? ones(esize) : 0;
+    case Op.MAX:
+    case Op.MAXP:
+      return x >= y ? a : b;
+    case Op.MIN:
+    case Op.MINP:
+      return x <= y ? a : b;
+    case Op.ABD:
+      return mask(Math.abs(x - y), esize);
+    case Op.ABA:
+      return mask(acc + Math.abs(x - y), esize);
+    case Op.ADD:
+      return mask(u ? a - b : a + b, esize);
+    case Op.ADDP:
+      return mask(a + b, esize);
+    case Op.CMTST:
+      return (u ? a === b : (a & b) !== 0) ? ones(esize) : 0;
+    case Op.MLA:
+      return mask(u ? acc - Math.imul(a, b) : acc + Math.imul(a, b), esize);
+    case Op.MUL:
+      return u ? polyMul8(a, b) : mask(Math.imul(a, b), esize);
+    default:
+      return doublingMulHigh(a, b, esize, u, ctx); // QDMULH: U = rounding
+  }
+}
+
+/** One element with bigints (64-bit elements, and shifts by register at any size). */
+function laneBig(
+  op: number,
+  u: boolean,
+  esize: number,
+  a: bigint,
+  b: bigint,
+  ctx: SimdContext,
+): bigint {
+  const x = u ? a : BigInt.asIntN(esize, a);
+  const y = u ? b : BigInt.asIntN(esize, b);
+  const allOnes = (1n << BigInt(esize)) - 1n;
+  switch (op) {
+    case Op.QADD:
+      return satBig(x + y, esize, u, ctx);
+    case Op.QSUB:
+      return satBig(x - y, esize, u, ctx);
+    case Op.CMGT:
+      return x > y ? allOnes : 0n;
+    case Op.CMGE:
+      return x >= y ? allOnes : 0n;
+    case Op.SHL:
+    case Op.QSHL:
+    case Op.RSHL:
+    case Op.QRSHL:
+      return shiftByRegister(a, b, esize, u, (op & 2) !== 0, (op & 1) !== 0, ctx);
+    case Op.ADD:
+      return BigInt.asUintN(esize, u ? a - b : a + b);
+    case Op.ADDP:
+      return BigInt.asUintN(esize, a + b);
+    default: // CMTST / CMEQ
+      return (u ? a === b : (a & b) !== 0n) ? allOnes : 0n;
+  }
+}
+
+function logical(ctx: SimdContext, insn: number, bytes: number): void {
+  const u = (insn >>> 29) & 1;
+  const size = (insn >>> 22) & 3;
+  const n = snapshot(ctx, (insn >>> 5) & 31);
+  const m = snapshot(ctx, (insn >>> 16) & 31);
+  const d = insn & 31;
+  const old = snapshot(ctx, d);
+  for (let i = 0; i < bytes; i++) {
+    const a = n[i] ?? 0;
+    const b = m[i] ?? 0;
+    const c = old[i] ?? 0;
+    let r: number;
+    switch ((u << 2) | size) {
+      case 0:
+        r = a & b;
+        break;
+      case 1:
+        r = a & ~b;
+        break;
+      case 2:
+        r = a | b;
+        break;
+      case 3:
+        r = a | ~b;
+        break;
+      case 4:
+        r = a ^ b;
+        break;
+      case 5: // BSL
+        r = b ^ ((b ^ a) & c);
+        break;
+      case 6: // BIT
+        r = c ^ ((c ^ a) & b);
+        break;
+      default: // BIF
+        r = c ^ ((c ^ a) & ~b);
+    }
+    buf.bytes[i] = r & 0xff;
+  }
+  buf.commit(ctx, d, bytes);
+}
+
+function vectorAllowed(op: number, u: number, size: number, q: number): boolean {
+  if (size === 3 && (q === 0 || !ALLOWS_64.has(op))) return false;
+  if (op === Op.MUL && u === 1) return size === 0;
+  if (op === Op.QDMULH) return size === 1 || size === 2;
+  if (op === Op.ADDP) return u === 0;
+  return true;
+}
+
+function scalarAllowed(op: number, size: number): boolean {
+  const rule = SCALAR_OPS.get(op);
+  if (rule === undefined) return false;
+  if (rule === "d") return size === 3;
+  if (rule === "hs") return size === 1 || size === 2;
+  return true;
+}
+
+export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean): boolean {
+  const q = (insn >>> 30) & 1;
+  const u = (insn >>> 29) & 1;
+  const size = (insn >>> 22) & 3;
+  const op = (insn >>> 11) & 31;
+  const n = (insn >>> 5) & 31;
+  const m = (insn >>> 16) & 31;
+  const d = insn & 31;
+  if (op === Op.LOGIC) {
+    if (scalar) return false;
+    logical(ctx, insn, q ? 16 : 8);
+    return true;
+  }
+  if (scalar ? !scalarAllowed(op, size) : !vectorAllowed(op, u, size, q)) return false;
+  const esize = 8 << size;
+  const bytes = scalar ? esize >>> 3 : q ? 16 : 8;
+  const elements = (bytes * 8) / esize;
+  const pairwise = op === Op.MAXP || op === Op.MINP || op === Op.ADDP;
+  const big = usesBigint(op, esize);
+  const unsigned = u === 1;
+  buf.reset();
+  for (let e = 0; e < elements; e++) {
+    // Pairwise: element e combines elements 2e and 2e+1 of the concatenation Vm:Vn.
+    let rn = n;
+    let rm = m;
+    let ia = e;
+    let ib = e;
+    if (pairwise) {
+      const j = 2 * e;
+      rn = rm = j < elements ? n : m;
+      ia = j % elements;
+      ib = ia + 1;
+    }
+    if (big) {
+      const a = getLaneBig(ctx, rn, esize, ia);
+      const b = getLaneBig(ctx, rm, esize, ib);
+      buf.setBig(esize, e, laneBig(op, unsigned, esize, a, b, ctx));
+    } else {
+      const a = getLane(ctx, rn, esize, ia);
+      const b = getLane(ctx, rm, esize, ib);
+      const acc = op === Op.MLA || op === Op.ABA ? getLane(ctx, d, esize, e) : 0;
+      buf.set(esize, e, lane(op, unsigned, esize, a, b, acc, ctx));
+    }
+  }
+  buf.commit(ctx, d, bytes);
+  return true;
+}

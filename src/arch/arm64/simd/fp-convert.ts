@@ -1,0 +1,152 @@
+// Conversions of the Arm pseudocode: FPConvert (FCVT between H/S/D, with
+// FPConvertNaN), FPRoundInt (FRINT*), FPToFixed (FCVT[NPMZA][SU], fixed-point forms)
+// and FixedToFP (SCVTF/UCVTF). Integer sources are exact bigints rounded once, so a
+// 64-bit integer never goes through a double first (which would round twice).
+
+import { FPCR_AHP, FPCR_DN, FPSR_IOC, FPSR_IXC, Rounding, type FpEnv } from "./fp-env.js";
+import {
+  FpType,
+  fpDefaultNaN,
+  fpInfinity,
+  fpZero,
+  isNaNType,
+  numberToBits,
+  unpack,
+  unpackedToNumber,
+  type FpFormat,
+} from "./fp-format.js";
+import { processNaN } from "./fp-nan.js";
+import { fpRound, fpRoundSigned } from "./fp-round.js";
+
+/** FPConvertNaN: keep the sign and the payload left-aligned, force the quiet bit. */
+function convertNaN(from: FpFormat, to: FpFormat, bits: bigint): bigint {
+  const frac = bits & ((1n << BigInt(from.fbits)) - 1n);
+  const moved =
+    to.fbits >= from.fbits
+      ? frac << BigInt(to.fbits - from.fbits)
+      : frac >> BigInt(from.fbits - to.fbits);
+  const sign = (bits >> BigInt(from.size - 1)) & 1n;
+  return (sign << BigInt(to.size - 1)) | fpInfinity(to, 0) | moved | (1n << BigInt(to.fbits - 1));
+}
+
+/** FPConvert(op, fpcr, rounding): FCVT, FCVTN, FCVTL, FCVTXN (rounding ODD). */
+export function fpConvert(
+  from: FpFormat,
+  to: FpFormat,
+  bits: bigint,
+  env: FpEnv,
+  rounding: Rounding,
+): bigint {
+  const u = unpack(from, bits, env);
+  const ahpOut = to.size === 16 && (env.fpcr & FPCR_AHP) !== 0;
+  if (isNaNType(u.type)) {
+    let result: bigint;
+    if (ahpOut) {
+      // The alternative half-precision format has no NaN: zero, Invalid Operation.
+      result = fpZero(to, u.sign);
+      env.fpsr |= FPSR_IOC;
+    } else if ((env.fpcr & FPCR_DN) !== 0) {
+      result = fpDefaultNaN(to);
+    } else {
+      result = convertNaN(from, to, bits);
+    }
+    if (u.type === FpType.SNAN) env.fpsr |= FPSR_IOC;
+    return result;
+  }
+  if (u.type === FpType.INF) {
+    if (ahpOut) {
+      env.fpsr |= FPSR_IOC;
+      return fpZero(to, u.sign) | ((1n << BigInt(to.size - 1)) - 1n);
+    }
+    return fpInfinity(to, u.sign);
+  }
+  if (u.type === FpType.ZERO) return fpZero(to, u.sign);
+  return fpRound(to, u.sign, u.mant, u.exp, env, rounding);
+}
+
+/** Whether rounding floor(v) + err (0 <= err < 1) goes up to floor(v) + 1. */
+function intRoundsUp(rounding: Rounding, floor: number, err: number): boolean {
+  switch (rounding) {
+    case Rounding.TIEEVEN:
+      return err > 0.5 || (err === 0.5 && floor % 2 !== 0);
+    case Rounding.POSINF:
+      return err !== 0;
+    case Rounding.NEGINF:
+      return false;
+    case Rounding.ZERO:
+      return err !== 0 && floor < 0;
+    case Rounding.TIEAWAY:
+      return err > 0.5 || (err === 0.5 && floor >= 0);
+    default:
+      return false;
+  }
+}
+
+/** FPRoundInt: FRINTN/P/M/Z/A (exact = false), FRINTX and FRINTI per FPCR (X: exact). */
+export function fpRoundInt(
+  fmt: FpFormat,
+  bits: bigint,
+  rounding: Rounding,
+  exact: boolean,
+  env: FpEnv,
+): bigint {
+  const u = unpack(fmt, bits, env);
+  if (isNaNType(u.type)) return processNaN(fmt, u.type, bits, env);
+  if (u.type === FpType.INF) return fpInfinity(fmt, u.sign);
+  if (u.type === FpType.ZERO) return fpZero(fmt, u.sign);
+  const v = unpackedToNumber(u);
+  const floor = Math.floor(v);
+  const err = v - floor;
+  const r = floor + (intRoundsUp(rounding, floor, err) ? 1 : 0);
+  if (exact && err !== 0) env.fpsr |= FPSR_IXC;
+  if (r === 0) return fpZero(fmt, u.sign);
+  if (fmt.size !== 16) return numberToBits(fmt, r);
+  return fpRoundSigned(fmt, BigInt(r), 0, env, Rounding.TIEEVEN);
+}
+
+/**
+ * FPToFixed: the integer nearest (per `rounding`) to value * 2^fbits, saturated to a
+ * `size`-bit signed or unsigned integer (IOC on saturation or NaN, IXC when inexact).
+ * Returns the two's complement bit pattern.
+ */
+export function fpToFixed(
+  fmt: FpFormat,
+  bits: bigint,
+  fbits: number,
+  unsigned: boolean,
+  size: 32 | 64,
+  rounding: Rounding,
+  env: FpEnv,
+): bigint {
+  const u = unpack(fmt, bits, env);
+  if (isNaNType(u.type)) {
+    env.fpsr |= FPSR_IOC;
+    return 0n;
+  }
+  const v =
+    u.type === FpType.INF ? (u.sign ? -Infinity : Infinity) : unpackedToNumber(u) * 2 ** fbits;
+  const floor = Math.floor(v);
+  const err = u.type === FpType.INF ? 0 : v - floor;
+  const r = floor + (intRoundsUp(rounding, floor, err) ? 1 : 0);
+  const min = unsigned ? 0 : -(2 ** (size - 1));
+  const max = unsigned ? 2 ** size : 2 ** (size - 1); // exclusive
+  if (r < min || r >= max) {
+    env.fpsr |= FPSR_IOC;
+    const sat = r < min ? BigInt(min) : BigInt(max) - 1n;
+    return BigInt.asUintN(size, sat);
+  }
+  if (err !== 0) env.fpsr |= FPSR_IXC;
+  return BigInt.asUintN(size, BigInt(r));
+}
+
+/** FixedToFP: value / 2^fbits rounded once to `fmt` (value already signed/unsigned). */
+export function fixedToFp(
+  fmt: FpFormat,
+  value: bigint,
+  fbits: number,
+  env: FpEnv,
+  rounding: Rounding,
+): bigint {
+  if (value === 0n) return fpZero(fmt, 0);
+  return fpRoundSigned(fmt, value, -fbits, env, rounding);
+}
