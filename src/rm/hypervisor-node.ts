@@ -1,0 +1,46 @@
+// The `/hypervisor` node the RM adds to a VM's device tree (the node a Gunyah guest
+// reads to find the hypervisor, its VMID and its virtual devices). Each generated
+// doorbell gets a child at its `generate` path with its label and interrupt.
+
+import type { Fdt, FdtNode } from "../lib/fdt.js";
+import type { GeneratedDoorbell } from "./vm-build.js";
+import type { VmConfig } from "./vm-config.js";
+
+function intidToSpecifier(intid: number, level: boolean): number[] {
+  const flags = level ? 4 : 1;
+  return intid >= 4096 ? [2, intid - 4096, flags] : [0, intid - 32, flags];
+}
+
+/** Finds or creates the node at an absolute path. */
+function ensurePath(root: FdtNode, path: string): FdtNode {
+  let node = root;
+  for (const part of path.split("/").filter((p) => p !== "")) node = node.addChild(part);
+  return node;
+}
+
+export function addHypervisorNode(
+  fdt: Fdt,
+  config: VmConfig,
+  vmid: number,
+  doorbells: readonly GeneratedDoorbell[],
+): void {
+  const hyp = ensurePath(fdt.root, config.generatePath);
+  hyp
+    .setU32("#address-cells", 2)
+    .setU32("#size-cells", 0)
+    .setStrings("compatible", "gunyah-hypervisor-1.0", "gunyah-hypervisor", "simple-bus");
+  hyp
+    .addChild("qcom,gunyah-vm")
+    .setStrings("compatible", "qcom,gunyah-vm-id-1.0", "qcom,gunyah-vm-id")
+    .setU32("qcom,vmid", vmid)
+    .setString("qcom,vendor", "gunyah-ts")
+    .setString("qcom,image-name", config.imageName);
+  for (const bell of doorbells) {
+    const node = ensurePath(fdt.root, `${config.generatePath}/${bell.name}`);
+    node
+      .setStrings("compatible", "qcom,gunyah-doorbell")
+      .setU32("qcom,label", bell.label)
+      .setEmpty("qcom,is-receiver")
+      .setU32("interrupts", ...intidToSpecifier(bell.intid, bell.level));
+  }
+}
