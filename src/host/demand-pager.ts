@@ -6,6 +6,7 @@
 // donates back (FROM_PROTECTED / TO_SIBLING). The four extents and the address space
 // are resources the RM hands over at VM start, claimed here through tickets.
 
+import { DonateType, MapFlags, mappingAttrs } from "../hyp/abi/index.js";
 import { ok } from "../lib/result.js";
 import { HypResourceType, MemExtentLabel } from "../rm/protocol/index.js";
 import { fail, type HostResult } from "./errors.js";
@@ -15,24 +16,16 @@ import { PAGE_SIZE } from "./host-ram.js";
 import type { HostHypercalls } from "./hypercalls.js";
 import type { HostResource, ResourceTicket, TicketRegistry } from "./resources.js";
 
-/** memextent_donate types (gunyah-abi.md section 2). */
-export const DonateType = {
-  TO_CHILD: 0,
-  TO_PARENT: 1,
-  TO_SIBLING: 2,
-  TO_PROTECTED: 3,
-  FROM_PROTECTED: 4,
-} as const;
-/** addrspace_map flags. */
-export const MapFlagBit = { PARTIAL: 1n, PRIVATE: 2n, VMMIO: 4n, NOSYNC: 1n << 31n } as const;
 /** Normal memory, inner and outer write-back (Linux ARCH_GUNYAH_DEFAULT_MEMTYPE). */
-export const DEFAULT_MEMTYPE = 0xffn;
+export const DEFAULT_MEMTYPE = 0xff;
 
-/** addrspace_map attributes: user access 2:0, kernel access 6:4, memtype 23:16. */
+/** addrspace_map attributes: user and kernel access from the binding, normal memory. */
 export function mapAttrs(access: number): bigint {
-  const a = BigInt(access & 7);
-  return a | (a << 4n) | (DEFAULT_MEMTYPE << 16n);
+  return mappingAttrs(access, DEFAULT_MEMTYPE);
 }
+
+const PARTIAL = BigInt(MapFlags.PARTIAL);
+const PRIVATE = BigInt(MapFlags.PRIVATE);
 
 interface PagedIn {
   readonly pa: number;
@@ -134,7 +127,7 @@ export class DemandPager {
       extent: caps.guest,
       vbase: BigInt(gfn * PAGE_SIZE),
       attrs: mapAttrs(bindingAccess(binding)),
-      flags: MapFlagBit.PARTIAL | (binding.lend ? MapFlagBit.PRIVATE : 0n),
+      flags: PARTIAL | (binding.lend ? PRIVATE : 0n),
       offset,
       size,
     });
@@ -171,7 +164,7 @@ export class DemandPager {
       addrspace: caps.addrspace,
       extent: caps.guest,
       vbase: BigInt(gfn * PAGE_SIZE),
-      flags: MapFlagBit.PARTIAL | (page.share ? 0n : MapFlagBit.PRIVATE),
+      flags: PARTIAL | (page.share ? 0n : PRIVATE),
       offset,
       size: BigInt(PAGE_SIZE),
     });

@@ -4,7 +4,7 @@
 // structure. It yields to the event loop between hypercalls so the RM, interrupts and
 // devices progress in this single-threaded system.
 
-import { HypError } from "../../hyp/abi/index.js";
+import { HypError, MmioAction, VcpuRunState } from "../../hyp/abi/index.js";
 import { layout, u32 } from "../../lib/layout.js";
 import { RateLimitedLog } from "../../lib/log.js";
 import { ok } from "../../lib/result.js";
@@ -24,21 +24,25 @@ import type { VmContext, VmRef } from "../vm-context.js";
 import type { BoundFunction, FunctionType } from "./registry.js";
 import { FunctionTypeId } from "./registry.js";
 
-/** vcpu_run states (X1), gunyah-abi.md section 2. */
-export const VcpuRunState = {
-  READY: 0n,
-  EXPECTS_WAKEUP: 1n,
-  POWERED_OFF: 2n,
-  BLOCKED: 3n,
-  ADDRSPACE_VMMIO_READ: 4n,
-  ADDRSPACE_VMMIO_WRITE: 5n,
-  FAULT: 6n,
-  ADDRSPACE_PAGE_FAULT: 7n,
-  PSCI_SYSTEM_RESET: 0x100n,
+/** vcpu_run states as the bigint X1 carries them. */
+const RunState = {
+  READY: BigInt(VcpuRunState.READY),
+  EXPECTS_WAKEUP: BigInt(VcpuRunState.EXPECTS_WAKEUP),
+  POWERED_OFF: BigInt(VcpuRunState.POWERED_OFF),
+  BLOCKED: BigInt(VcpuRunState.BLOCKED),
+  VMMIO_READ: BigInt(VcpuRunState.ADDRSPACE_VMMIO_READ),
+  VMMIO_WRITE: BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE),
+  FAULT: BigInt(VcpuRunState.FAULT),
+  PAGE_FAULT: BigInt(VcpuRunState.ADDRSPACE_PAGE_FAULT),
+  PSCI_SYSTEM_RESET: BigInt(VcpuRunState.PSCI_SYSTEM_RESET),
 } as const;
 
 /** The resume1 action after a VMMIO exit. */
-export const VmmioAction = { EMULATE: 0n, RETRY: 1n, FAULT: 2n } as const;
+const VmmioAction = {
+  EMULATE: BigInt(MmioAction.EMULATE),
+  RETRY: BigInt(MmioAction.RETRY),
+  FAULT: BigInt(MmioAction.FAULT),
+} as const;
 
 /** GUNYAH_FN_VCPU argument. */
 export const VcpuArg = layout({ id: u32 });
@@ -251,30 +255,30 @@ export class Vcpu {
       const [d0, d1, d2] = r.value.data;
       let yieldNow = false;
       switch (r.value.state) {
-        case VcpuRunState.READY:
-        case VcpuRunState.BLOCKED:
+        case RunState.READY:
+        case RunState.BLOCKED:
           yieldNow = true;
           break;
-        case VcpuRunState.POWERED_OFF:
-        case VcpuRunState.PSCI_SYSTEM_RESET:
+        case RunState.POWERED_OFF:
+        case RunState.PSCI_SYSTEM_RESET:
           // Off because the VM is going down, or until another vCPU turns it on.
           if (!this.checkSystem()) return ok(this.exit);
           await this.waitReady();
           if (!this.checkSystem()) return ok(this.exit);
           break;
-        case VcpuRunState.EXPECTS_WAKEUP:
+        case RunState.EXPECTS_WAKEUP:
           await this.waitReady();
           if (!this.checkSystem()) return ok(this.exit);
           break;
-        case VcpuRunState.ADDRSPACE_VMMIO_READ:
-        case VcpuRunState.ADDRSPACE_VMMIO_WRITE: {
-          const isWrite = r.value.state === VcpuRunState.ADDRSPACE_VMMIO_WRITE;
+        case RunState.VMMIO_READ:
+        case RunState.VMMIO_WRITE: {
+          const isWrite = r.value.state === RunState.VMMIO_WRITE;
           const handled = this.handleMmio(d0, d1, d2, isWrite);
           if (!handled) return ok(this.exit);
           resume = [0n, VmmioAction.EMULATE, 0n];
           break;
         }
-        case VcpuRunState.ADDRSPACE_PAGE_FAULT: {
+        case RunState.PAGE_FAULT: {
           const gpa = d0;
           sameFault = Number(gpa) === lastFault ? sameFault + 1 : 0;
           lastFault = Number(gpa);
@@ -285,7 +289,7 @@ export class Vcpu {
           }
           break;
         }
-        case VcpuRunState.FAULT:
+        case RunState.FAULT:
           this.ctx.faultRing.push({
             vcpu: this.id,
             kind: FaultKind.VCPU_FAULT,

@@ -1,0 +1,74 @@
+// The host layer's public entry: the TypeScript /dev/gunyah (Linux v17 UAPI, one
+// method per ioctl). The VMM programs against this file only.
+
+import { ok } from "../lib/result.js";
+import { GunyahDevice, type DeviceOptions, type HostBootInfo } from "./device.js";
+import { fail, type HostResult } from "./errors.js";
+
+export interface OpenGunyahOptions extends DeviceOptions {
+  /** An already-booted platform whose host VM this driver runs in. */
+  readonly platform?: { readonly host: HostBootInfo };
+}
+
+/**
+ * Opens /dev/gunyah: connects to the RM over the host's message queues. With
+ * `platform` it uses that platform's host VM; otherwise it boots a new platform.
+ */
+export async function openGunyah(
+  options: OpenGunyahOptions = {},
+): Promise<HostResult<GunyahDevice>> {
+  const platform = options.platform;
+  if (!platform) return fail("ENODEV", "no platform given and src/platform is not available yet");
+  const device = new GunyahDevice(platform.host, options);
+  const id = device.identify();
+  if (!id.ok) {
+    device.close();
+    return id;
+  }
+  return ok(device);
+}
+
+export { GunyahDevice, type DeviceOptions, type HostBootInfo } from "./device.js";
+export { GunyahVm, bootReg } from "./vm.js";
+export type {
+  BootContextArgs,
+  DtbConfig,
+  FunctionDesc,
+  IoeventfdFunctionDesc,
+  IrqfdFunctionDesc,
+  MapMemArgs,
+  RawFunctionDesc,
+  VcpuFunctionDesc,
+} from "./vm.js";
+export { Vcpu } from "./functions/vcpu.js";
+export { VcpuArg } from "./functions/vcpu.js";
+export { IrqfdArg, IRQFD_FLAG_LEVEL } from "./functions/irqfd.js";
+export { IoeventfdArg, IOEVENTFD_FLAG_DATAMATCH } from "./functions/ioeventfd.js";
+export { FunctionTypeId, FN_MAX_ARG_SIZE } from "./functions/registry.js";
+export { GuestMem, GuestMemFlag, type GuestMemOptions } from "./guest-mem.js";
+export { MapFlag } from "./bindings.js";
+export { EventFd, EVENTFD_MAX, type EventFdOptions } from "./eventfd.js";
+export { Errno, GunyahError, type ErrnoName, type HostResult, type ErrorOrigin } from "./errors.js";
+export {
+  ExitReason,
+  ResumeAction,
+  RUN_STRUCTURE_SIZE,
+  RunHeader,
+  RunMmio,
+  RunPageFault,
+  RunStatus,
+  RUN_UNION_OFFSET,
+  VmExitStatus,
+  type VcpuExit,
+} from "./run-structure.js";
+export {
+  FaultEntry,
+  FaultKind,
+  FaultRingConsumer,
+  FaultRingHeader,
+  type FaultReport,
+} from "./fault-ring.js";
+export type { VmOptions } from "./vm-core.js";
+export type { RunOptions } from "./vm-context.js";
+/** RM VM statuses and exit types, as `vm.status` and STATUS exits report them. */
+export { VmStatus, ExitType } from "../rm/protocol/index.js";

@@ -1,0 +1,175 @@
+// The VM start sequence and teardown of the v17 driver (gunyah-abi.md section 4):
+//   start: [notifications registered at creation] VM_ALLOC_VMID; lend the DTB range
+//     with one ACL entry; VM_CONFIG_IMAGE; VM_SET_DEMAND_PAGING; VM_SET_ADDRESS_LAYOUT;
+//     VM_INIT; replay the boot context; VM_GET_HYP_RESOURCES -> tickets; VM_START.
+//   teardown: VM_STOP(force) if running and wait for EXITED; reclaim the DTB parcel;
+//     remove the functions; reclaim every page; VM_RESET and wait for RESET;
+//     VM_DEALLOC_VMID.
+// A failed start leaves what it took recorded on the VM; teardown releases it all.
+
+import { RateLimitedLog } from "../lib/log.js";
+import { ok } from "../lib/result.js";
+import { AddressRange, AUTH_NONE, MemRights, VmStatus } from "../rm/protocol/index.js";
+import type { Binding } from "./bindings.js";
+import { fail, type HostResult } from "./errors.js";
+import { PAGE_SIZE } from "./host-ram.js";
+import { toHostResource } from "./resources.js";
+import type { VmCore } from "./vm-core.js";
+
+const log = new RateLimitedLog("host/vm-lifecycle");
+
+/** The page-aligned range holding the DTB and the binding that backs it. */
+function dtbRange(core: VmCore): HostResult<{ start: number; size: number; binding: Binding }> {
+  const dtb = core.dtbConfig;
+  if (!dtb) return fail("EINVAL", "VM_SET_DTB_CONFIG was not called");
+  const start = dtb.gpa - (dtb.gpa % PAGE_SIZE);
+  const end = Math.ceil((dtb.gpa + dtb.size) / PAGE_SIZE) * PAGE_SIZE;
+  const binding = core.bindings.find(start);
+  if (!binding || end > binding.gpa + binding.size) {
+    return fail("EINVAL", "the DTB is not inside one guest memory mapping");
+  }
+  return ok({ start, size: end - start, binding });
+}
+
+/** Host physical runs backing [gpa, gpa + size) of a binding, as SGL entries. */
+function sglFor(binding: Binding, gpa: number, size: number): Array<{ ipa: bigint; size: bigint }> {
+  const pa = binding.mem.physBase + binding.offset + (gpa - binding.gpa);
+  // A binding is one contiguous piece of host RAM, so one entry covers it.
+  return [{ ipa: BigInt(pa), size: BigInt(size) }];
+}
+
+function rightsOf(binding: Binding): number {
+  let rights = 0;
+  if (binding.flags & 0x10) rights |= MemRights.R;
+  if (binding.flags & 0x20) rights |= MemRights.W;
+  if (binding.flags & 0x40) rights |= MemRights.X;
+  return rights;
+}
+
+export async function startVm(core: VmCore): Promise<HostResult<void>> {
+  const rm = core.services.rm;
+  const dtb = dtbRange(core);
+  if (!dtb.ok) return dtb;
+
+  const vmid = await rm.allocVmid(0);
+  if (!vmid.ok) return vmid;
+  core.vmid = vmid.value;
+  core.forceStatus(VmStatus.LOAD);
+
+  // Lend the DTB pages: one ACL entry, the guest's (Linux lends when the ACL has one).
+  const parcel = await rm.memCreate({
+    kind: "lend",
+    label: 0,
+    acl: [{ vmid: vmid.value, rights: rightsOf(dtb.value.binding) || MemRights.RWX }],
+    sgl: sglFor(dtb.value.binding, dtb.value.start, dtb.value.size),
+  });
+  if (!parcel.ok) return parcel;
+  core.dtbParcel = { handle: parcel.value, gpa: dtb.value.start, size: dtb.value.size };
+  core.pager.setParcelPages(dtb.value.start, dtb.value.size, true);
+
+  const dtbConfig = core.dtbConfig;
+  if (!dtbConfig) return fail("EINVAL", "DTB configuration vanished");
+  const configured = await rm.configImage({
+    vmid: vmid.value,
+    auth: AUTH_NONE,
+    memHandle: parcel.value,
+    imageOffset: 0n,
+    imageSize: 0n,
+    dtOffset: BigInt(dtbConfig.gpa - dtb.value.start),
+    dtSize: BigInt(dtbConfig.size),
+  });
+  if (!configured.ok) return configured;
+
+  const lent = core.bindings.all.filter((b) => b.lend);
+  const paging = await rm.setDemandPaging(
+    vmid.value,
+    lent.map((b) => ({ base: BigInt(b.gpa), size: BigInt(b.size) })),
+  );
+  if (!paging.ok) return paging;
+
+  const layout = await rm.setAddressLayout(
+    vmid.value,
+    AddressRange.IMAGE,
+    BigInt(dtb.value.start),
+    BigInt(dtb.value.size),
+  );
+  if (!layout.ok) return layout;
+
+  const init = await rm.init(vmid.value);
+  if (!init.ok) {
+    core.forceStatus(VmStatus.INIT_FAILED);
+    return init;
+  }
+  core.setStatus(VmStatus.READY);
+
+  for (const [reg, value] of core.bootContext) {
+    const r = await rm.setBootContext(vmid.value, reg >> 8, reg & 0xff, value);
+    if (!r.ok) return r;
+  }
+
+  const resources = await rm.getHypResources(vmid.value);
+  if (!resources.ok) return resources;
+  for (const raw of resources.value) core.tickets.addResource(toHostResource(raw));
+
+  const started = await rm.start(vmid.value);
+  if (!started.ok) return started;
+  core.setStatus(VmStatus.RUNNING);
+  return ok(undefined);
+}
+
+function warnIfFailed(core: VmCore, what: string, r: HostResult<unknown>): void {
+  if (!r.ok) log.warn(`vm ${core.vmid}: ${what}: ${r.error.message}`);
+}
+
+async function reclaimDtb(core: VmCore): Promise<boolean> {
+  const parcel = core.dtbParcel;
+  if (!parcel) return true;
+  const r = await core.services.rm.memReclaim(parcel.handle);
+  if (!r.ok) return false;
+  core.dtbParcel = undefined;
+  core.pager.setParcelPages(parcel.gpa, parcel.size, false);
+  return true;
+}
+
+/** Releases everything the VM holds, in the v17 order. Never throws for RM/hyp errors. */
+export async function teardownVm(core: VmCore): Promise<void> {
+  const rm = core.services.rm;
+  const vmid = core.vmid;
+  // A start still running finishes first; it holds no reference, so wait for it here.
+  if (core.startPromise) await core.startPromise;
+
+  if (vmid !== undefined && core.status() === VmStatus.RUNNING) {
+    warnIfFailed(core, "VM_STOP", await rm.stop(vmid, true));
+    const exited = await core.waitStatus((s) => s !== VmStatus.RUNNING);
+    if (!exited) log.warn(`vm ${vmid}: did not leave RUNNING after VM_STOP`);
+  }
+
+  // The parcel may stay in use until the VM is reset; then it is retried below.
+  const dtbReclaimed = vmid === undefined || (await reclaimDtb(core));
+
+  core.functions.removeAll();
+  warnIfFailed(core, "reclaim pages", core.pager.reclaimAll());
+
+  if (vmid !== undefined) {
+    const s = core.status();
+    if (s === VmStatus.EXITED || s === VmStatus.READY || s === VmStatus.INIT_FAILED) {
+      const reset = await rm.reset(vmid);
+      warnIfFailed(core, "VM_RESET", reset);
+      if (reset.ok) {
+        const done = await core.waitStatus((x) => x === VmStatus.RESET || x === VmStatus.NONE);
+        if (!done) log.warn(`vm ${vmid}: no RESET status after VM_RESET`);
+      }
+    }
+    if (!dtbReclaimed && !(await reclaimDtb(core))) {
+      log.warn(`vm ${vmid}: DTB parcel could not be reclaimed; its pages are leaked`);
+    }
+  }
+
+  core.tickets.removeAllResources();
+  core.pager.unregisterTickets(core.tickets);
+  core.bindings.clear();
+  if (vmid !== undefined) {
+    warnIfFailed(core, "VM_DEALLOC_VMID", await rm.deallocVmid(vmid));
+  }
+  core.unsubscribeNotifications();
+}

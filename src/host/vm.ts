@@ -1,0 +1,243 @@
+// The VM handle (what an open /dev/gunyah VM file descriptor is in Linux v17): the
+// VM_* operations of the UAPI, one method each, with the same checks and errors.
+
+import { ok } from "../lib/result.js";
+import { BootRegSet, VmStatus } from "../rm/protocol/index.js";
+import { MapFlag } from "./bindings.js";
+import { EventFd } from "./eventfd.js";
+import { fail, type HostResult } from "./errors.js";
+import { FaultRingConsumer } from "./fault-ring.js";
+import { IOEVENTFD_FLAG_DATAMATCH, IoeventfdArg } from "./functions/ioeventfd.js";
+import { IRQFD_FLAG_LEVEL, IrqfdArg } from "./functions/irqfd.js";
+import { FunctionTypeId } from "./functions/registry.js";
+import { VcpuArg, Vcpu } from "./functions/vcpu.js";
+import { GuestMem } from "./guest-mem.js";
+import { startVm } from "./vm-lifecycle.js";
+import type { VmCore } from "./vm-core.js";
+import type { VmRef } from "./vm-context.js";
+
+/** VM_SET_DTB_CONFIG argument. */
+export interface DtbConfig {
+  readonly guestPhysAddr: bigint | number;
+  readonly size: bigint | number;
+}
+
+/** VM_MAP_MEM argument. `flags` uses MapFlag (default access = lend). */
+export interface MapMemArgs {
+  readonly guestAddr: bigint | number;
+  readonly flags: number;
+  readonly guestMem: GuestMem;
+  readonly offset: bigint | number;
+  readonly size: bigint | number;
+}
+
+/** VM_SET_BOOT_CONTEXT argument: reg = set << 8 | index (bootReg() builds it). */
+export interface BootContextArgs {
+  readonly reg: number;
+  readonly value: bigint;
+}
+
+/** VM_ADD_FUNCTION / VM_REMOVE_FUNCTION descriptors. */
+export type VcpuFunctionDesc = { readonly type: "vcpu"; readonly id: number };
+export type IrqfdFunctionDesc = {
+  readonly type: "irqfd";
+  readonly eventfd: EventFd;
+  /** The doorbell label in the VM's config tree. */
+  readonly label: number;
+  readonly level?: boolean;
+};
+export type IoeventfdFunctionDesc = {
+  readonly type: "ioeventfd";
+  readonly eventfd: EventFd;
+  readonly addr: bigint;
+  readonly len: 1 | 2 | 4 | 8;
+  readonly datamatch?: bigint;
+};
+/** The raw UAPI form: a function type id and its argument bytes (at most 256). */
+export type RawFunctionDesc = { readonly type: number; readonly arg: Uint8Array };
+export type FunctionDesc =
+  VcpuFunctionDesc | IrqfdFunctionDesc | IoeventfdFunctionDesc | RawFunctionDesc;
+
+/** Builds a VM_SET_BOOT_CONTEXT register number: X0..X31, PC, or SP_ELn. */
+export function bootReg(set: "x" | "pc" | "sp", index = 0): number {
+  const s = set === "x" ? BootRegSet.X : set === "pc" ? BootRegSet.PC : BootRegSet.SP;
+  return (s << 8) | (index & 0xff);
+}
+
+function encodeFunction(desc: FunctionDesc): { typeId: number; arg: Uint8Array } {
+  switch (desc.type) {
+    case "vcpu":
+      return { typeId: FunctionTypeId.VCPU, arg: VcpuArg.encode({ id: desc.id }) };
+    case "irqfd":
+      return {
+        typeId: FunctionTypeId.IRQFD,
+        arg: IrqfdArg.encode({
+          fd: desc.eventfd.fd,
+          label: desc.label,
+          flags: desc.level ? IRQFD_FLAG_LEVEL : 0,
+        }),
+      };
+    case "ioeventfd":
+      return {
+        typeId: FunctionTypeId.IOEVENTFD,
+        arg: IoeventfdArg.encode({
+          datamatch: desc.datamatch ?? 0n,
+          addr: desc.addr,
+          len: desc.len,
+          fd: desc.eventfd.fd,
+          flags: desc.datamatch === undefined ? 0 : IOEVENTFD_FLAG_DATAMATCH,
+        }),
+      };
+    default:
+      return { typeId: desc.type, arg: desc.arg };
+  }
+}
+
+export class GunyahVm {
+  private readonly ref: VmRef;
+  private closed = false;
+
+  /** @internal Use `device.createVm()`. */
+  constructor(
+    private readonly core: VmCore,
+    ref: VmRef,
+  ) {
+    this.ref = ref;
+  }
+
+  /** The VMID the RM gave the VM at start, if it has started. */
+  get vmid(): number | undefined {
+    return this.core.vmid;
+  }
+
+  /** The VM's RM status (VmStatus) as the host last learned it. */
+  get status(): number {
+    return this.core.status();
+  }
+
+  /** The fault-report ring shared with the VMM (read it with `faultReports()`). */
+  get faultRing(): SharedArrayBuffer {
+    return this.core.faultRing.buffer;
+  }
+
+  /** A consumer over the fault ring. */
+  faultReports(): FaultRingConsumer {
+    return new FaultRingConsumer(this.core.faultRing.buffer);
+  }
+
+  /** Resolves when the VM's teardown has finished (after the last reference closed). */
+  get released(): Promise<void> {
+    return this.core.released;
+  }
+
+  private usable(): HostResult<void> {
+    if (this.closed) return fail("EBADF", "VM handle is closed");
+    return ok(undefined);
+  }
+
+  /** VM_SET_DTB_CONFIG: where the VMM put the VM's device tree in guest memory. */
+  setDtbConfig(config: DtbConfig): HostResult<void> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    const gpa = BigInt(config.guestPhysAddr);
+    const size = BigInt(config.size);
+    if (gpa < 0n || size <= 0n) return fail("EINVAL", "empty or negative DTB range");
+    if (gpa + size > BigInt(Number.MAX_SAFE_INTEGER))
+      return fail("EOVERFLOW", "DTB range overflows");
+    if (this.core.status() !== VmStatus.NONE) return fail("EBUSY", "VM already started");
+    this.core.dtbConfig = { gpa: Number(gpa), size: Number(size) };
+    return ok(undefined);
+  }
+
+  /** VM_MAP_MEM: binds guest memory at a guest address (or removes it with MapFlag.UNMAP). */
+  mapMem(args: MapMemArgs): HostResult<void> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    if (!(args.guestMem instanceof GuestMem) || args.guestMem.isClosed)
+      return fail("EBADF", "not an open guest memory handle");
+    if ((args.flags & MapFlag.UNMAP) === 0) {
+      const added = this.core.bindings.add(args, args.guestMem);
+      return added.ok ? ok(undefined) : added;
+    }
+    const found = this.core.bindings.findForUnmap(args, args.guestMem);
+    if (!found.ok) return found;
+    const { binding, gpa, size } = found.value;
+    const reclaimed = this.core.pager.reclaimRange(gpa, size);
+    if (!reclaimed.ok) return reclaimed;
+    this.core.bindings.trim(binding, gpa, size);
+    return ok(undefined);
+  }
+
+  /** VM_SET_BOOT_CONTEXT: an initial register value, replayed to the RM at start. */
+  setBootContext(args: BootContextArgs): HostResult<void> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    const { reg, value } = args;
+    if (!Number.isInteger(reg) || reg < 0 || reg > 0xffff)
+      return fail("EINVAL", `boot register 0x${reg.toString(16)}`);
+    if (value < 0n || value >= 1n << 64n) return fail("EINVAL", "boot register value is not a u64");
+    const set = reg >> 8;
+    const index = reg & 0xff;
+    const valid =
+      (set === BootRegSet.X && index <= 31) ||
+      (set === BootRegSet.PC && index === 0) ||
+      (set === BootRegSet.SP && index <= 2);
+    if (!valid) return fail("EINVAL", `no boot register set ${set} index ${index}`);
+    if (this.core.status() !== VmStatus.NONE || this.core.startPromise) {
+      return fail("EINVAL", "boot context can only be set before start");
+    }
+    this.core.bootContext.set(reg, value);
+    return ok(undefined);
+  }
+
+  /**
+   * VM_START: runs the start sequence against the RM. A second call waits for the
+   * first and returns ENODEV unless the VM is running.
+   */
+  async start(): Promise<HostResult<void>> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    if (this.core.startPromise) {
+      await this.core.startPromise;
+      return this.core.status() === VmStatus.RUNNING
+        ? ok(undefined)
+        : fail("ENODEV", "VM is not running");
+    }
+    const ref = this.core.acquire();
+    if (!ref) return fail("ENODEV", "VM is being torn down");
+    this.core.startPromise = startVm(this.core).finally(() => ref.drop());
+    return this.core.startPromise;
+  }
+
+  /** VM_ADD_FUNCTION. A VCPU function returns its Vcpu handle. */
+  addFunction(desc: VcpuFunctionDesc): HostResult<Vcpu>;
+  addFunction(desc: FunctionDesc): HostResult<unknown>;
+  addFunction(desc: FunctionDesc): HostResult<unknown> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    if (this.core.tearingDown) return fail("ENODEV", "VM is being torn down");
+    const { typeId, arg } = encodeFunction(desc);
+    return this.core.functions.add(typeId, arg);
+  }
+
+  /** VM_REMOVE_FUNCTION: removes the instance the type's compare matches. */
+  removeFunction(desc: FunctionDesc): HostResult<void> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    const { typeId, arg } = encodeFunction(desc);
+    return this.core.functions.remove(typeId, arg);
+  }
+
+  /** Drops this handle's reference; the last reference schedules teardown. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ref.drop();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export { Vcpu };
