@@ -30,7 +30,8 @@ export {
   type KernelImage,
   type LoadError,
 } from "./loader.js";
-export { Machine, buildMachine, type ConsoleIo } from "./machine.js";
+export { Machine, buildMachine, type ConsoleIo, type MachineOptions } from "./machine.js";
+export { IrqfdLine, attachDevices, virtioMmioSlot, type DeviceSpec } from "./devices.js";
 export {
   ExitCode,
   describeOutcome,

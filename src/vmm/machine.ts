@@ -13,9 +13,10 @@
 // Any failure before step 8 is one StartError and closes the VM.
 
 import { err, ok, type Result } from "../lib/result.js";
-import { MmioBus } from "./bus.js";
-import type { InterruptLine, MmioDevice } from "./device.js";
-import { buildGuestDeviceTree, serializeGuestDeviceTree, type IrqBell } from "./devicetree.js";
+import { invariant } from "../lib/assert.js";
+import type { MmioBus } from "./bus.js";
+import { attachDevices, type DeviceSpec } from "./devices.js";
+import { buildGuestDeviceTree, serializeGuestDeviceTree } from "./devicetree.js";
 import type { HostFailure, HypervisorPort, VcpuPort, VmPort } from "./host-port.js";
 import { MachineLayout } from "./layout.js";
 import type { MachineResources } from "./config.js";
@@ -36,16 +37,6 @@ const IMAGE_NAME = "gunyah-ts-guest";
 
 function hostError(step: string, e: HostFailure): Result<never, StartError> {
   return err({ kind: "host", step, message: e.message });
-}
-
-/** An interrupt line delivered by an irqfd: each rising edge rings the doorbell once. */
-class IrqfdLine implements InterruptLine {
-  private level = false;
-  constructor(private readonly trigger: () => void) {}
-  set(level: boolean): void {
-    if (level && !this.level) this.trigger();
-    this.level = level;
-  }
 }
 
 export class Machine {
@@ -108,10 +99,9 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-interface AttachedDevice {
-  readonly base: number;
-  readonly device: MmioDevice;
-  readonly bell?: IrqBell;
+export interface MachineOptions {
+  /** Devices beyond the built-in PL011 (virtio-mmio slots), in registration order. */
+  readonly extraDevices?: readonly DeviceSpec[];
 }
 
 /** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
@@ -119,10 +109,11 @@ export async function buildMachine(
   host: HypervisorPort,
   res: MachineResources,
   io: ConsoleIo,
+  options: MachineOptions = {},
 ): Promise<Result<Machine, StartError>> {
   const vm = await host.createVm();
   if (!vm.ok) return hostError("create a VM", vm.error);
-  const built = await buildOnVm(host, vm.value, res, io);
+  const built = await buildOnVm(host, vm.value, res, io, options);
   if (!built.ok) await vm.value.close();
   return built;
 }
@@ -132,6 +123,7 @@ async function buildOnVm(
   vm: VmPort,
   res: MachineResources,
   io: ConsoleIo,
+  options: MachineOptions,
 ): Promise<Result<Machine, StartError>> {
   const ramBase = MachineLayout.ram.base;
   const { plan } = res;
@@ -148,24 +140,19 @@ async function buildOnVm(
   }
 
   // 3. Devices on the bus, interrupts through irqfds when the host has them.
-  const bus = new MmioBus();
-  const attached: AttachedDevice[] = [];
   const uartLayout = MachineLayout.uart;
-  let uartLine: InterruptLine | undefined;
-  let bell: IrqBell | undefined;
-  if (vm.addIrqfd) {
-    // Doorbell labels are the SPI numbers: unique per VM and easy to read in a dump.
-    const irqfd = await vm.addIrqfd(uartLayout.spi, true);
-    if (!irqfd.ok) return hostError("add the UART's irqfd", irqfd.error);
-    uartLine = new IrqfdLine(() => irqfd.value.trigger());
-    bell = { label: uartLayout.spi, spi: uartLayout.spi, level: true };
-  }
-  const uart = new Pl011(io.output, uartLine);
-  attached.push({ base: uartLayout.base, device: uart, ...(bell ? { bell } : {}) });
-  for (const a of attached) {
-    const r = bus.register(a.base, a.device);
-    if (!r.ok) return err({ kind: "device", message: `${a.device.name}: ${r.error.kind}` });
-  }
+  const uartSpec: DeviceSpec = {
+    base: uartLayout.base,
+    spi: uartLayout.spi,
+    level: true,
+    dtKind: "pl011",
+    create: (irq) => new Pl011(io.output, irq),
+  };
+  const attached = await attachDevices(vm, [uartSpec, ...(options.extraDevices ?? [])]);
+  if (!attached.ok) return attached;
+  const { bus, bells, virtioNodes, devices } = attached.value;
+  const uart = devices[0];
+  invariant(uart instanceof Pl011, "the UART is the first device");
 
   // 4. The device tree, written where the plan reserved room for it.
   const fdt = buildGuestDeviceTree({
@@ -178,8 +165,8 @@ async function buildOnVm(
       ? { initrd: { start: ramBase + plan.initrd.offset, size: plan.initrd.size } }
       : {}),
     uart: { base: uartLayout.base, size: uartLayout.size, spi: uartLayout.spi },
-    virtio: [],
-    bells: attached.flatMap((a) => (a.bell ? [a.bell] : [])),
+    virtio: virtioNodes,
+    bells,
   });
   const dtb = serializeGuestDeviceTree(fdt);
   if (dtb.length > plan.dtb.size)

@@ -183,3 +183,87 @@ test("start-up failures are one StartError and the VM is closed", async () => {
   assert.match(describeOutcome(outcome), /start: EINVAL: VM_INIT failed/);
   assert.equal(host.vm?.closed, 1);
 });
+
+test("extra devices (a virtio-mmio slot) get the bus, an irqfd and a device-tree node", async () => {
+  const { virtioMmioSlot } = await import("../../src/vmm/devices.js");
+  const slot = virtioMmioSlot(2);
+  assert.deepEqual(slot, { base: 0x0a00_0400, size: 0x200, spi: 18 });
+  assert.equal(virtioMmioSlot(32), undefined);
+  assert.equal(virtioMmioSlot(-1), undefined);
+  assert.ok(slot);
+  let line: { set(level: boolean): void } | undefined;
+  const device = {
+    name: "virtio-test",
+    size: slot.size,
+    widths: [4] as const,
+    read: () => ({ ok: true as const, value: 0x7472_6976n }), // "virt"
+    write: () => {
+      line?.set(true);
+      return { ok: true as const, value: undefined };
+    },
+  };
+  const host = new FakeHypervisor([
+    [
+      { mmioRead: slot.base, width: 4 },
+      { mmioWrite: slot.base + 0x50, width: 4, value: 0n },
+      POWER_OFF,
+    ],
+  ]);
+  const res = await validateConfig({});
+  assert.ok(res.ok);
+  const built = await buildMachine(
+    host,
+    res.value,
+    { output: () => {} },
+    {
+      extraDevices: [
+        {
+          base: slot.base,
+          spi: slot.spi,
+          level: false,
+          dtKind: "virtio-mmio",
+          create: (irq) => {
+            line = irq;
+            return device;
+          },
+        },
+      ],
+    },
+  );
+  assert.ok(built.ok);
+  const fdt = parseFdt(built.value.deviceTree);
+  assert.ok(fdt.ok);
+  assert.deepEqual(
+    fdt.value.root.find("virtio_mmio@a000400")?.getU32Array("interrupts"),
+    [0, 18, 1],
+  );
+  assert.deepEqual(
+    fdt.value.root.find("gunyah-vm-config/vdevices/bell-12")?.getU32Array("interrupts"),
+    [0, 18, 1],
+  );
+  assert.equal((await built.value.run()).kind, "powered-off");
+  assert.equal(host.vm?.vcpus[0]?.replies[0]?.value, 0x7472_6976n);
+  assert.deepEqual(
+    host.vm?.irqfds.map((i) => [i.label, i.level, i.triggers]),
+    [
+      [1, true, 0],
+      [18, false, 1],
+    ],
+  );
+
+  const clash = await buildMachine(
+    new FakeHypervisor([]),
+    res.value,
+    { output: () => {} },
+    {
+      extraDevices: [
+        { base: 0x0900_0800, level: true, dtKind: "virtio-mmio", create: () => device },
+      ],
+    },
+  );
+  assert.ok(!clash.ok);
+  assert.equal(
+    describeStartError(clash.error),
+    "device setup failed: virtio-test at 0x9000800 overlaps pl011",
+  );
+});
