@@ -14,6 +14,7 @@ import {
   type MachineConfig,
 } from "../../vmm/index.js";
 import type { CliIo } from "../io.js";
+import { CoalescedOutput } from "../output.js";
 
 interface RunOptions {
   readonly kernel?: string;
@@ -66,8 +67,9 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   // Ctrl-A X needs the machine, which needs the console: bind it once both exist.
   const escape: { leave?: () => void } = {};
   const stdin = io.stdin;
+  const output = new CoalescedOutput((bytes) => io.stdout(bytes));
   const console: ConsoleIo = {
-    output: (bytes) => io.stdout(bytes),
+    output: (bytes) => output.write(bytes),
     ...(stdin
       ? { input: (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.()) }
       : {}),
@@ -88,10 +90,12 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   const unsubscribe = io.onInterrupt?.(() => machine.interrupt("interrupted (SIGINT)"));
   try {
     const outcome = await machine.run();
+    output.flush();
     const code = outcomeExitCode(outcome);
     if (code !== ExitCode.OK) io.stderr(`gunyah run: ${describeOutcome(outcome)}\n`);
     return code;
   } finally {
+    output.flush();
     unsubscribe?.();
   }
 }
