@@ -1,0 +1,571 @@
+// The A64 CPU: architectural state, the Arm64Cpu API the hypervisor drives, and the
+// exception machinery (Arm ARM D1.10: exception entry to EL1, ESR/FAR/ELR/SPSR, ERET).
+// Instruction semantics live in interp.ts (hot ops) and exec/*.ts (the rest).
+//
+// Representation (see README.md): X0-X30 as int32 halves in `xl`/`xh`; slot 31 is the
+// zero register (always 0), slot 32 the current SP. Addresses and the PC are numbers
+// holding the signed 64-bit value, exact for every canonical VA (|va| < 2^53).
+
+import type {
+  Arm64Cpu,
+  CpuExit,
+  CpuOptions,
+  GicCpuInterface,
+  Stage2Abort,
+  UserFault,
+} from "./port.js";
+import type { SimdContext } from "./simd/context.js";
+import { MemoryUnit } from "./mmu/memory.js";
+import { ACCESS_EXEC, ACCESS_WRITE } from "./mmu/translate.js";
+import { EC, FSC, VECTOR, abortInstruction } from "./fault.js";
+import { GenericTimer } from "./timer.js";
+import { run } from "./interp.js";
+import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
+import { SysregFile } from "./sysfile.js";
+import type { CpuState } from "./state.js";
+import { syndromeFor } from "./syndrome.js";
+
+export class Cpu implements Arm64Cpu, SimdContext, CpuState {
+  readonly xl = new Int32Array(33);
+  readonly xh = new Int32Array(33);
+  pc = 0;
+  nf = 0;
+  zf = 0;
+  cf = 0;
+  vf = 0;
+  el = 1;
+  spsel = 1;
+  /** PSTATE.{D,A,I,F} in SPSR bit positions 9:6. */
+  daif = 0x3c0;
+  /** SP_EL0 / SP_EL1 while not selected (the selected one is slot 32). */
+  spEl0Lo = 0;
+  spEl0Hi = 0;
+  spEl1Lo = 0;
+  spEl1Hi = 0;
+
+  readonly vregs = new Uint8Array(512);
+  readonly vview = new DataView(this.vregs.buffer);
+  fpcr = 0;
+  fpsr = 0;
+
+  // Hot system registers as fields (the rest live in `sys`).
+  sctlr = 0x30d00800;
+  tcrLo = 0;
+  tcrHi = 0;
+  ttbr0Lo = 0;
+  ttbr0Hi = 0;
+  ttbr1Lo = 0;
+  ttbr1Hi = 0;
+  mairLo = 0;
+  mairHi = 0;
+  vbar = 0;
+  elrLo = 0;
+  elrHi = 0;
+  spsr = 0;
+  esr = 0;
+  farLo = 0;
+  farHi = 0;
+  cpacr = 0;
+  /** SCTLR.A: every data access must be aligned. */
+  alignmentCheck = false;
+  /** SCTLR.SA (EL1) / SA0 (EL0): SP-based accesses need a 16-byte aligned SP. */
+  spCheck = false;
+  /** OSLSR_EL1.OSLK (the OS lock, set at reset). */
+  osLock = 1;
+  readonly sys: SysregFile;
+  readonly timer: GenericTimer;
+  readonly gic: GicCpuInterface | undefined;
+  readonly user: boolean;
+  readonly mpidr: bigint;
+
+  readonly mem: MemoryUnit;
+  instructionsRetired = 0;
+  /** Budget left in the current slice (kept in step for counter reads mid-slice). */
+  sliceLeft = 0;
+  sliceBudget = 0;
+  exit: CpuExit | undefined = undefined;
+  /** The instruction being executed (for syndromes). */
+  insn = 0;
+  irqLine = false;
+  fiqLine = false;
+  /** Set when an instruction may have unmasked a pending interrupt. */
+  irqCheck = false;
+
+  // Exclusive monitor (Arm ARM B2.9): one address range per CPU.
+  exclValid = false;
+  exclLo = 0;
+  exclHi = 0;
+  exclSize = 0;
+  exclValLo = 0;
+  exclValHi = 0;
+  exclValLo2 = 0;
+  exclValHi2 = 0;
+
+  // Fetch page cache: the translated page of the current PC and its decoded ops.
+  fetchBase = NaN;
+  fetchView: DataView = new DataView(new ArrayBuffer(8));
+  fetchAdd = 0;
+  fetchWords: Int32Array = new Int32Array(1024);
+  fetchOps: Uint16Array = new Uint16Array(1024);
+  readonly decodedPages = new Map<number, { words: Int32Array; ops: Uint16Array }>();
+
+  /** The pending stage-2 abort (MMIO) and the VA of its access. */
+  private pendingAbort: Stage2Abort | undefined;
+  private pendingAbortVa = { lo: 0, hi: 0 };
+
+  constructor(options: CpuOptions) {
+    this.user = options.mode === "user";
+    this.mem = new MemoryUnit(this, options.memory);
+    this.gic = options.gic;
+    this.mpidr = options.mpidr ?? 0n;
+    this.timer = new GenericTimer(
+      options.counter ?? (() => BigInt(this.liveInstructions())),
+      options.counterFrequency ?? 62_500_000,
+    );
+    this.sys = new SysregFile();
+    this.reset(0);
+  }
+
+  liveInstructions(): number {
+    return this.instructionsRetired + (this.sliceBudget - this.sliceLeft);
+  }
+
+  // ---- Arm64Cpu ----
+
+  run(budget: number): CpuExit {
+    return run(this, budget);
+  }
+
+  reset(pc: number): void {
+    this.xl.fill(0);
+    this.xh.fill(0);
+    this.vregs.fill(0);
+    this.nf = this.zf = this.cf = this.vf = 0;
+    this.spEl0Lo = this.spEl0Hi = this.spEl1Lo = this.spEl1Hi = 0;
+    this.fpcr = this.fpsr = 0;
+    this.exclValid = false;
+    this.exit = undefined;
+    this.pendingAbort = undefined;
+    if (this.user) {
+      this.el = 0;
+      this.spsel = 0;
+      this.daif = 0;
+      // Linux's EL0 view: MMU "on" with Normal memory, FP enabled, caches visible.
+      this.cpacr = 3 << 20;
+      this.tcrHi = 1 << 5; // TBI0
+    } else {
+      this.el = 1;
+      this.spsel = 1;
+      this.daif = 0x3c0;
+      this.cpacr = 0;
+      this.sctlr = 0x30d00800;
+      this.tcrLo = this.tcrHi = 0;
+    }
+    this.mem.setEl(this.el);
+    this.updateControls();
+    this.mem.flush();
+    this.decodedPages.clear();
+    this.pc = pc;
+  }
+
+  getX(index: number): bigint {
+    return index >= 31 ? 0n : toBig(this.xl[index]!, this.xh[index]!);
+  }
+
+  setX(index: number, value: bigint): void {
+    if (index >= 31) return;
+    fromBig(value);
+    this.xl[index] = R.lo;
+    this.xh[index] = R.hi;
+  }
+
+  getW(n: number): number {
+    return n >= 31 ? 0 : this.xl[n]! >>> 0;
+  }
+
+  setW(n: number, value: number): void {
+    if (n >= 31) return;
+    this.xl[n] = value | 0;
+    this.xh[n] = 0;
+  }
+
+  getSp(): bigint {
+    return toBig(this.xl[32]!, this.xh[32]!);
+  }
+
+  setSp(value: bigint): void {
+    fromBig(value);
+    this.xl[32] = R.lo;
+    this.xh[32] = R.hi;
+  }
+
+  get nzcv(): number {
+    return ((this.nf << 31) | (this.zf << 30) | (this.cf << 29) | (this.vf << 28)) >>> 0;
+  }
+
+  setNzcv(nzcv: number): void {
+    this.nf = (nzcv >>> 31) & 1;
+    this.zf = (nzcv >>> 30) & 1;
+    this.cf = (nzcv >>> 29) & 1;
+    this.vf = (nzcv >>> 28) & 1;
+  }
+
+  getNzcv(): number {
+    return this.nzcv;
+  }
+
+  get currentEl(): number {
+    return this.el;
+  }
+
+  completeMmioRead(value: bigint): void {
+    const a = this.pendingAbort;
+    this.pendingAbort = undefined;
+    if (a !== undefined && !a.isWrite && a.syndromeValid && a.register !== 31) {
+      const bits = BigInt(a.size * 8);
+      let v = BigInt.asUintN(Number(bits), value);
+      if (a.signExtend) v = BigInt.asIntN(Number(bits), v);
+      this.setX(a.register, BigInt.asUintN(a.sixtyFour ? 64 : 32, v));
+    }
+    this.pc += 4;
+  }
+
+  completeMmio(): void {
+    this.pendingAbort = undefined;
+    this.pc += 4;
+  }
+
+  injectExternalAbort(abort: Stage2Abort): void {
+    this.pendingAbort = undefined;
+    const va = this.pendingAbortVa;
+    if (this.user) {
+      this.exit = {
+        kind: "user-fault",
+        fault: {
+          kind: "data-abort",
+          pc: this.pc,
+          address: toSignedNumber(va.lo, va.hi),
+          isWrite: abort.isWrite,
+        },
+      };
+      return;
+    }
+    const lower = this.el === 0;
+    const fsc = abort.isTableWalk ? FSC.SYNC_EXTERNAL_WALK + 1 : FSC.SYNC_EXTERNAL;
+    const s1ptw = abort.isTableWalk ? 1 << 7 : 0;
+    if (abort.isFetch) {
+      this.enterException(
+        VECTOR.SYNC,
+        esrOf(lower ? EC.IABT_LOWER : EC.IABT_CURRENT, fsc | s1ptw),
+        this.pc,
+        va.lo,
+        va.hi,
+      );
+    } else {
+      const wnr = abort.isWrite ? 1 << 6 : 0;
+      this.enterException(
+        VECTOR.SYNC,
+        esrOf(lower ? EC.DABT_LOWER : EC.DABT_CURRENT, fsc | wnr | s1ptw),
+        this.pc,
+        va.lo,
+        va.hi,
+      );
+    }
+  }
+
+  setIrqLine(level: boolean): void {
+    this.irqLine = level;
+  }
+
+  setFiqLine(level: boolean): void {
+    this.fiqLine = level;
+  }
+
+  timerOutputs(): number {
+    return this.timer.outputs();
+  }
+
+  nextTimerDeadline(): bigint | undefined {
+    return this.timer.nextDeadline();
+  }
+
+  invalidateStage2(): void {
+    this.mem.flush();
+    this.decodedPages.clear();
+  }
+
+  // ---- PSTATE and exceptions ----
+
+  /** PSTATE as saved in SPSR_EL1 (Arm ARM C5.2.18). */
+  pstate(): number {
+    return (this.nzcv | this.daif | (this.el << 2) | this.spsel) >>> 0;
+  }
+
+  /** Changes EL and SPSel, banking the stack pointers (Arm ARM D1.6.2). */
+  setMode(el: number, spsel: number): void {
+    const xl = this.xl;
+    const xh = this.xh;
+    if (this.spsel === 0 || this.el === 0) {
+      this.spEl0Lo = xl[32]!;
+      this.spEl0Hi = xh[32]!;
+    } else {
+      this.spEl1Lo = xl[32]!;
+      this.spEl1Hi = xh[32]!;
+    }
+    if (spsel === 0 || el === 0) {
+      xl[32] = this.spEl0Lo;
+      xh[32] = this.spEl0Hi;
+    } else {
+      xl[32] = this.spEl1Lo;
+      xh[32] = this.spEl1Hi;
+    }
+    if (el !== this.el) {
+      this.el = el;
+      this.mem.setEl(el);
+      this.fetchBase = NaN;
+    }
+    this.spsel = spsel;
+    this.updateControls();
+  }
+
+  /** Caches the SCTLR_EL1 checks the hot paths test (A, SA, SA0). */
+  updateControls(): void {
+    this.alignmentCheck = !this.user && (this.sctlr & 2) !== 0;
+    this.spCheck = this.user || (this.sctlr & (this.el === 0 ? 1 << 4 : 1 << 3)) !== 0;
+  }
+
+  /** Exception entry to EL1 (Arm ARM D1.10.2, AArch64.TakeException). */
+  enterException(vector: number, esr: number, returnPc: number, farLo = 0, farHi = 0): void {
+    const spsr = this.pstate();
+    let offset = vector;
+    if (this.el === 0) offset += 0x400;
+    else if (this.spsel === 1) offset += 0x200;
+    this.spsr = spsr;
+    this.elrLo = (returnPc % 4294967296) | 0;
+    this.elrHi = Math.floor(returnPc / 4294967296) | 0;
+    if (vector === VECTOR.SYNC) {
+      this.esr = esr;
+      const ec = esr >>> 26;
+      if (
+        ec === EC.DABT_CURRENT ||
+        ec === EC.DABT_LOWER ||
+        ec === EC.IABT_CURRENT ||
+        ec === EC.IABT_LOWER ||
+        ec === EC.PC_ALIGN ||
+        ec === EC.SP_ALIGN
+      ) {
+        this.farLo = farLo;
+        this.farHi = farHi;
+      }
+    }
+    this.setMode(1, 1);
+    this.daif = 0x3c0;
+    this.exclValid = false;
+    this.pc = this.vbar + offset;
+    this.fetchBase = NaN;
+  }
+
+  /** ERET (Arm ARM D1.11): restores PSTATE from SPSR_EL1, PC from ELR_EL1. */
+  exceptionReturn(): void {
+    const spsr = this.spsr;
+    const m = spsr & 0x1f;
+    const target = toSignedNumber(this.elrLo, this.elrHi);
+    this.exclValid = false;
+    const legal = m === 0 || m === 4 || m === 5;
+    if (!legal) {
+      // Illegal exception return (D1.11.2): PSTATE.IL set, the next instruction takes
+      // an Illegal Execution state exception; we take it at the target at once.
+      this.pc = target;
+      this.enterException(VECTOR.SYNC, esrOf(EC.ILLEGAL_STATE, 0), target);
+      return;
+    }
+    this.setNzcv(spsr);
+    this.daif = spsr & 0x3c0;
+    this.setMode(m >>> 2, m & 1);
+    this.pc = target;
+    this.fetchBase = NaN;
+    this.irqCheck = true;
+  }
+
+  /** Takes a pending, unmasked IRQ or FIQ; true if one was taken. */
+  checkInterrupts(): boolean {
+    if (this.user) return false;
+    if (this.fiqLine && (this.daif & 0x40) === 0) {
+      this.enterException(VECTOR.FIQ, 0, this.pc);
+      return true;
+    }
+    if (this.irqLine && (this.daif & 0x80) === 0) {
+      this.enterException(VECTOR.IRQ, 0, this.pc);
+      return true;
+    }
+    return false;
+  }
+
+  /** A synchronous exception caused by the current instruction (PC at it). */
+  syncException(ec: number, iss: number, returnPc = this.pc): never {
+    if (this.user) this.userFault({ kind: "undefined", pc: this.pc, instruction: this.insn >>> 0 });
+    this.enterException(VECTOR.SYNC, esrOf(ec, iss), returnPc);
+    return abortInstruction();
+  }
+
+  undefinedInstruction(): never {
+    return this.syncException(EC.UNKNOWN, 0);
+  }
+
+  userFault(fault: UserFault): never {
+    this.exit = { kind: "user-fault", fault };
+    return abortInstruction();
+  }
+
+  /** Ends the run with an exit; the instruction's remaining effects are dropped. */
+  exitWith(exit: CpuExit): never {
+    this.exit = exit;
+    return abortInstruction();
+  }
+
+  translationFault(lo: number, hi: number, access: number, fsc: number, s1ptw: boolean): never {
+    const address = toSignedNumber(lo, hi);
+    if (this.user) {
+      if (access === ACCESS_EXEC) this.userFault({ kind: "fetch-abort", pc: this.pc, address });
+      this.userFault({
+        kind: "data-abort",
+        pc: this.pc,
+        address,
+        isWrite: access === ACCESS_WRITE,
+      });
+    }
+    const lower = this.el === 0;
+    const iss = fsc | (s1ptw ? 1 << 7 : 0);
+    if (access === ACCESS_EXEC) {
+      this.enterException(
+        VECTOR.SYNC,
+        esrOf(lower ? EC.IABT_LOWER : EC.IABT_CURRENT, iss),
+        this.pc,
+        lo,
+        hi,
+      );
+    } else {
+      const wnr = access === ACCESS_WRITE ? 1 << 6 : 0;
+      this.enterException(
+        VECTOR.SYNC,
+        esrOf(lower ? EC.DABT_LOWER : EC.DABT_CURRENT, iss | wnr),
+        this.pc,
+        lo,
+        hi,
+      );
+    }
+    return abortInstruction();
+  }
+
+  alignmentFault(lo: number, hi: number, isWrite: boolean): never {
+    if (this.user)
+      this.userFault({ kind: "alignment", pc: this.pc, address: toSignedNumber(lo, hi) });
+    const lower = this.el === 0;
+    const wnr = isWrite ? 1 << 6 : 0;
+    this.enterException(
+      VECTOR.SYNC,
+      esrOf(lower ? EC.DABT_LOWER : EC.DABT_CURRENT, FSC.ALIGNMENT | wnr),
+      this.pc,
+      lo,
+      hi,
+    );
+    return abortInstruction();
+  }
+
+  pcAlignmentFault(): never {
+    const lo = (this.pc % 4294967296) | 0;
+    const hi = Math.floor(this.pc / 4294967296) | 0;
+    if (this.user) this.userFault({ kind: "alignment", pc: this.pc, address: this.pc });
+    this.enterException(VECTOR.SYNC, esrOf(EC.PC_ALIGN, 0), this.pc, lo, hi);
+    return abortInstruction();
+  }
+
+  spAlignmentFault(): never {
+    if (this.user)
+      this.userFault({
+        kind: "alignment",
+        pc: this.pc,
+        address: toSignedNumber(this.xl[32]!, this.xh[32]!),
+      });
+    this.enterException(VECTOR.SYNC, esrOf(EC.SP_ALIGN, 0), this.pc);
+    return abortInstruction();
+  }
+
+  /** No backing at stage 2: the run ends with a stage2-abort exit (or a user fault). */
+  stage2Fault(
+    ipa: number,
+    isWrite: boolean,
+    isFetch: boolean,
+    isTableWalk: boolean,
+    lo: number,
+    hi: number,
+  ): never {
+    if (this.user) {
+      const address = toSignedNumber(lo, hi);
+      if (isFetch) this.userFault({ kind: "fetch-abort", pc: this.pc, address });
+      this.userFault({ kind: "data-abort", pc: this.pc, address, isWrite });
+    }
+    const s = isFetch || isTableWalk ? undefined : syndromeFor(this, this.insn);
+    const abort: Stage2Abort = {
+      ipa,
+      isWrite,
+      isFetch,
+      isTableWalk,
+      syndromeValid: s !== undefined,
+      size: s?.size ?? 0,
+      register: s?.register ?? 0,
+      signExtend: s?.signExtend ?? false,
+      sixtyFour: s?.sixtyFour ?? false,
+      value: isWrite && s !== undefined ? s.value : 0n,
+      pc: this.pc,
+    };
+    this.pendingAbort = abort;
+    this.pendingAbortVa = { lo, hi };
+    return this.exitWith({ kind: "stage2-abort", abort });
+  }
+
+  /** Whether FP/AdvSIMD is enabled at the current EL (CPACR_EL1.FPEN, D19.2.30). */
+  fpEnabled(): boolean {
+    const fpen = (this.cpacr >>> 20) & 3;
+    return fpen === 3 || (fpen === 1 && this.el === 1);
+  }
+
+  checkFpAccess(): void {
+    if (!this.fpEnabled()) this.syncException(EC.FP_ACCESS, (1 << 24) | (0xe << 20));
+  }
+
+  getTpidrEl0(): bigint {
+    const s = this.sys.slot("TPIDR_EL0");
+    return toBig(this.sys.lo[s]!, this.sys.hi[s]!);
+  }
+
+  setTpidrEl0(value: bigint): void {
+    const s = this.sys.slot("TPIDR_EL0");
+    fromBig(BigInt.asUintN(64, value));
+    this.sys.lo[s] = R.lo;
+    this.sys.hi[s] = R.hi;
+  }
+
+  /** The state after an instruction, in qemu's `-d cpu` layout, for trace diffs. */
+  traceState(): string {
+    const hex = (lo: number, hi: number): string => toBig(lo, hi).toString(16).padStart(16, "0");
+    const lines: string[] = [];
+    let line = ` PC=${hex((this.pc % 4294967296) | 0, Math.floor(this.pc / 4294967296) | 0)} `;
+    for (let i = 0; i < 31; i++) {
+      line += `X${String(i).padStart(2, "0")}=${hex(this.xl[i]!, this.xh[i]!)}`;
+      if ((i + 2) % 3 === 0) {
+        lines.push(line);
+        line = "";
+      } else line += " ";
+    }
+    lines.push(`${line}SP=${hex(this.xl[32]!, this.xh[32]!)}`);
+    const flags = `${this.nf ? "N" : "-"}${this.zf ? "Z" : "-"}${this.cf ? "C" : "-"}${this.vf ? "V" : "-"}`;
+    const psr = this.pstate().toString(16).padStart(8, "0");
+    lines.push(`PSTATE=${psr} ${flags} EL${this.el}${this.spsel ? "h" : "t"}`);
+    return lines.join("\n");
+  }
+}
+
+export function esrOf(ec: number, iss: number): number {
+  return ((ec << 26) | (1 << 25) | iss) >>> 0;
+}

@@ -1,0 +1,566 @@
+// The interpreter loop: fetch through the decoded-page cache, then ONE switch on the
+// op number. Hot ops are inline (literal case labels so V8 builds a jump table; each
+// is checked against decode/ops.ts by a test); the rest dispatch by op range to the
+// group executors in exec/. Faults unwind with INSTRUCTION_ABORTED (fault.ts).
+
+import type { CpuState as Cpu } from "./state.js";
+import type { CpuExit } from "./port.js";
+import { INSTRUCTION_ABORTED } from "./fault.js";
+import { Decoder } from "./decode/decoder.js";
+import { INTEGER_ROWS } from "./decode/table.js";
+import { SIMD_ROWS } from "./simd/table.js";
+import { SIMD_OP_BASE } from "./simd/context.js";
+import { R, lsl64, lsr64, asr64, logicalImmediate, toSignedNumber } from "./bits.js";
+import {
+  adds32,
+  adds64,
+  add64,
+  addImm64,
+  shift32,
+  shift64,
+  conditionHolds,
+  setLogicFlags32,
+  setLogicFlags64,
+} from "./alu.js";
+import { execDataProcessing } from "./exec/dp.js";
+import { execSystem } from "./exec/system.js";
+import { execMemory, execUnprivileged } from "./exec/ldst.js";
+import { execFpMemory } from "./exec/fpmem.js";
+import { loadGpr, storeGpr } from "./exec/gpr.js";
+import { execSimd } from "./exec/simd.js";
+
+let decoder: Decoder | undefined;
+
+/** The decoder built from every row (integer + SIMD), shared by all CPUs. */
+export function getDecoder(): Decoder {
+  decoder ??= new Decoder([...INTEGER_ROWS, ...SIMD_ROWS]);
+  return decoder;
+}
+
+const BUDGET_EXIT: CpuExit = Object.freeze({ kind: "budget" });
+const TWO32 = 4294967296;
+
+export function run(cpu: Cpu, budget: number): CpuExit {
+  cpu.exit = undefined;
+  cpu.checkInterrupts();
+  let left = Math.max(0, Math.floor(budget));
+  while (left > 0) {
+    cpu.sliceBudget = left;
+    cpu.sliceLeft = left;
+    let n: number;
+    try {
+      n = execute(cpu, left);
+    } catch (e) {
+      if (e !== INSTRUCTION_ABORTED) throw e;
+      // The aborted instruction used one unit of budget, so a fault loop still ends.
+      n = cpu.sliceLeft - 1;
+    }
+    cpu.instructionsRetired += left - n;
+    cpu.sliceBudget = cpu.sliceLeft = 0;
+    left = n;
+    const exit = cpu.exit;
+    if (exit !== undefined) {
+      cpu.exit = undefined;
+      return exit;
+    }
+    if (cpu.irqCheck) {
+      cpu.irqCheck = false;
+      cpu.checkInterrupts();
+    }
+  }
+  return BUDGET_EXIT;
+}
+
+/** Translates the page of the PC for execution and selects its decoded-op cache. */
+function refillFetch(cpu: Cpu): void {
+  const pc = cpu.pc;
+  if ((pc & 3) !== 0) cpu.pcAlignmentFault();
+  const lo = (pc % TWO32) | 0;
+  const hi = Math.floor(pc / TWO32) | 0;
+  const tr = cpu.mem.fetchTranslate(lo, hi);
+  cpu.fetchBase = pc - (lo & 0xfff);
+  cpu.fetchView = tr.view;
+  cpu.fetchAdd = tr.add;
+  let page = cpu.decodedPages.get(tr.ipaPage);
+  if (page === undefined) {
+    if (cpu.decodedPages.size >= 8192) cpu.decodedPages.clear();
+    page = { words: new Int32Array(1024), ops: new Uint16Array(1024) };
+    cpu.decodedPages.set(tr.ipaPage, page);
+  }
+  cpu.fetchWords = page.words;
+  cpu.fetchOps = page.ops;
+}
+
+function execute(cpu: Cpu, budget: number): number {
+  const xl = cpu.xl;
+  const xh = cpu.xh;
+  const mem = cpu.mem;
+  const dec = getDecoder();
+  let n = budget;
+  while (n > 0) {
+    cpu.sliceLeft = n;
+    n--;
+    const pc = cpu.pc;
+    let off = pc - cpu.fetchBase;
+    if (!(off >= 0 && off < 4096)) {
+      refillFetch(cpu);
+      off = pc - cpu.fetchBase;
+    }
+    const insn = cpu.fetchView.getInt32(cpu.fetchAdd + off, true);
+    cpu.insn = insn;
+    const w = off >> 2;
+    let op: number;
+    if (cpu.fetchWords[w] === insn) op = cpu.fetchOps[w]!;
+    else {
+      op = dec.decode(insn);
+      cpu.fetchWords[w] = insn;
+      cpu.fetchOps[w] = op;
+    }
+    const rd = insn & 31;
+    const rn = (insn >>> 5) & 31;
+    switch (op) {
+      case 1 /* ADD_IMM */:
+      case 3 /* SUB_IMM */: {
+        let imm = (insn >>> 10) & 0xfff;
+        if ((insn & 0x400000) !== 0) imm <<= 12;
+        const s = rn + ((rn + 1) >> 5);
+        const d = rd + ((rd + 1) >> 5);
+        const a = xl[s]!;
+        if (op === 1) {
+          const lo = (a + imm) | 0;
+          xh[d] = insn < 0 ? (xh[s]! + (lo >>> 0 < a >>> 0 ? 1 : 0)) | 0 : 0;
+          xl[d] = lo;
+        } else {
+          const lo = (a - imm) | 0;
+          xh[d] = insn < 0 ? (xh[s]! - (a >>> 0 < imm ? 1 : 0)) | 0 : 0;
+          xl[d] = lo;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 2 /* ADDS_IMM */:
+      case 4 /* SUBS_IMM */: {
+        let imm = (insn >>> 10) & 0xfff;
+        if ((insn & 0x400000) !== 0) imm <<= 12;
+        const s = rn + ((rn + 1) >> 5);
+        const sub = op === 4;
+        if (insn < 0) {
+          adds64(cpu, xl[s]!, xh[s]!, sub ? ~imm : imm, sub ? -1 : 0, sub ? 1 : 0);
+          if (rd !== 31) {
+            xl[rd] = R.lo;
+            xh[rd] = R.hi;
+          }
+        } else {
+          const r = adds32(cpu, xl[s]!, sub ? ~imm : imm, sub ? 1 : 0);
+          if (rd !== 31) {
+            xl[rd] = r;
+            xh[rd] = 0;
+          }
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 5 /* ADD_SREG */:
+      case 6 /* ADDS_SREG */:
+      case 7 /* SUB_SREG */:
+      case 8 /* SUBS_SREG */: {
+        const type = (insn >>> 22) & 3;
+        const amount = (insn >>> 10) & 0x3f;
+        const rm = (insn >>> 16) & 31;
+        if (type === 3 || (insn >= 0 && amount >= 32)) cpu.undefinedInstruction();
+        const sub = op >= 7;
+        const setFlags = op === 6 || op === 8;
+        if (insn < 0) {
+          shift64(xl[rm]!, xh[rm]!, type, amount);
+          let bl = R.lo;
+          let bh = R.hi;
+          if (sub) {
+            bl = ~bl;
+            bh = ~bh;
+          }
+          if (setFlags) adds64(cpu, xl[rn]!, xh[rn]!, bl, bh, sub ? 1 : 0);
+          else add64(xl[rn]!, xh[rn]!, bl, bh, sub ? 1 : 0);
+          if (rd !== 31) {
+            xl[rd] = R.lo;
+            xh[rd] = R.hi;
+          }
+        } else {
+          let b = shift32(xl[rm]!, type, amount);
+          if (sub) b = ~b;
+          const r = setFlags
+            ? adds32(cpu, xl[rn]!, b, sub ? 1 : 0)
+            : (xl[rn]! + b + (sub ? 1 : 0)) | 0;
+          if (rd !== 31) {
+            xl[rd] = r;
+            xh[rd] = 0;
+          }
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 9 /* AND_IMM */:
+      case 10 /* ORR_IMM */:
+      case 11 /* EOR_IMM */:
+      case 12 /* ANDS_IMM */: {
+        const sf = insn >>> 31;
+        if (!logicalImmediate((insn >>> 10) & 0x1fff, sf)) cpu.undefinedInstruction();
+        const a = xl[rn]!;
+        const ah = xh[rn]!;
+        let lo: number;
+        let hi: number;
+        if (op === 10) {
+          lo = a | R.lo;
+          hi = ah | R.hi;
+        } else if (op === 11) {
+          lo = a ^ R.lo;
+          hi = ah ^ R.hi;
+        } else {
+          lo = a & R.lo;
+          hi = ah & R.hi;
+        }
+        if (sf === 0) hi = 0;
+        if (op === 12) {
+          if (sf) setLogicFlags64(cpu, lo, hi);
+          else setLogicFlags32(cpu, lo);
+          if (rd !== 31) {
+            xl[rd] = lo;
+            xh[rd] = hi;
+          }
+        } else {
+          const d = rd + ((rd + 1) >> 5); // AND/ORR/EOR (immediate) may write SP
+          xl[d] = lo;
+          xh[d] = hi;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 13 /* AND_SREG */:
+      case 14 /* ORR_SREG */:
+      case 15 /* EOR_SREG */:
+      case 16 /* ANDS_SREG */: {
+        const type = (insn >>> 22) & 3;
+        const amount = (insn >>> 10) & 0x3f;
+        const rm = (insn >>> 16) & 31;
+        const invert = (insn & 0x200000) !== 0;
+        let lo: number;
+        let hi: number;
+        if (insn < 0) {
+          shift64(xl[rm]!, xh[rm]!, type, amount);
+          let bl = R.lo;
+          let bh = R.hi;
+          if (invert) {
+            bl = ~bl;
+            bh = ~bh;
+          }
+          const al = xl[rn]!;
+          const ah = xh[rn]!;
+          if (op === 14) {
+            lo = al | bl;
+            hi = ah | bh;
+          } else if (op === 15) {
+            lo = al ^ bl;
+            hi = ah ^ bh;
+          } else {
+            lo = al & bl;
+            hi = ah & bh;
+          }
+          if (op === 16) setLogicFlags64(cpu, lo, hi);
+        } else {
+          if (amount >= 32) cpu.undefinedInstruction();
+          let b = shift32(xl[rm]!, type, amount);
+          if (invert) b = ~b;
+          const a = xl[rn]!;
+          lo = op === 14 ? a | b : op === 15 ? a ^ b : a & b;
+          hi = 0;
+          if (op === 16) setLogicFlags32(cpu, lo);
+        }
+        if (rd !== 31) {
+          xl[rd] = lo;
+          xh[rd] = hi;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 17 /* MOVN */:
+      case 18 /* MOVZ */:
+      case 19 /* MOVK */: {
+        const hw = (insn >>> 21) & 3;
+        const sf = insn >>> 31;
+        if (sf === 0 && hw >= 2) cpu.undefinedInstruction();
+        const imm = (insn >>> 5) & 0xffff;
+        const sh = (hw & 1) * 16;
+        if (rd !== 31) {
+          if (op === 19) {
+            const mask = ~(0xffff << sh);
+            if (hw < 2) xl[rd] = (xl[rd]! & mask) | (imm << sh);
+            else xh[rd] = (xh[rd]! & mask) | (imm << sh);
+            if (sf === 0) xh[rd] = 0;
+          } else {
+            let lo = hw < 2 ? imm << sh : 0;
+            let hi = hw < 2 ? 0 : imm << sh;
+            if (op === 17) {
+              lo = ~lo;
+              hi = sf ? ~hi : 0;
+            }
+            xl[rd] = lo;
+            xh[rd] = hi;
+          }
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 20 /* ADR */:
+      case 21 /* ADRP */: {
+        const imm = (((insn << 8) >> 13) << 2) | ((insn >>> 29) & 3);
+        const v = op === 20 ? pc + imm : pc - (((pc % 4096) + 4096) % 4096) + imm * 4096;
+        if (rd !== 31) {
+          xl[rd] = (v % TWO32) | 0;
+          xh[rd] = Math.floor(v / TWO32) | 0;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 22 /* B */:
+        cpu.pc = pc + ((insn << 6) >> 4);
+        break;
+      case 23 /* BL */: {
+        const ret = pc + 4;
+        xl[30] = (ret % TWO32) | 0;
+        xh[30] = Math.floor(ret / TWO32) | 0;
+        cpu.pc = pc + ((insn << 6) >> 4);
+        break;
+      }
+      case 24 /* B_COND */:
+        cpu.pc = conditionHolds(cpu, insn & 15) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
+        break;
+      case 25 /* CBZ */:
+      case 26 /* CBNZ */: {
+        const zero = insn < 0 ? (xl[rd]! | xh[rd]!) === 0 : xl[rd] === 0;
+        cpu.pc = zero === (op === 25) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
+        break;
+      }
+      case 27 /* TBZ */:
+      case 28 /* TBNZ */: {
+        const bit = ((insn >>> 26) & 32) | ((insn >>> 19) & 31);
+        const set = ((bit < 32 ? xl[rd]! >>> bit : xh[rd]! >>> (bit - 32)) & 1) === 1;
+        cpu.pc = set === (op === 28) ? pc + ((insn << 13) >> 18) * 4 : pc + 4;
+        break;
+      }
+      case 29 /* BR */:
+      case 30 /* BLR */:
+      case 31 /* RET */: {
+        const target = toSignedNumber(xl[rn]!, xh[rn]!);
+        if (op === 30) {
+          const ret = pc + 4;
+          xl[30] = (ret % TWO32) | 0;
+          xh[30] = Math.floor(ret / TWO32) | 0;
+        }
+        cpu.pc = target;
+        if ((target & 3) !== 0) cpu.fetchBase = NaN;
+        break;
+      }
+      case 32 /* UBFM */:
+      case 33 /* SBFM */: {
+        const sf = insn >>> 31;
+        const immr = (insn >>> 16) & 0x3f;
+        const imms = (insn >>> 10) & 0x3f;
+        if (((insn >>> 22) & 1) !== sf || (sf === 0 && (immr | imms) >= 32))
+          cpu.undefinedInstruction();
+        if (sf) {
+          lsl64(xl[rn]!, xh[rn]!, 63 - imms);
+          const shr = imms >= immr ? 63 - imms + immr : 63 - imms;
+          if (op === 33) asr64(R.lo, R.hi, shr);
+          else lsr64(R.lo, R.hi, shr);
+          if (imms < immr) lsl64(R.lo, R.hi, 64 - immr);
+          if (rd !== 31) {
+            xl[rd] = R.lo;
+            xh[rd] = R.hi;
+          }
+        } else {
+          const v = xl[rn]! << (31 - imms);
+          let r: number;
+          if (imms >= immr) r = op === 33 ? v >> (31 - imms + immr) : v >>> (31 - imms + immr);
+          else r = (op === 33 ? v >> (31 - imms) : v >>> (31 - imms)) << (32 - immr);
+          if (rd !== 31) {
+            xl[rd] = r | 0;
+            xh[rd] = 0;
+          }
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 34 /* CSEL */: {
+        const rm = (insn >>> 16) & 31;
+        let lo: number;
+        let hi: number;
+        if (conditionHolds(cpu, (insn >>> 12) & 15)) {
+          lo = xl[rn]!;
+          hi = xh[rn]!;
+        } else {
+          lo = xl[rm]!;
+          hi = xh[rm]!;
+          const inv = (insn & 0x40000000) !== 0;
+          const inc = (insn & 0x400) !== 0;
+          if (inv) {
+            lo = ~lo;
+            hi = ~hi;
+          }
+          if (inc) {
+            lo = (lo + 1) | 0;
+            if (lo === 0) hi = (hi + 1) | 0;
+          }
+        }
+        if (rd !== 31) {
+          xl[rd] = lo;
+          xh[rd] = insn < 0 ? hi : 0;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 35 /* LDR_UIMM */:
+      case 36 /* STR_UIMM */: {
+        const size = insn >>> 30;
+        const s = rn + ((rn + 1) >> 5);
+        const bl = xl[s]!;
+        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+        const o = ((insn >>> 10) & 0xfff) << size;
+        const alo = (bl + o) | 0;
+        const ahi = (xh[s]! + (alo >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
+        if (op === 35) loadGpr(cpu, size, alo, ahi, rd);
+        else storeGpr(cpu, size, alo, ahi, rd);
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 39 /* LDR_IMM9 */:
+      case 40 /* STR_IMM9 */: {
+        const mode = (insn >>> 10) & 3;
+        if (mode === 2) {
+          execUnprivileged(cpu, op, insn);
+          cpu.pc = pc + 4;
+          break;
+        }
+        const size = insn >>> 30;
+        const s = rn + ((rn + 1) >> 5);
+        const bl = xl[s]!;
+        const bh = xh[s]!;
+        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+        addImm64(bl, bh, (insn << 11) >> 23);
+        const nlo = R.lo;
+        const nhi = R.hi;
+        const alo = mode === 1 ? bl : nlo;
+        const ahi = mode === 1 ? bh : nhi;
+        if (op === 39) loadGpr(cpu, size, alo, ahi, rd);
+        else storeGpr(cpu, size, alo, ahi, rd);
+        if (mode !== 0) {
+          xl[s] = nlo;
+          xh[s] = nhi;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 41 /* LDR_REG */:
+      case 42 /* STR_REG */: {
+        const size = insn >>> 30;
+        const option = (insn >>> 13) & 7;
+        if ((option & 2) === 0) cpu.undefinedInstruction();
+        const rm = (insn >>> 16) & 31;
+        const shift = (insn & 0x1000) !== 0 ? size : 0;
+        const ml = xl[rm]!;
+        const mh = option === 3 || option === 7 ? xh[rm]! : option === 6 ? ml >> 31 : 0;
+        lsl64(ml, mh, shift);
+        const s = rn + ((rn + 1) >> 5);
+        if (rn === 31 && (xl[s]! & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+        add64(xl[s]!, xh[s]!, R.lo, R.hi, 0);
+        if (op === 41) loadGpr(cpu, size, R.lo, R.hi, rd);
+        else storeGpr(cpu, size, R.lo, R.hi, rd);
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 37 /* LDP */:
+      case 38 /* STP */: {
+        const opc = insn >>> 30;
+        if (opc === 1 || opc === 3) cpu.undefinedInstruction();
+        const mode = (insn >>> 23) & 3;
+        const scale = opc === 2 ? 3 : 2;
+        const rt2 = (insn >>> 10) & 31;
+        const s = rn + ((rn + 1) >> 5);
+        const bl = xl[s]!;
+        const bh = xh[s]!;
+        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+        addImm64(bl, bh, ((insn << 10) >> 25) << scale);
+        const nlo = R.lo;
+        const nhi = R.hi;
+        const alo = mode === 1 ? bl : nlo;
+        const ahi = mode === 1 ? bh : nhi;
+        const step = 1 << scale;
+        const blo = (alo + step) | 0;
+        const bhi = (ahi + (blo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+        if (op === 37) {
+          if (scale === 3) {
+            const l1 = mem.read64(alo, ahi);
+            const h1 = mem.hi;
+            const l2 = mem.read64(blo, bhi);
+            const h2 = mem.hi;
+            if (rd !== 31) {
+              xl[rd] = l1;
+              xh[rd] = h1;
+            }
+            if (rt2 !== 31) {
+              xl[rt2] = l2;
+              xh[rt2] = h2;
+            }
+          } else {
+            const v1 = mem.read32(alo, ahi);
+            const v2 = mem.read32(blo, bhi);
+            if (rd !== 31) {
+              xl[rd] = v1;
+              xh[rd] = 0;
+            }
+            if (rt2 !== 31) {
+              xl[rt2] = v2;
+              xh[rt2] = 0;
+            }
+          }
+        } else if (scale === 3) {
+          mem.write64(alo, ahi, xl[rd]!, xh[rd]!);
+          mem.write64(blo, bhi, xl[rt2]!, xh[rt2]!);
+        } else {
+          mem.write32(alo, ahi, xl[rd]!);
+          mem.write32(blo, bhi, xl[rt2]!);
+        }
+        if (mode === 1 || mode === 3) {
+          xl[s] = nlo;
+          xh[s] = nhi;
+        }
+        cpu.pc = pc + 4;
+        break;
+      }
+      case 43 /* NOP */:
+        cpu.pc = pc + 4;
+        break;
+      default:
+        if (op >= SIMD_OP_BASE) {
+          cpu.checkFpAccess();
+          execSimd(cpu, op, insn);
+          cpu.pc = pc + 4;
+        } else if (op >= 256) {
+          cpu.checkFpAccess();
+          execFpMemory(cpu, op, insn);
+          cpu.pc = pc + 4;
+        } else if (op >= 192) {
+          execMemory(cpu, op, insn);
+          cpu.pc = pc + 4;
+        } else if (op >= 128) {
+          // System instructions set the PC themselves (exceptions, ERET).
+          execSystem(cpu, op, insn);
+          if (cpu.irqCheck) return n;
+        } else if (op >= 64) {
+          execDataProcessing(cpu, op, insn);
+          cpu.pc = pc + 4;
+        } else {
+          cpu.undefinedInstruction();
+        }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,282 @@
+// Guest memory access: a direct-mapped TLB in front of the stage-1 walk and the
+// Stage2Port. Addresses are 64-bit values held as (lo, hi) int32 halves, so kernel VAs
+// (0xffff...) stay exact. Each entry holds the VA page tag (lo & ~0xfff, hi), the host
+// DataView and the byte offset of the page in it. The fast path compares the tag with
+// `lo & (~0xfff | (size - 1))`, so a misaligned access never hits and takes the slow
+// path, which checks alignment, splits page-crossing accesses and fills the TLB.
+// Entries are kept per (EL, access kind): index = (el * 4 + kind) * 256 + VA[19:12].
+
+import type { Stage2Page, Stage2Port } from "../port.js";
+import type { CpuState as Cpu } from "../state.js";
+import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.js";
+import type { MemoryPort, Translation } from "../state.js";
+import { FSC } from "../fault.js";
+
+const ENTRIES = 256;
+const INVALID_TAG = 0x800; // never equals a masked address: bit 11 is always cleared
+const PAGE_MASK = -4096;
+
+const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
+
+export class MemoryUnit implements MemoryPort {
+  readonly tagLo = new Int32Array(ENTRIES * 8).fill(INVALID_TAG);
+  readonly tagHi = new Int32Array(ENTRIES * 8);
+  readonly views: DataView[] = new Array<DataView>(ENTRIES * 8).fill(EMPTY_VIEW);
+  readonly adds = new Float64Array(ENTRIES * 8);
+  /** TLB index bases for the current EL: reads, writes, fetches. */
+  rBase = ENTRIES * 4;
+  wBase = ENTRIES * 5;
+  xBase = ENTRIES * 6;
+  /** High half of the last 64-bit read. */
+  hi = 0;
+  private readonly viewCache = new WeakMap<ArrayBufferLike, DataView>();
+  readonly tr: Translation = { ipa: 0, device: false, view: EMPTY_VIEW, add: 0, ipaPage: 0 };
+
+  constructor(
+    private readonly cpu: Cpu,
+    readonly port: Stage2Port,
+  ) {}
+
+  setEl(el: number): void {
+    this.rBase = el * 4 * ENTRIES;
+    this.wBase = this.rBase + ENTRIES;
+    this.xBase = this.rBase + 2 * ENTRIES;
+  }
+
+  flush(): void {
+    this.tagLo.fill(INVALID_TAG);
+    this.cpu.fetchBase = NaN;
+  }
+
+  viewOf(page: Stage2Page): DataView {
+    const buf = page.bytes.buffer;
+    let v = this.viewCache.get(buf);
+    if (v === undefined) {
+      v = new DataView(buf);
+      this.viewCache.set(buf, v);
+    }
+    return v;
+  }
+
+  // ---- fast paths (small enough for V8 to inline at every call site) ----
+
+  read8(lo: number, hi: number): number {
+    const i = this.rBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi)
+      return this.views[i]!.getUint8(this.adds[i]! + (lo & 0xfff));
+    return this.slowRead(lo, hi, 1, ACCESS_READ, false);
+  }
+
+  read16(lo: number, hi: number): number {
+    const i = this.rBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4095) && this.tagHi[i] === hi)
+      return this.views[i]!.getUint16(this.adds[i]! + (lo & 0xfff), true);
+    return this.slowRead(lo, hi, 2, ACCESS_READ, false);
+  }
+
+  read32(lo: number, hi: number): number {
+    const i = this.rBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4093) && this.tagHi[i] === hi)
+      return this.views[i]!.getInt32(this.adds[i]! + (lo & 0xfff), true);
+    return this.slowRead(lo, hi, 4, ACCESS_READ, false);
+  }
+
+  /** Returns the low half; the high half is left in `this.hi`. */
+  read64(lo: number, hi: number): number {
+    const i = this.rBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4089) && this.tagHi[i] === hi) {
+      const v = this.views[i]!;
+      const a = this.adds[i]! + (lo & 0xfff);
+      this.hi = v.getInt32(a + 4, true);
+      return v.getInt32(a, true);
+    }
+    return this.slowRead(lo, hi, 8, ACCESS_READ, false);
+  }
+
+  write8(lo: number, hi: number, value: number): void {
+    const i = this.wBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi)
+      this.views[i]!.setUint8(this.adds[i]! + (lo & 0xfff), value);
+    else this.slowWrite(lo, hi, 1, value, 0, false);
+  }
+
+  write16(lo: number, hi: number, value: number): void {
+    const i = this.wBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4095) && this.tagHi[i] === hi)
+      this.views[i]!.setUint16(this.adds[i]! + (lo & 0xfff), value, true);
+    else this.slowWrite(lo, hi, 2, value, 0, false);
+  }
+
+  write32(lo: number, hi: number, value: number): void {
+    const i = this.wBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4093) && this.tagHi[i] === hi)
+      this.views[i]!.setInt32(this.adds[i]! + (lo & 0xfff), value, true);
+    else this.slowWrite(lo, hi, 4, value, 0, false);
+  }
+
+  write64(lo: number, hi: number, vlo: number, vhi: number): void {
+    const i = this.wBase | ((lo >>> 12) & 255);
+    if (this.tagLo[i] === (lo & -4089) && this.tagHi[i] === hi) {
+      const v = this.views[i]!;
+      const a = this.adds[i]! + (lo & 0xfff);
+      v.setInt32(a, vlo, true);
+      v.setInt32(a + 4, vhi, true);
+    } else this.slowWrite(lo, hi, 8, vlo, vhi, false);
+  }
+
+  // ---- slow paths ----
+
+  /** A read at EL0 permissions regardless of the current EL (LDTR*). */
+  readUnpriv(lo: number, hi: number, size: number): number {
+    return this.slowRead(lo, hi, size, ACCESS_READ, true);
+  }
+
+  writeUnpriv(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    this.slowWrite(lo, hi, size, vlo, vhi, true);
+  }
+
+  /**
+   * Translates one access, raising its fault. `strict` forces the alignment check
+   * (exclusives, atomics); otherwise only Device memory and SCTLR.A require alignment.
+   */
+  private lookup(
+    lo: number,
+    hi: number,
+    size: number,
+    access: number,
+    unpriv: boolean,
+    strict: boolean,
+  ): Translation {
+    const el = unpriv ? 0 : this.cpu.el;
+    const misaligned = (lo & (size - 1)) !== 0;
+    if (misaligned && (strict || this.cpu.alignmentCheck))
+      this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+    const tr = translate(this.cpu, this, lo, hi, access, el);
+    if (misaligned && tr.device) this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+    const base = (el * 4 + access) * ENTRIES;
+    const i = base | ((lo >>> 12) & 255);
+    this.tagLo[i] = lo & PAGE_MASK;
+    this.tagHi[i] = hi;
+    this.views[i] = tr.view;
+    this.adds[i] = tr.add;
+    return tr;
+  }
+
+  slowRead(
+    lo: number,
+    hi: number,
+    size: number,
+    access: number,
+    unpriv: boolean,
+    strict = false,
+  ): number {
+    const off = lo & 0xfff;
+    if (off + size <= 4096) {
+      const tr = this.lookup(lo, hi, size, access, unpriv, strict);
+      const v = tr.view;
+      const a = tr.add + off;
+      switch (size) {
+        case 1:
+          return v.getUint8(a);
+        case 2:
+          return v.getUint16(a, true);
+        case 4:
+          return v.getInt32(a, true);
+        default:
+          this.hi = v.getInt32(a + 4, true);
+          return v.getInt32(a, true);
+      }
+    }
+    // Crosses a page: both pages are translated (and may fault) before any byte is used.
+    const first = 4096 - off;
+    const t1 = this.lookup(lo, hi, 1, access, unpriv, strict);
+    const v1 = t1.view;
+    const a1 = t1.add + off;
+    const nlo = (lo + first) | 0;
+    const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    const t2 = this.lookup(nlo, nhi, 1, access, unpriv, strict);
+    let rlo = 0;
+    let rhi = 0;
+    for (let k = 0; k < size; k++) {
+      const b = k < first ? v1.getUint8(a1 + k) : t2.view.getUint8(t2.add + k - first);
+      if (k < 4) rlo |= b << (8 * k);
+      else rhi |= b << (8 * (k - 4));
+    }
+    this.hi = rhi;
+    return size === 4 || size === 8 ? rlo | 0 : rlo >>> 0;
+  }
+
+  slowWrite(
+    lo: number,
+    hi: number,
+    size: number,
+    vlo: number,
+    vhi: number,
+    unpriv: boolean,
+    strict = false,
+  ): void {
+    const off = lo & 0xfff;
+    if (off + size <= 4096) {
+      const tr = this.lookup(lo, hi, size, ACCESS_WRITE, unpriv, strict);
+      const v = tr.view;
+      const a = tr.add + off;
+      switch (size) {
+        case 1:
+          v.setUint8(a, vlo);
+          break;
+        case 2:
+          v.setUint16(a, vlo, true);
+          break;
+        case 4:
+          v.setInt32(a, vlo, true);
+          break;
+        default:
+          v.setInt32(a, vlo, true);
+          v.setInt32(a + 4, vhi, true);
+      }
+      return;
+    }
+    const first = 4096 - off;
+    const t1 = this.lookup(lo, hi, 1, ACCESS_WRITE, unpriv, strict);
+    const v1 = t1.view;
+    const a1 = t1.add + off;
+    const nlo = (lo + first) | 0;
+    const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    const t2 = this.lookup(nlo, nhi, 1, ACCESS_WRITE, unpriv, strict);
+    for (let k = 0; k < size; k++) {
+      const b = (k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4))) & 0xff;
+      if (k < first) v1.setUint8(a1 + k, b);
+      else t2.view.setUint8(t2.add + k - first, b);
+    }
+  }
+
+  /** Strictly aligned accesses for exclusives and atomics (Arm ARM B2.5.2). */
+  readAligned(lo: number, hi: number, size: number): number {
+    return this.slowRead(lo, hi, size, ACCESS_READ, false, true);
+  }
+
+  writeAligned(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    this.slowWrite(lo, hi, size, vlo, vhi, false, true);
+  }
+
+  /** Write permission check without storing (atomics check it before reading). */
+  probeWrite(lo: number, hi: number, size: number): Translation {
+    return this.lookup(lo, hi, size, ACCESS_WRITE, false, true);
+  }
+
+  /** Translation of an instruction fetch; the caller caches the page. */
+  fetchTranslate(lo: number, hi: number): Translation {
+    return this.lookup(lo, hi, 4, ACCESS_EXEC, false, false);
+  }
+
+  /** Reads a naturally aligned u64 at an IPA for the table walker, or undefined. */
+  readIpa64(ipa: number): { lo: number; hi: number } | undefined {
+    const page = this.port.lookup(Math.floor(ipa / 4096));
+    if (page === undefined || !page.read) return undefined;
+    const v = this.viewOf(page);
+    const a = page.bytes.byteOffset + page.offset + (ipa % 4096);
+    return { lo: v.getInt32(a, true), hi: v.getInt32(a + 4, true) };
+  }
+}
+
+export { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC, FSC };

@@ -1,0 +1,143 @@
+// The CPU state as the instruction executors, the MMU and the system registers see it.
+// An interface (implemented by cpu.ts) so that those modules never import the CPU
+// class and the import graph stays acyclic (test/layering.test.ts).
+
+import type { CpuExit, GicCpuInterface, Stage2Page, Stage2Port, UserFault } from "./port.js";
+import type { SimdContext } from "./simd/context.js";
+import type { GenericTimer } from "./timer.js";
+import type { SysregFile } from "./sysfile.js";
+
+/** Result of translating one access down to a host page. */
+export interface Translation {
+  ipa: number;
+  ipaPage: number;
+  /** Device memory (MMU off, or a Device MAIR attribute): unaligned accesses fault. */
+  device: boolean;
+  view: DataView;
+  /** Byte offset of the page in `view`. */
+  add: number;
+}
+
+/** Guest memory as the executors use it (mmu/memory.ts). */
+export interface MemoryPort {
+  readonly port: Stage2Port;
+  readonly tr: Translation;
+  /** High half of the last 64-bit read. */
+  hi: number;
+  read8(lo: number, hi: number): number;
+  read16(lo: number, hi: number): number;
+  read32(lo: number, hi: number): number;
+  read64(lo: number, hi: number): number;
+  write8(lo: number, hi: number, value: number): void;
+  write16(lo: number, hi: number, value: number): void;
+  write32(lo: number, hi: number, value: number): void;
+  write64(lo: number, hi: number, vlo: number, vhi: number): void;
+  readUnpriv(lo: number, hi: number, size: number): number;
+  writeUnpriv(lo: number, hi: number, size: number, vlo: number, vhi: number): void;
+  readAligned(lo: number, hi: number, size: number): number;
+  writeAligned(lo: number, hi: number, size: number, vlo: number, vhi: number): void;
+  probeWrite(lo: number, hi: number, size: number): Translation;
+  fetchTranslate(lo: number, hi: number): Translation;
+  readIpa64(ipa: number): { lo: number; hi: number } | undefined;
+  viewOf(page: Stage2Page): DataView;
+  setEl(el: number): void;
+  flush(): void;
+}
+
+export interface CpuState extends SimdContext {
+  readonly xl: Int32Array;
+  readonly xh: Int32Array;
+  pc: number;
+  nf: number;
+  zf: number;
+  cf: number;
+  vf: number;
+  el: number;
+  spsel: number;
+  daif: number;
+  spEl0Lo: number;
+  spEl0Hi: number;
+  spEl1Lo: number;
+  spEl1Hi: number;
+  sctlr: number;
+  tcrLo: number;
+  tcrHi: number;
+  ttbr0Lo: number;
+  ttbr0Hi: number;
+  ttbr1Lo: number;
+  ttbr1Hi: number;
+  mairLo: number;
+  mairHi: number;
+  vbar: number;
+  elrLo: number;
+  elrHi: number;
+  spsr: number;
+  esr: number;
+  farLo: number;
+  farHi: number;
+  cpacr: number;
+  alignmentCheck: boolean;
+  spCheck: boolean;
+  osLock: number;
+  readonly sys: SysregFile;
+  readonly timer: GenericTimer;
+  readonly gic: GicCpuInterface | undefined;
+  readonly user: boolean;
+  readonly mpidr: bigint;
+  readonly mem: MemoryPort;
+  instructionsRetired: number;
+  sliceLeft: number;
+  sliceBudget: number;
+  exit: CpuExit | undefined;
+  insn: number;
+  irqLine: boolean;
+  fiqLine: boolean;
+  irqCheck: boolean;
+  exclValid: boolean;
+  exclLo: number;
+  exclHi: number;
+  exclSize: number;
+  exclValLo: number;
+  exclValHi: number;
+  exclValLo2: number;
+  exclValHi2: number;
+  fetchBase: number;
+  fetchView: DataView;
+  fetchAdd: number;
+  fetchWords: Int32Array;
+  fetchOps: Uint16Array;
+  readonly decodedPages: Map<number, { words: Int32Array; ops: Uint16Array }>;
+  readonly nzcv: number;
+
+  pstate(): number;
+  setMode(el: number, spsel: number): void;
+  updateControls(): void;
+  enterException(
+    vector: number,
+    esr: number,
+    returnPc: number,
+    farLo?: number,
+    farHi?: number,
+  ): void;
+  exceptionReturn(): void;
+  checkInterrupts(): boolean;
+  syncException(ec: number, iss: number, returnPc?: number): never;
+  undefinedInstruction(): never;
+  userFault(fault: UserFault): never;
+  exitWith(exit: CpuExit): never;
+  translationFault(lo: number, hi: number, access: number, fsc: number, s1ptw: boolean): never;
+  alignmentFault(lo: number, hi: number, isWrite: boolean): never;
+  pcAlignmentFault(): never;
+  spAlignmentFault(): never;
+  stage2Fault(
+    ipa: number,
+    isWrite: boolean,
+    isFetch: boolean,
+    isTableWalk: boolean,
+    lo: number,
+    hi: number,
+  ): never;
+  fpEnabled(): boolean;
+  checkFpAccess(): void;
+  liveInstructions(): number;
+}

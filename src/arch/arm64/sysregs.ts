@@ -1,0 +1,475 @@
+// System registers (MRS/MSR), Arm ARM D19. A plain ARMv8.0-A CPU with FP/AdvSIMD,
+// CRC32 and LSE atomics, GICv3 system-register interface, no PAuth/BTI/MTE/SVE/PAN/VHE
+// (reference: shared/reference/arm64-emulation.md). Each register is a row: how it
+// reads, how it writes, and who may use it at EL0. Unallocated ID registers read as
+// zero; debug and PMU registers are accepted and ignored; the ICC_* registers go to the
+// GIC CPU interface. Values move through R.lo/R.hi (no BigInt on the hot ones).
+
+import { sysregKey as key } from "./port.js";
+import type { CpuState as Cpu } from "./state.js";
+import { R, toBig, fromBig } from "./bits.js";
+
+/** Who may access at EL0 (Arm ARM D1.7): never, always, or when a control bit allows. */
+export const enum El0 {
+  NEVER = 0,
+  ALWAYS = 1,
+  /** SCTLR_EL1.UCT (CTR_EL0). */
+  UCT = 2,
+  /** SCTLR_EL1.UMA (DAIF). */
+  UMA = 3,
+  /** CNTKCTL_EL1.EL0VCTEN or EL0PCTEN (CNTFRQ_EL0). */
+  CNTFRQ = 4,
+  CNTVCT = 5,
+  CNTPCT = 6,
+  CNTV = 7,
+  CNTP = 8,
+  /** ID registers: UNDEFINED at EL0 in system mode (Linux emulates them), readable in user mode. */
+  ID = 9,
+}
+
+export interface SysregRow {
+  readonly name: string;
+  readonly el0: El0;
+  /** Sets R.lo/R.hi; undefined = write-only. */
+  readonly read?: (cpu: Cpu) => void;
+  /** undefined = read-only (MSR is UNDEFINED). */
+  readonly write?: (cpu: Cpu, lo: number, hi: number) => void;
+}
+
+function set(lo: number, hi = 0): void {
+  R.lo = lo | 0;
+  R.hi = hi | 0;
+}
+
+function setBig(v: bigint): void {
+  fromBig(BigInt.asUintN(64, v));
+}
+
+function storage(name: string, el0 = El0.NEVER, readOnlyAtEl0 = false): SysregRow {
+  return {
+    name,
+    el0,
+    read: (cpu) => {
+      const s = cpu.sys.slot(name);
+      set(cpu.sys.lo[s]!, cpu.sys.hi[s]!);
+    },
+    write: (cpu, lo, hi) => {
+      if (readOnlyAtEl0 && cpu.el === 0) return cpu.undefinedInstruction();
+      const s = cpu.sys.slot(name);
+      cpu.sys.lo[s] = lo;
+      cpu.sys.hi[s] = hi;
+    },
+  };
+}
+
+function constant(name: string, lo: number, hi = 0, el0 = El0.NEVER): SysregRow {
+  return { name, el0, read: () => set(lo, hi) };
+}
+
+function ignored(name: string): SysregRow {
+  return { name, el0: El0.NEVER, read: () => set(0), write: () => undefined };
+}
+
+// SCTLR_EL1 bits that are RES1 in ARMv8.0 (D19.2.118).
+const SCTLR_RES1 = 0x30d00800;
+
+const ROWS: [number, SysregRow][] = [
+  // Identification (D19.2): a Cortex-A53 r0p4, which Linux knows needs no Spectre/Meltdown mitigation.
+  [key(3, 0, 0, 0, 0), constant("MIDR_EL1", 0x410fd034, 0, El0.ID)],
+  [
+    key(3, 0, 0, 0, 5),
+    { name: "MPIDR_EL1", el0: El0.ID, read: (cpu) => setBig((1n << 31n) | cpu.mpidr) },
+  ],
+  [key(3, 0, 0, 0, 6), constant("REVIDR_EL1", 0, 0, El0.ID)],
+  // EL0/EL1 AArch64 only, FP and AdvSIMD, GICv3 sysregs, CSV2 and CSV3 (not affected by Spectre-v2/Meltdown).
+  [
+    key(3, 0, 0, 4, 0),
+    {
+      name: "ID_AA64PFR0_EL1",
+      el0: El0.ID,
+      read: (cpu) => set(0x00000011 | (cpu.gic ? 0x01000000 : 0), 0x11000000),
+    },
+  ],
+  // DebugVer v8, 6 breakpoints, 4 watchpoints, 2 context comparators, no PMU.
+  [key(3, 0, 0, 5, 0), constant("ID_AA64DFR0_EL1", 0x10305006, 0, El0.ID)],
+  // CRC32 and LSE atomics.
+  [key(3, 0, 0, 6, 0), constant("ID_AA64ISAR0_EL1", 0x00210000, 0, El0.ID)],
+  // 40-bit PA, 16-bit ASID, 4 KiB granule only.
+  [key(3, 0, 0, 7, 0), constant("ID_AA64MMFR0_EL1", 0x0f000022, 0, El0.ID)],
+  [key(3, 1, 0, 0, 0), { name: "CCSIDR_EL1", el0: El0.NEVER, read: () => set(0x700fe01a) }],
+  [key(3, 1, 0, 0, 1), constant("CLIDR_EL1", 0x0a200023)],
+  [key(3, 1, 0, 0, 7), constant("AIDR_EL1", 0)],
+  [key(3, 2, 0, 0, 0), storage("CSSELR_EL1")],
+  [key(3, 3, 0, 0, 1), constant("CTR_EL0", 0x8444c004 | 0, 0, El0.UCT)],
+  [
+    key(3, 3, 0, 0, 7),
+    // 64-byte DC ZVA blocks; DZP reports whether EL0 may use it (SCTLR_EL1.DZE).
+    {
+      name: "DCZID_EL0",
+      el0: El0.ALWAYS,
+      read: (cpu) => set(4 | (cpu.el === 0 && !cpu.user && (cpu.sctlr & (1 << 14)) === 0 ? 16 : 0)),
+    },
+  ],
+
+  // Memory system and exception state.
+  [
+    key(3, 0, 1, 0, 0),
+    {
+      name: "SCTLR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.sctlr),
+      write: (cpu, lo) => {
+        cpu.sctlr = (lo | SCTLR_RES1) & ~0x80000000;
+        cpu.updateControls();
+        cpu.mem.flush();
+      },
+    },
+  ],
+  [key(3, 0, 1, 0, 1), storage("ACTLR_EL1")],
+  [
+    key(3, 0, 1, 0, 2),
+    {
+      name: "CPACR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.cpacr),
+      write: (cpu, lo) => void (cpu.cpacr = lo & 0x10300000),
+    },
+  ],
+  [
+    key(3, 0, 2, 0, 0),
+    {
+      name: "TTBR0_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.ttbr0Lo, cpu.ttbr0Hi),
+      write: (cpu, lo, hi) => {
+        cpu.ttbr0Lo = lo;
+        cpu.ttbr0Hi = hi;
+        cpu.mem.flush();
+      },
+    },
+  ],
+  [
+    key(3, 0, 2, 0, 1),
+    {
+      name: "TTBR1_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.ttbr1Lo, cpu.ttbr1Hi),
+      write: (cpu, lo, hi) => {
+        cpu.ttbr1Lo = lo;
+        cpu.ttbr1Hi = hi;
+        cpu.mem.flush();
+      },
+    },
+  ],
+  [
+    key(3, 0, 2, 0, 2),
+    {
+      name: "TCR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.tcrLo, cpu.tcrHi),
+      write: (cpu, lo, hi) => {
+        cpu.tcrLo = lo;
+        cpu.tcrHi = hi & 0x7f; // IPS, AS, TBI0, TBI1 (bits 38:32); HA/HD and later are RES0
+        cpu.mem.flush();
+      },
+    },
+  ],
+  [
+    key(3, 0, 4, 0, 0),
+    {
+      name: "SPSR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.spsr),
+      write: (cpu, lo) => void (cpu.spsr = lo >>> 0),
+    },
+  ],
+  [
+    key(3, 0, 4, 0, 1),
+    {
+      name: "ELR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.elrLo, cpu.elrHi),
+      write: (cpu, lo, hi) => {
+        cpu.elrLo = lo;
+        cpu.elrHi = hi;
+      },
+    },
+  ],
+  [
+    key(3, 0, 4, 1, 0),
+    {
+      name: "SP_EL0",
+      el0: El0.NEVER,
+      read: (cpu) => {
+        if (cpu.spsel === 0) return cpu.undefinedInstruction();
+        set(cpu.spEl0Lo, cpu.spEl0Hi);
+      },
+      write: (cpu, lo, hi) => {
+        if (cpu.spsel === 0) return cpu.undefinedInstruction();
+        cpu.spEl0Lo = lo;
+        cpu.spEl0Hi = hi;
+      },
+    },
+  ],
+  [
+    key(3, 0, 4, 2, 0),
+    {
+      name: "SPSel",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.spsel),
+      write: (cpu, lo) => cpu.setMode(cpu.el, lo & 1),
+    },
+  ],
+  [key(3, 0, 4, 2, 2), { name: "CurrentEL", el0: El0.NEVER, read: (cpu) => set(cpu.el << 2) }],
+  [
+    key(3, 3, 4, 2, 0),
+    {
+      name: "NZCV",
+      el0: El0.ALWAYS,
+      read: (cpu) => set(cpu.nzcv),
+      write: (cpu, lo) => cpu.setNzcv(lo),
+    },
+  ],
+  [
+    key(3, 3, 4, 2, 1),
+    {
+      name: "DAIF",
+      el0: El0.UMA,
+      read: (cpu) => set(cpu.daif),
+      write: (cpu, lo) => {
+        cpu.daif = lo & 0x3c0;
+        cpu.irqCheck = true;
+      },
+    },
+  ],
+  [
+    key(3, 3, 4, 4, 0),
+    {
+      name: "FPCR",
+      el0: El0.ALWAYS,
+      read: (cpu) => set(cpu.fpcr),
+      write: (cpu, lo) => void (cpu.fpcr = lo & 0x07ff9f00),
+    },
+  ],
+  [
+    key(3, 3, 4, 4, 1),
+    {
+      name: "FPSR",
+      el0: El0.ALWAYS,
+      read: (cpu) => set(cpu.fpsr),
+      write: (cpu, lo) => void (cpu.fpsr = lo & 0xf800009f),
+    },
+  ],
+  [key(3, 0, 5, 1, 0), storage("AFSR0_EL1")],
+  [key(3, 0, 5, 1, 1), storage("AFSR1_EL1")],
+  [
+    key(3, 0, 5, 2, 0),
+    {
+      name: "ESR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.esr),
+      write: (cpu, lo) => void (cpu.esr = lo >>> 0),
+    },
+  ],
+  [
+    key(3, 0, 6, 0, 0),
+    {
+      name: "FAR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.farLo, cpu.farHi),
+      write: (cpu, lo, hi) => {
+        cpu.farLo = lo;
+        cpu.farHi = hi;
+      },
+    },
+  ],
+  [key(3, 0, 7, 4, 0), storage("PAR_EL1")],
+  [
+    key(3, 0, 10, 2, 0),
+    {
+      name: "MAIR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.mairLo, cpu.mairHi),
+      write: (cpu, lo, hi) => {
+        cpu.mairLo = lo;
+        cpu.mairHi = hi;
+        cpu.mem.flush();
+      },
+    },
+  ],
+  [key(3, 0, 10, 3, 0), storage("AMAIR_EL1")],
+  [
+    key(3, 0, 12, 0, 0),
+    {
+      name: "VBAR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => {
+        fromBig(BigInt.asUintN(64, BigInt(cpu.vbar)));
+      },
+      write: (cpu, lo, hi) => {
+        cpu.vbar = hi * 4294967296 + ((lo & ~0x7ff) >>> 0);
+      },
+    },
+  ],
+  [
+    key(3, 0, 12, 1, 0),
+    {
+      name: "ISR_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set((cpu.irqLine ? 0x80 : 0) | (cpu.fiqLine ? 0x40 : 0)),
+    },
+  ],
+  [key(3, 0, 13, 0, 1), storage("CONTEXTIDR_EL1")],
+  [key(3, 0, 13, 0, 4), storage("TPIDR_EL1")],
+  [key(3, 3, 13, 0, 2), storage("TPIDR_EL0", El0.ALWAYS)],
+  [key(3, 3, 13, 0, 3), storage("TPIDRRO_EL0", El0.ALWAYS, true)],
+
+  // Generic timer (D11.2).
+  [
+    key(3, 0, 14, 1, 0),
+    {
+      name: "CNTKCTL_EL1",
+      el0: El0.NEVER,
+      read: (cpu) => set(cpu.timer.kctl),
+      write: (cpu, lo) => void (cpu.timer.kctl = lo & 0x3ff),
+    },
+  ],
+  [
+    key(3, 3, 14, 0, 0),
+    {
+      name: "CNTFRQ_EL0",
+      el0: El0.CNTFRQ,
+      read: (cpu) => set(cpu.timer.frequency),
+      write: () => undefined,
+    },
+  ],
+  [
+    key(3, 3, 14, 0, 1),
+    { name: "CNTPCT_EL0", el0: El0.CNTPCT, read: (cpu) => setBig(cpu.timer.now()) },
+  ],
+  [
+    key(3, 3, 14, 0, 2),
+    { name: "CNTVCT_EL0", el0: El0.CNTVCT, read: (cpu) => setBig(cpu.timer.now()) },
+  ],
+  [
+    key(3, 3, 14, 2, 0),
+    {
+      name: "CNTP_TVAL_EL0",
+      el0: El0.CNTP,
+      read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.pcval)),
+      write: (cpu, lo) => void (cpu.timer.pcval = cpu.timer.cvalFromTval(BigInt(lo))),
+    },
+  ],
+  [
+    key(3, 3, 14, 2, 1),
+    {
+      name: "CNTP_CTL_EL0",
+      el0: El0.CNTP,
+      read: (cpu) => set(cpu.timer.readCtl(cpu.timer.pctl, cpu.timer.pcval)),
+      write: (cpu, lo) => void (cpu.timer.pctl = lo & 3),
+    },
+  ],
+  [
+    key(3, 3, 14, 2, 2),
+    {
+      name: "CNTP_CVAL_EL0",
+      el0: El0.CNTP,
+      read: (cpu) => setBig(cpu.timer.pcval),
+      write: (cpu, lo, hi) => void (cpu.timer.pcval = toBig(lo, hi)),
+    },
+  ],
+  [
+    key(3, 3, 14, 3, 0),
+    {
+      name: "CNTV_TVAL_EL0",
+      el0: El0.CNTV,
+      read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.vcval)),
+      write: (cpu, lo) => void (cpu.timer.vcval = cpu.timer.cvalFromTval(BigInt(lo))),
+    },
+  ],
+  [
+    key(3, 3, 14, 3, 1),
+    {
+      name: "CNTV_CTL_EL0",
+      el0: El0.CNTV,
+      read: (cpu) => set(cpu.timer.readCtl(cpu.timer.vctl, cpu.timer.vcval)),
+      write: (cpu, lo) => void (cpu.timer.vctl = lo & 3),
+    },
+  ],
+  [
+    key(3, 3, 14, 3, 2),
+    {
+      name: "CNTV_CVAL_EL0",
+      el0: El0.CNTV,
+      read: (cpu) => setBig(cpu.timer.vcval),
+      write: (cpu, lo, hi) => void (cpu.timer.vcval = toBig(lo, hi)),
+    },
+  ],
+
+  // Debug (op0 = 2): accepted and ignored, except the OS lock which Linux reads back.
+  [
+    key(2, 0, 1, 0, 4),
+    { name: "OSLAR_EL1", el0: El0.NEVER, write: (cpu, lo) => void (cpu.osLock = lo & 1) },
+  ],
+  [
+    key(2, 0, 1, 1, 4),
+    { name: "OSLSR_EL1", el0: El0.NEVER, read: (cpu) => set(8 | (cpu.osLock << 1)) },
+  ],
+  [key(2, 0, 0, 2, 2), storage("MDSCR_EL1")],
+  [key(2, 0, 1, 3, 4), storage("OSDLR_EL1")],
+  [key(2, 0, 0, 2, 0), storage("MDCCINT_EL1")],
+  [key(2, 0, 1, 0, 0), constant("MDRAR_EL1", 0)],
+  [key(2, 0, 7, 14, 6), constant("DBGAUTHSTATUS_EL1", 0xaa)],
+  [key(2, 0, 7, 8, 6), ignored("DBGCLAIMSET_EL1")],
+  [key(2, 0, 7, 9, 6), ignored("DBGCLAIMCLR_EL1")],
+  [key(2, 0, 1, 4, 4), storage("DBGPRCR_EL1")],
+  [key(2, 3, 0, 1, 0), constant("MDCCSR_EL0", 0)],
+];
+
+const ID_ZERO = constant("ID (unallocated)", 0, 0, El0.ID);
+const TABLE = new Map<number, SysregRow>(ROWS);
+
+// Breakpoint and watchpoint value/control registers: DBG{B,W}{V,C}R<n>_EL1.
+for (let n = 0; n < 16; n++) {
+  for (let op2 = 4; op2 < 8; op2++) TABLE.set(key(2, 0, 0, n, op2), storage(`DBG${op2}_${n}`));
+}
+// PMU (D19.6): no PMU is advertised (PMUVer = 0); accesses are accepted and ignored.
+for (let crm = 12; crm <= 14; crm++) {
+  for (let op2 = 0; op2 < 8; op2++) {
+    if (!TABLE.has(key(3, 3, 9, crm, op2)))
+      TABLE.set(key(3, 3, 9, crm, op2), ignored(`PMU_${crm}_${op2}`));
+  }
+}
+TABLE.set(key(3, 0, 9, 14, 1), ignored("PMINTENSET_EL1"));
+TABLE.set(key(3, 0, 9, 14, 2), ignored("PMINTENCLR_EL1"));
+for (let crm = 8; crm <= 15; crm++) {
+  for (let op2 = 0; op2 < 8; op2++)
+    TABLE.set(key(3, 3, 14, crm, op2), ignored(`PMEV_${crm}_${op2}`));
+}
+
+export function sysregRow(k: number): SysregRow | undefined {
+  const row = TABLE.get(k);
+  if (row !== undefined) return row;
+  // Unallocated ID space (op0=3, op1=0, CRn=0, CRm=1..7) reads as zero (D19.2, "RAZ").
+  if (k >= key(3, 0, 0, 1, 0) && k <= key(3, 0, 0, 7, 7)) return ID_ZERO;
+  return undefined;
+}
+
+/** True if `k` is a GICv3 CPU interface register (ICC_*, op0=3 op1=0 CRn=12 CRm>=8, or ICC_PMR_EL1). */
+export function isGicRegister(k: number): boolean {
+  if (k === key(3, 0, 4, 6, 0)) return true;
+  return k >>> 7 === key(3, 0, 12, 0, 0) >>> 7 && ((k >>> 3) & 15) >= 8;
+}
+
+/** ESR ISS for EC 0x18, trapped MSR/MRS/SYS (D17.2.37). */
+export function sysIss(insn: number, read: boolean): number {
+  const op0 = (insn >>> 19) & 3;
+  const op1 = (insn >>> 16) & 7;
+  const crn = (insn >>> 12) & 15;
+  const crm = (insn >>> 8) & 15;
+  const op2 = (insn >>> 5) & 7;
+  const rt = insn & 31;
+  return (
+    (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) | (read ? 1 : 0)
+  );
+}
