@@ -39,7 +39,7 @@ function convertWidth(
   const n = (insn >>> 5) & 31;
   const d = insn & 31;
   const rounding = kind === "xn" ? Rounding.ODD : fpcrRounding(ctx);
-  const elements = scalar ? 1 : 64 / wide.size;
+  const elements = scalar ? 1 : 64 / narrowFmt.size;
   const src = ctx.vregs.slice(n * 16, n * 16 + 16);
   const view = new DataView(src.buffer);
   buf.reset();

@@ -12,6 +12,7 @@ import {
   fpNormal,
   fpZero,
   isNaNType,
+  negateBits,
   unpack,
   type FpFormat,
   type Unpacked,
@@ -211,9 +212,11 @@ export function fpStepFused(
   env: FpEnv,
   rsqrt: boolean,
 ): bigint {
-  const a = unpack(fmt, x, env);
+  // op1 = FPNeg(op1) comes first, so a NaN from op1 keeps the flipped sign.
+  const nx = negateBits(fmt, x);
+  const a = unpack(fmt, nx, env);
   const b = unpack(fmt, y, env);
-  const nan = processNaNs(fmt, a, x, b, y, env);
+  const nan = processNaNs(fmt, a, nx, b, y, env);
   if (nan !== undefined) return nan;
   const infA = a.type === FpType.INF;
   const infB = b.type === FpType.INF;
@@ -222,8 +225,7 @@ export function fpStepFused(
   if ((infA && zeroB) || (zeroA && infB)) {
     return rsqrt ? fpNormal(fmt, 0, 0, 1n) : fpNormal(fmt, 0, 1, 0n);
   }
-  // The product is negated (op1 = FPNeg(op1) in the pseudocode).
-  const signP = a.sign ^ b.sign ^ 1;
+  const signP = a.sign ^ b.sign;
   if (infA || infB) return fpInfinity(fmt, signP);
   const constant = rsqrt ? 3n : 2n;
   const k = rsqrt ? 1 : 0; // (3 - p) / 2 is exact scaling by 2^-1

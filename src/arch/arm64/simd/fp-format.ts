@@ -153,6 +153,7 @@ export function writeBits(view: DataView, off: number, fmt: FpFormat, bits: bigi
 
 /** The exact value of a NONZERO operand as a JS double (every H/S/D value fits). */
 export function unpackedToNumber(u: Unpacked): number {
+  if (u.type === FpType.INF) return u.sign ? -Infinity : Infinity;
   if (u.type !== FpType.NONZERO) return u.sign ? -0 : 0;
   const m = Number(u.mant);
   // Scale in two steps: mant * 2^exp may underflow 2^-1074 in one step for denormals.

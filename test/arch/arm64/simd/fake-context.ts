@@ -45,5 +45,5 @@ const compiled = SIMD_ROWS.map((row) => {
 
 /** The SIMD op number of an instruction word, as the core's decoder would yield it. */
 export function decodeSimd(insn: number): number | undefined {
-  return compiled.find((r) => ((insn & r.mask) >>> 0) === r.value)?.op;
+  return compiled.find((r) => (insn & r.mask) >>> 0 === r.value)?.op;
 }

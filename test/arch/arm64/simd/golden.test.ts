@@ -42,8 +42,10 @@ function run(g: Golden): string[] {
     const got = (ctx.x[j] ?? 0n).toString(16);
     if (got !== g.out.x[j]) errors.push(`x${j}: got ${got} want ${g.out.x[j]}`);
   }
-  if (ctx.fpsr !== g.out.fpsr) errors.push(`fpsr: got ${ctx.fpsr.toString(16)} want ${g.out.fpsr.toString(16)}`);
-  if (ctx.nzcv !== g.out.nzcv) errors.push(`nzcv: got ${ctx.nzcv.toString(16)} want ${g.out.nzcv.toString(16)}`);
+  if (ctx.fpsr !== g.out.fpsr)
+    errors.push(`fpsr: got ${ctx.fpsr.toString(16)} want ${g.out.fpsr.toString(16)}`);
+  if (ctx.nzcv !== g.out.nzcv)
+    errors.push(`nzcv: got ${ctx.nzcv.toString(16)} want ${g.out.nzcv.toString(16)}`);
   return errors;
 }
 
@@ -52,7 +54,10 @@ test("golden: every recorded case matches QEMU", () => {
   for (const g of golden) {
     const errors = run(g);
     if (errors.length > 0 && !failures.has(g.asm)) {
-      failures.set(g.asm, [`fpcr=${g.fpcr.toString(16)} in v=${g.v.slice(0, 96)} x=${g.x.join(",")}`, ...errors]);
+      failures.set(g.asm, [
+        `fpcr=${g.fpcr.toString(16)} in v=${g.v.slice(0, 96)} x=${g.x.join(",")}`,
+        ...errors,
+      ]);
     }
   }
   const report = [...failures].map(([asm, e]) => `${asm}\n    ${e.join("\n    ")}`).join("\n");

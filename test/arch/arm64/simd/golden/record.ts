@@ -24,23 +24,60 @@ const pick = <T>(xs: readonly T[]): T => xs[rand32() % xs.length] as T;
 const rand64 = (): bigint => (BigInt(rand32()) << 32n) | BigInt(rand32());
 
 const S_SPECIAL = [
-  0, 0x80000000, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x00800000, 0x00000001,
-  0x007fffff, 0x807fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345, 0x7fa00000,
-  0x4b000000, 0x3f000000, 0x3fc00000, 0x40200000, 0xc0200000, 0x5f000000, 0x4f800000, 0xcf000000,
-  0x3effffff, 0x4effffff, 0x00400000, 0x01000000, 0x7f000000,
+  0, 0x80000000, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff, 0x00800000, 0x00000001, 0x007fffff,
+  0x807fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001, 0xffc12345, 0x7fa00000, 0x4b000000,
+  0x3f000000, 0x3fc00000, 0x40200000, 0xc0200000, 0x5f000000, 0x4f800000, 0xcf000000, 0x3effffff,
+  0x4effffff, 0x00400000, 0x01000000, 0x7f000000,
 ];
 const D_SPECIAL = [
-  0n, 0x8000000000000000n, 0x3ff0000000000000n, 0xbff0000000000000n, 0x7fefffffffffffffn,
-  0x0010000000000000n, 0x0000000000000001n, 0x000fffffffffffffn, 0x7ff0000000000000n,
-  0xfff0000000000000n, 0x7ff8000000000000n, 0x7ff0000000000001n, 0xfff8000000abcdefn,
-  0x7ff4000000000000n, 0x4330000000000000n, 0x3fe0000000000000n, 0x3ff8000000000000n,
-  0x4004000000000000n, 0xc004000000000000n, 0x43e0000000000000n, 0x41f0000000000000n,
-  0xc1e0000000000000n, 0x47efffffe0000000n, 0x36a0000000000000n, 0x3810000000000000n,
-  0x0008000000000000n, 0x7fe0000000000000n, 0x43dfffffffffffffn, 0x3fefffffffffffffn,
+  0n,
+  0x8000000000000000n,
+  0x3ff0000000000000n,
+  0xbff0000000000000n,
+  0x7fefffffffffffffn,
+  0x0010000000000000n,
+  0x0000000000000001n,
+  0x000fffffffffffffn,
+  0x7ff0000000000000n,
+  0xfff0000000000000n,
+  0x7ff8000000000000n,
+  0x7ff0000000000001n,
+  0xfff8000000abcdefn,
+  0x7ff4000000000000n,
+  0x4330000000000000n,
+  0x3fe0000000000000n,
+  0x3ff8000000000000n,
+  0x4004000000000000n,
+  0xc004000000000000n,
+  0x43e0000000000000n,
+  0x41f0000000000000n,
+  0xc1e0000000000000n,
+  0x47efffffe0000000n,
+  0x36a0000000000000n,
+  0x3810000000000000n,
+  0x0008000000000000n,
+  0x7fe0000000000000n,
+  0x43dfffffffffffffn,
+  0x3fefffffffffffffn,
 ];
-const H_SPECIAL = [0, 0x8000, 0x3c00, 0xbc00, 0x7bff, 0x0400, 0x0001, 0x03ff, 0x7c00, 0xfc00, 0x7e00, 0x7d00, 0xfe12, 0x3800, 0x3e00];
+const H_SPECIAL = [
+  0, 0x8000, 0x3c00, 0xbc00, 0x7bff, 0x0400, 0x0001, 0x03ff, 0x7c00, 0xfc00, 0x7e00, 0x7d00, 0xfe12,
+  0x3800, 0x3e00,
+];
 const FPCRS = [0, 0x400000, 0x800000, 0xc00000, 0x1000000, 0x2000000, 0x1c00000, 0x3000000];
-const INT_EDGE = [0n, 1n, 0xffffffffffffffffn, 0x8000000000000000n, 0x7fffffffffffffffn, 0x20000000000001n, 0xffffffffn, 0x80000000n, 0x7fffffffn, 0x1fffffffffffffn, 0x8000000000000401n];
+const INT_EDGE = [
+  0n,
+  1n,
+  0xffffffffffffffffn,
+  0x8000000000000000n,
+  0x7fffffffffffffffn,
+  0x20000000000001n,
+  0xffffffffn,
+  0x80000000n,
+  0x7fffffffn,
+  0x1fffffffffffffn,
+  0x8000000000000401n,
+];
 
 function randomS(): number {
   const r = rand32() % 4;
@@ -63,7 +100,7 @@ function randomH(): number {
 function fillRegs(kind: CaseSpec["kind"]): Uint8Array {
   const v = new Uint8Array(128);
   const dv = new DataView(v.buffer);
-  for (let off = 0; off < 128; ) {
+  for (let off = 0; off < 128;) {
     switch (kind) {
       case "s":
         dv.setUint32(off, randomS(), true);
@@ -100,8 +137,20 @@ function fillRegs(kind: CaseSpec["kind"]): Uint8Array {
 
 function assemble(lines: readonly string[]): number[] {
   writeFileSync(join(work, "t.s"), lines.map((l) => `  ${l}\n`).join(""));
-  execFileSync("aarch64-linux-gnu-as", ["-march=armv8-a+crypto", "-o", join(work, "t.o"), join(work, "t.s")]);
-  execFileSync("aarch64-linux-gnu-objcopy", ["-O", "binary", "-j", ".text", join(work, "t.o"), join(work, "t.bin")]);
+  execFileSync("aarch64-linux-gnu-as", [
+    "-march=armv8-a+crypto",
+    "-o",
+    join(work, "t.o"),
+    join(work, "t.s"),
+  ]);
+  execFileSync("aarch64-linux-gnu-objcopy", [
+    "-O",
+    "binary",
+    "-j",
+    ".text",
+    join(work, "t.o"),
+    join(work, "t.bin"),
+  ]);
   const bin = readFileSync(join(work, "t.bin"));
   return lines.map((_, k) => bin.readUInt32LE(4 * k));
 }
@@ -117,7 +166,13 @@ interface Record {
 }
 
 function main(): void {
-  execFileSync("aarch64-linux-gnu-gcc", ["-O1", "-static", "-o", join(work, "harness"), join(here, "harness.c")]);
+  execFileSync("aarch64-linux-gnu-gcc", [
+    "-O1",
+    "-static",
+    "-o",
+    join(work, "harness"),
+    join(here, "harness.c"),
+  ]);
   const words = assemble(CASES.map((c) => c.asm));
   const records: Omit<Record, "out">[] = [];
   CASES.forEach((c, k) => {
@@ -143,7 +198,10 @@ function main(): void {
     input.writeBigUInt64LE(BigInt(r.fpcr), base + 4 + 160);
     input.writeBigUInt64LE(BigInt(r.nzcv), base + 4 + 176);
   });
-  const output = execFileSync("qemu-aarch64", [join(work, "harness")], { input, maxBuffer: 1 << 28 });
+  const output = execFileSync("qemu-aarch64", [join(work, "harness")], {
+    input,
+    maxBuffer: 1 << 28,
+  });
   const golden: Record[] = records.map((r, k) => {
     const o = output.subarray(k * 184, k * 184 + 184);
     return {
