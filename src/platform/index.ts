@@ -22,6 +22,8 @@ export interface PlatformOptions {
   readonly time?: HypervisorOptions["time"];
   /** PRNG seed for cap IDs (default: from the platform CSPRNG). */
   readonly seed?: number;
+  /** Builds vCPUs' CPUs (default: the hypervisor's, i.e. the arch layer's createCpu). */
+  readonly cpuFactory?: HypervisorOptions["cpuFactory"];
 }
 
 /**
@@ -57,6 +59,7 @@ export function bootPlatform(options: PlatformOptions = {}): Platform {
     ramSize,
     ...(options.time ? { time: options.time } : {}),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.cpuFactory ? { cpuFactory: options.cpuFactory } : {}),
   });
   const root = hypervisor.createRootVm({ vmid: RM_VMID, ownRamSize: rmRamSize });
   const rm = new ResourceManager(root, { ownRam: { base: PHYS_LAYOUT.ramBase, size: rmRamSize } });

@@ -20,6 +20,8 @@ export type HypResult<T> = Result<T, number>;
 export class Hyp {
   /** Hypercalls issued, for benchmarks and tests. */
   calls = 0;
+  /** The last failing call (number and error), for diagnostics. */
+  lastFailure: { call: number; error: number } | undefined;
 
   constructor(private readonly port: HypercallPort) {}
 
@@ -27,7 +29,9 @@ export class Hyp {
     this.calls++;
     const [x0, x1, x2, x3] = this.port.hvc(hypercallId(n), args);
     const code = hypErrorFromX0(x0);
-    return code === HypError.OK ? ok([x1, x2, x3] as const) : err(code);
+    if (code === HypError.OK) return ok([x1, x2, x3] as const);
+    this.lastFailure = { call: n, error: code };
+    return err(code);
   }
 
   private unit(n: number, args: readonly bigint[]): HypResult<undefined> {

@@ -59,7 +59,11 @@ export class VmLifecycle {
     this.setStatus(vm, VmStatus.INIT);
     const r = this.build(vm);
     if (!r.ok) {
-      this.log.warn(`vm ${vm.vmid}: VM_INIT failed (error ${r.error})`);
+      const last = this.env.hyp.lastFailure;
+      const detail = last
+        ? `; last hypercall 0x${last.call.toString(16)} failed with ${last.error}`
+        : "";
+      this.log.warn(`vm ${vm.vmid}: VM_INIT failed (error ${r.error}${detail})`);
       this.setStatus(vm, VmStatus.INIT_FAILED);
       return r;
     }
