@@ -61,4 +61,6 @@ export interface VmPort {
 export interface HypervisorPort {
   createVm(): HostCall<VmPort>;
   createGuestMemory(size: number): HostCall<GuestMemoryPort>;
+  /** Closes the device (after its VMs are closed); optional for fakes. */
+  close?(): void;
 }

@@ -41,3 +41,4 @@ export {
   type StartError,
 } from "./outcome.js";
 export { Pl011, PL011_SIZE } from "./pl011.js";
+export { hostPort } from "./host-adapter.js";

@@ -31,7 +31,8 @@ function rawGuest(name: string, words: number[]): string {
   return file;
 }
 
-const hostProbe = await openHostPort();
+const hostProbe = await openHostPort({ guestMemory: 256 << 20 });
+if (typeof hostProbe !== "string") hostProbe.close?.();
 const noHost = typeof hostProbe === "string" ? `host layer not available: ${hostProbe}` : false;
 
 test(

@@ -11,7 +11,9 @@ import {
   outcomeExitCode,
   validateConfig,
   type ConsoleIo,
+  type HypervisorPort,
   type MachineConfig,
+  type MachineResources,
 } from "../../vmm/index.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
@@ -61,9 +63,21 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   const resources = await validateConfig(config);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
 
-  const host = await io.openHost();
+  const host = await io.openHost({ guestMemory: resources.value.memorySize });
   if (typeof host === "string") return fail(io, host);
+  try {
+    return await runOn(host, resources.value, options, io);
+  } finally {
+    host.close?.();
+  }
+}
 
+async function runOn(
+  host: HypervisorPort,
+  resources: MachineResources,
+  options: RunOptions,
+  io: CliIo,
+): Promise<number> {
   // Ctrl-A X needs the machine, which needs the console: bind it once both exist.
   const escape: { leave?: () => void } = {};
   const stdin = io.stdin;
@@ -74,7 +88,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
       ? { input: (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.()) }
       : {}),
   };
-  const built = await buildMachine(host, resources.value, console);
+  const built = await buildMachine(host, resources, console);
   if (!built.ok) return fail(io, describeStartError(built.error));
   const machine = built.value;
 
