@@ -7,8 +7,9 @@ import { Access, MemextentType, Rights, memextentAttrs, mappingAttrs } from "./a
 import type { RootVm, RootVmCaps } from "./abi/port.js";
 import { Addrspace } from "./addrspace.js";
 import { Cspace } from "./cspace.js";
+import type { CpuFactory } from "./cpu.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
-import type { HandlerTable } from "./dispatch/types.js";
+import { vcpuHandlers } from "./dispatch/vcpu.js";
 import { Kernel } from "./kernel.js";
 import { HYP_OWNER } from "./memdb.js";
 import { Memextent } from "./memextent.js";
@@ -17,7 +18,10 @@ import { NativeVmContext } from "./native-vm.js";
 import type { HypObject, ObjectType } from "./object.js";
 import { Partition } from "./partition.js";
 import { PAGE_SIZE } from "./physmem.js";
+import { SystemClock } from "./time.js";
+import { Vcpu } from "./vcpu.js";
 import { Vic } from "./vic.js";
+import { VpmGroup } from "./vpm.js";
 import { InvariantError } from "../lib/assert.js";
 
 export interface HypervisorOptions {
@@ -31,6 +35,8 @@ export interface HypervisorOptions {
   readonly seed?: number;
   /** CNTFRQ (default 62.5 MHz). */
   readonly counterFrequency?: number;
+  /** Builds vCPU CPUs (default: the arch layer's createCpu; tests may pass a fake). */
+  readonly cpuFactory?: CpuFactory;
 }
 
 export interface HypervisorStats {
@@ -53,13 +59,14 @@ const DEFAULT_RAM_SIZE = 2 * 1024 * 1024 * 1024;
 export class Hypervisor {
   readonly kernel: Kernel;
   readonly dispatcher: Dispatcher;
-  readonly options: Required<Omit<HypervisorOptions, "seed">> & { seed?: number };
+  readonly options: Required<Omit<HypervisorOptions, "seed" | "cpuFactory">> & { seed?: number };
+  readonly clock: SystemClock;
   private rootPartition: Partition | undefined;
   private rootVm: NativeVmContext | undefined;
   /** Boot objects held by the hypervisor itself (not reachable by any cap). */
   private readonly held: HypObject[] = [];
 
-  constructor(options: HypervisorOptions = {}, extraHandlers: readonly HandlerTable[] = []) {
+  constructor(options: HypervisorOptions = {}) {
     this.options = {
       ramBase: options.ramBase ?? DEFAULT_RAM_BASE,
       ramSize: options.ramSize ?? DEFAULT_RAM_SIZE,
@@ -68,7 +75,17 @@ export class Hypervisor {
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     };
     this.kernel = new Kernel(this.options);
-    this.dispatcher = new Dispatcher(this.kernel, extraHandlers);
+    this.dispatcher = new Dispatcher(this.kernel, [vcpuHandlers]);
+    this.clock = new SystemClock(this.options.time, this.options.counterFrequency);
+    const services = {
+      clock: this.clock,
+      cpuFactory: options.cpuFactory,
+      counterFrequency: this.options.counterFrequency,
+      hvc: (vcpu: Vcpu, functionId: number, args: readonly bigint[]) =>
+        this.dispatcher.dispatch(vcpu, functionId, args),
+    };
+    this.kernel.extraFactories.set("thread", (k) => new Vcpu(k.registry, services));
+    this.kernel.extraFactories.set("vpm_group", (k) => new VpmGroup(k.registry));
   }
 
   /**

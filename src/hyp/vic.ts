@@ -4,6 +4,7 @@
 // vic and hold a reference to it while bound.
 
 import { HypError } from "./abi/errors.js";
+import type { GicCpuInterface } from "./cpu.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import type { VirqController, VirqSource, VirqTarget } from "./virq.js";
 
@@ -13,9 +14,36 @@ export const VIC_MAX_VIRQS = 988;
 /** vic_option_flags bits we accept: max_msis_valid (0), disable_default_addr (1). */
 const VIC_OPTIONS_VALID = 0x3n;
 
-/** What a guest vic needs from its backend beyond routing VIRQs. */
+/** How the virtual GIC drives one vCPU. */
+export interface VcpuIrqPort {
+  /** The level of the vCPU's IRQ line (an interrupt is deliverable to it). */
+  setIrqLine(level: boolean): void;
+  /** An interrupt became pending for the vCPU: wake it if it waits in WFI. */
+  kick(): void;
+}
+
+/** A GIC register access by a vCPU (an emulated stage-2 abort). */
+export interface GicAccess {
+  readonly ipa: number;
+  readonly size: number;
+  readonly isWrite: boolean;
+  readonly value: bigint;
+}
+
+/** What a guest vic needs from its backend beyond routing VIRQs: the virtual GICv3. */
 export interface GuestIrqBackend extends VirqController {
   dispose(): void;
+  /** Connects the vCPU at `index`; returns its ICC_* system register interface. */
+  connectVcpu(index: number, port: VcpuIrqPort, mpidr: bigint): GicCpuInterface;
+  disconnectVcpu(index: number): void;
+  /** True if `ipa` is in the distributor or a redistributor frame. */
+  claims(ipa: number): boolean;
+  /** Emulates a GICD/GICR access by vCPU `index`; returns the value read (0 for writes). */
+  mmio(index: number, access: GicAccess): bigint;
+  /** The generic timer outputs of vCPU `index` (bit 0 virtual, bit 1 EL1 physical). */
+  setTimerOutputs(index: number, outputs: number): void;
+  /** An enabled interrupt is pending for vCPU `index` (WFI wakes, whatever PSTATE says). */
+  hasPending(index: number): boolean;
 }
 
 export type BackendFactory = (vic: Vic) => GuestIrqBackend;
@@ -44,6 +72,11 @@ export class Vic extends HypObject implements VirqTarget {
 
   get backend(): VirqController | undefined {
     return this.backendValue;
+  }
+
+  /** The virtual GIC of a guest vic (undefined for a native VM's vic). */
+  get gic(): GuestIrqBackend | undefined {
+    return this.guestBackend;
   }
 
   get isNative(): boolean {

@@ -3,8 +3,11 @@
 // hypervisor binds each port to the calling VM's identity (its cspace and address
 // space), exactly as HVC #0 from that VM's EL1 would be.
 
-/** X0..X3 after the call: X0 is the error code (or SMCCC return), X1..X3 results. */
-export type HypercallResult = readonly [bigint, bigint, bigint, bigint];
+/**
+ * X0..X3 after the call: X0 is the error code (or SMCCC return), X1..X3 results.
+ * vcpu_run and vcpu_run_check also return X4 (state_data_2) as a fifth element.
+ */
+export type HypercallResult = readonly [bigint, bigint, bigint, bigint, ...bigint[]];
 
 export interface HypercallPort {
   /**

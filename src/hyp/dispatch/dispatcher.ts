@@ -118,5 +118,5 @@ function errorResult(code: number): HypercallResult {
 }
 
 function result(values: readonly bigint[]): HypercallResult {
-  return [values[0] ?? 0n, values[1] ?? 0n, values[2] ?? 0n, values[3] ?? 0n];
+  return [values[0] ?? 0n, values[1] ?? 0n, values[2] ?? 0n, values[3] ?? 0n, ...values.slice(4)];
 }

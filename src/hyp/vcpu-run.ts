@@ -1,0 +1,223 @@
+// vcpu_run (0x65) for proxy-scheduled vCPUs: applies the host's answer to the last
+// exit, then runs the CPU for a bounded slice and reports why it stopped
+// (gunyah-abi.md section 2, "vcpu_run states"). Accesses to the virtual GIC's
+// frames are emulated here and never reach the host; VMMIO ranges exit to the
+// host; any other unmapped IPA is a page fault for the host's demand pager.
+
+import { HypError } from "./abi/errors.js";
+import { MmioAction, POWERED_OFF_EXITED, VcpuRunState } from "./abi/objects.js";
+import { err, ok, type Result } from "../lib/result.js";
+import { RateLimitedLog } from "../lib/log.js";
+import type { CpuExit, Stage2Abort } from "./cpu.js";
+import { PAGE_SIZE } from "./physmem.js";
+import type { Vcpu } from "./vcpu.js";
+
+/** Instructions per vcpu_run slice: long enough to amortise the call, short enough to stay responsive. */
+export const RUN_SLICE = 200_000;
+
+export interface RunResult {
+  readonly state: number;
+  readonly data: readonly [bigint, bigint, bigint];
+}
+
+const log = new RateLimitedLog("hyp: vcpu");
+
+/**
+ * PSCI_SYSTEM_RESET data: SYSTEM_RESET sets data0 bit 63; SYSTEM_RESET2 gives its
+ * reset type in data0 bits 31:0 and the cookie in data1.
+ */
+function resetState(r: { kind: number; type: bigint; cookie: bigint }): RunResult {
+  return r.kind === 0
+    ? state(VcpuRunState.PSCI_SYSTEM_RESET, 1n << 63n)
+    : state(VcpuRunState.PSCI_SYSTEM_RESET, r.type & 0xffff_ffffn, r.cookie);
+}
+
+function state(s: number, d0 = 0n, d1 = 0n, d2 = 0n): RunResult {
+  return { state: s, data: [d0, d1, d2] };
+}
+
+/** What the host learns without running the vCPU (also vcpu_run_check). */
+export function vcpuStatus(v: Vcpu): RunResult | undefined {
+  if (v.killed) return state(VcpuRunState.POWERED_OFF, POWERED_OFF_EXITED);
+  if (v.reset) return resetState(v.reset);
+  if (v.faulted) return state(VcpuRunState.FAULT);
+  if (!v.on) return state(VcpuRunState.POWERED_OFF, v.exited ? POWERED_OFF_EXITED : 0n);
+  if (v.pending) return exitState(v.pending.kind, v.pending.abort);
+  return undefined;
+}
+
+export function checkVcpu(v: Vcpu): RunResult {
+  if (v.running) return state(VcpuRunState.BLOCKED);
+  return (
+    vcpuStatus(v) ??
+    (v.sleep !== undefined
+      ? state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep))
+      : state(VcpuRunState.READY))
+  );
+}
+
+export function runVcpu(
+  v: Vcpu,
+  resume0: bigint,
+  resume1: bigint,
+  slice = RUN_SLICE,
+): Result<RunResult, number> {
+  if (!v.proxyScheduled) return err(HypError.ARGUMENT_INVALID);
+  if (v.running) return ok(state(VcpuRunState.BLOCKED));
+  const r = resume(v, resume0, resume1);
+  if (r !== HypError.OK) return err(r);
+  const early = vcpuStatus(v);
+  if (early) return ok(early);
+  v.running = true;
+  try {
+    return ok(runSlice(v, slice));
+  } finally {
+    v.running = false;
+    v.services.clock.poll();
+    v.vpm?.update();
+  }
+}
+
+/** Applies resume1 (EMULATE / RETRY / FAULT) to the exit the host was given. */
+function resume(v: Vcpu, value: bigint, action: bigint): number {
+  const p = v.pending;
+  const cpu = v.cpu;
+  if (!p || !cpu) return HypError.OK;
+  if (action > BigInt(MmioAction.FAULT)) return HypError.ARGUMENT_INVALID;
+  v.pending = undefined;
+  const a = Number(action);
+  if (a === MmioAction.FAULT) {
+    cpu.injectExternalAbort(p.abort);
+  } else if (a === MmioAction.EMULATE && p.kind === "mmio") {
+    if (p.abort.isWrite) cpu.completeMmio();
+    else cpu.completeMmioRead(value & sizeMask(p.abort.size));
+  }
+  // RETRY (and EMULATE of a page fault): the instruction runs again.
+  return HypError.OK;
+}
+
+function sizeMask(size: number): bigint {
+  return size >= 8 ? (1n << 64n) - 1n : (1n << BigInt(size * 8)) - 1n;
+}
+
+function exitState(kind: "mmio" | "page-fault", a: Stage2Abort): RunResult {
+  const ipa = BigInt(a.ipa);
+  if (kind === "page-fault")
+    return state(
+      VcpuRunState.ADDRSPACE_PAGE_FAULT,
+      ipa,
+      BigInt((a.isWrite ? 1 : 0) | (a.isFetch ? 2 : 0)),
+    );
+  return a.isWrite
+    ? state(VcpuRunState.ADDRSPACE_VMMIO_WRITE, ipa, BigInt(a.size), a.value & sizeMask(a.size))
+    : state(VcpuRunState.ADDRSPACE_VMMIO_READ, ipa, BigInt(a.size));
+}
+
+/** An interrupt that would wake WFI is pending (GIC-enabled, whatever PSTATE masks). */
+function interruptPending(v: Vcpu): boolean {
+  const cpu = v.cpu!;
+  const gic = v.gic;
+  if (!gic) return cpu.timerOutputs() !== 0;
+  gic.setTimerOutputs(v.vicIndex, cpu.timerOutputs());
+  return gic.hasPending(v.vicIndex);
+}
+
+function runSlice(v: Vcpu, slice: number): RunResult {
+  const cpu = v.cpu!;
+  const clock = v.services.clock;
+  let left = slice;
+  while (true) {
+    if (v.sleep !== undefined) {
+      if (!interruptPending(v)) {
+        v.vpm?.update();
+        clock.wait(v, cpu.nextTimerDeadline());
+        return state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep));
+      }
+      v.sleep = undefined;
+      clock.cancel(v);
+    }
+    if (left <= 0) return state(VcpuRunState.READY);
+    const budget = clock.budgetUntil(cpu.nextTimerDeadline(), left);
+    const before = cpu.instructionsRetired;
+    let exit: CpuExit;
+    try {
+      exit = cpu.run(budget);
+    } catch (e) {
+      // A CPU bug reached by guest code must not take the host down: the vCPU faults.
+      log.warn(`vCPU ${v.vicIndex} faulted: ${e instanceof Error ? e.message : String(e)}`);
+      v.markFaulted();
+      return state(VcpuRunState.FAULT);
+    }
+    left -= Math.max(1, cpu.instructionsRetired - before);
+    v.gic?.setTimerOutputs(v.vicIndex, cpu.timerOutputs());
+    clock.poll();
+    const reported = handleExit(v, exit);
+    if (reported) return reported;
+    const stopped = vcpuStatus(v);
+    if (stopped) return stopped;
+  }
+}
+
+function handleExit(v: Vcpu, exit: CpuExit): RunResult | undefined {
+  const cpu = v.cpu!;
+  switch (exit.kind) {
+    case "budget":
+      return undefined;
+    case "hvc":
+    case "smc": {
+      const args: bigint[] = [];
+      for (let i = 1; i <= 7; i++) args.push(cpu.getX(i));
+      const fid = Number(cpu.getX(0) & 0xffff_ffffn);
+      const out = v.services.hvc(v, fid, args);
+      for (let i = 0; i < 4; i++) cpu.setX(i, out[i] ?? 0n);
+      return undefined;
+    }
+    case "wfi":
+      v.sleep = 0;
+      return undefined;
+    case "stage2-abort":
+      return handleAbort(v, exit.abort);
+    case "svc":
+    case "user-fault":
+      // Only a user-mode CPU reports these; a vCPU never should.
+      v.markFaulted();
+      return state(VcpuRunState.FAULT);
+  }
+}
+
+function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
+  const cpu = v.cpu!;
+  const gic = v.gic;
+  if (gic?.claims(a.ipa)) {
+    if (!a.syndromeValid || a.isFetch) {
+      cpu.injectExternalAbort(a);
+      return undefined;
+    }
+    const value = gic.mmio(v.vicIndex, {
+      ipa: a.ipa,
+      size: a.size,
+      isWrite: a.isWrite,
+      value: a.value,
+    });
+    if (a.isWrite) cpu.completeMmio();
+    else cpu.completeMmioRead(value);
+    return undefined;
+  }
+  const as = v.addrspace!;
+  // Mapped but not with this access: a permission fault the guest must see.
+  if (as.lookup(Math.floor(a.ipa / PAGE_SIZE))) {
+    cpu.injectExternalAbort(a);
+    return undefined;
+  }
+  if (as.isVmmio(a.ipa)) {
+    if (!a.syndromeValid || a.isFetch) {
+      // Only single-register loads/stores without writeback can be emulated.
+      cpu.injectExternalAbort(a);
+      return undefined;
+    }
+    v.pending = { kind: "mmio", abort: a };
+    return exitState("mmio", a);
+  }
+  v.pending = { kind: "page-fault", abort: a };
+  return exitState("page-fault", a);
+}

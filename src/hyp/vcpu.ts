@@ -1,0 +1,370 @@
+// Threads configured as vCPUs: attachment to an address space, cspace, vic and vPM
+// group (all while the thread is INIT), power state, the run-wakeup and halt VIRQs,
+// and the PSCI power operations. The proxy-scheduled run loop is in vcpu-run.ts.
+
+import { HypError } from "./abi/errors.js";
+import { PoweronFlags, VcpuOption, VcpuRegisterSet, VcpuVirqType } from "./abi/objects.js";
+import type { Addrspace } from "./addrspace.js";
+import type { CallerContext } from "./context.js";
+import type { Arm64Cpu, CpuFactory, GicCpuInterface, Stage2Abort } from "./cpu.js";
+import type { Cspace } from "./cspace.js";
+import { HypObject, type ObjectRegistry } from "./object.js";
+import { handlePsci, type PsciVcpu } from "./psci.js";
+import type { SystemClock, Waiter } from "./time.js";
+import type { GuestIrqBackend, Vic, VicVcpu } from "./vic.js";
+import { VirqBinding } from "./virq.js";
+import type { VpmGroup, VpmMember } from "./vpm.js";
+
+const OPTIONS_VALID =
+  VcpuOption.PINNED |
+  VcpuOption.RING_BUFFER |
+  VcpuOption.AMU_COUNTING_DISABLED |
+  VcpuOption.SVE_ALLOWED |
+  VcpuOption.DEBUG_ALLOWED |
+  VcpuOption.TRACE_ALLOWED |
+  VcpuOption.CRITICAL |
+  VcpuOption.VCPU_RUN_SCHEDULED;
+export const MAX_AFFINITY = 63;
+
+export interface VcpuServices {
+  readonly clock: SystemClock;
+  readonly cpuFactory: CpuFactory | undefined;
+  readonly counterFrequency: number;
+  /** Dispatches a guest HVC/SMC in the vCPU's own context; returns X0..X3. */
+  readonly hvc: (vcpu: Vcpu, functionId: number, args: readonly bigint[]) => readonly bigint[];
+}
+
+/** Why a vCPU stopped for good until its host acts (PSCI_SYSTEM_RESET data). */
+export interface ResetRequest {
+  readonly kind: number;
+  readonly type: bigint;
+  readonly cookie: bigint;
+}
+
+/** An exit the host must answer (resume1 = EMULATE / RETRY / FAULT) before the vCPU goes on. */
+export interface PendingExit {
+  readonly kind: "mmio" | "page-fault";
+  readonly abort: Stage2Abort;
+}
+
+export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicVcpu, CallerContext {
+  options = 0;
+  affinity = 0;
+  addrspace: Addrspace | undefined;
+  cspace: Cspace | undefined;
+  vic: Vic | undefined;
+  vicIndex = -1;
+  vpm: VpmGroup | undefined;
+  vpmIndex = -1;
+  cpu: Arm64Cpu | undefined;
+  mpidr = 0n;
+  on = false;
+  /** In WFI (0) or PSCI CPU_SUSPEND (1), until an interrupt is pending. */
+  sleep: 0 | 1 | undefined;
+  exited = false;
+  killed = false;
+  faulted = false;
+  reset: ResetRequest | undefined;
+  pending: PendingExit | undefined;
+  /** Inside vcpu_run (a nested run of the same vCPU reports BLOCKED). */
+  running = false;
+  readonly haltVirq = new VirqBinding({ isAsserted: () => false });
+  readonly wakeupVirq = new VirqBinding({ isAsserted: () => false });
+  private readonly bootRegs = new Map<string, bigint>();
+  readonly psci = { psci: (fid: number, args: readonly bigint[]) => handlePsci(this, fid, args) };
+
+  constructor(
+    registry: ObjectRegistry,
+    readonly services: VcpuServices,
+  ) {
+    super("thread", registry);
+  }
+
+  get memory(): Addrspace | undefined {
+    return this.addrspace;
+  }
+
+  get gic(): GuestIrqBackend | undefined {
+    return this.vic?.gic;
+  }
+
+  get poweredOn(): boolean {
+    return this.on;
+  }
+
+  get waiting(): boolean {
+    return this.sleep !== undefined;
+  }
+
+  get runnable(): boolean {
+    return this.on && this.sleep === undefined && !this.killed && !this.faulted && !this.reset;
+  }
+
+  get proxyScheduled(): boolean {
+    return (this.options & VcpuOption.VCPU_RUN_SCHEDULED) !== 0;
+  }
+
+  // --- configuration (INIT only) ---------------------------------------------------
+
+  configure(options: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if ((options & ~BigInt(OPTIONS_VALID)) !== 0n) return HypError.ARGUMENT_INVALID;
+    this.options = Number(options);
+    return HypError.OK;
+  }
+
+  setAffinity(affinity: bigint): number {
+    if (affinity > BigInt(MAX_AFFINITY)) return HypError.ARGUMENT_INVALID;
+    this.affinity = Number(affinity);
+    return HypError.OK;
+  }
+
+  attachAddrspace(addrspace: Addrspace): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    this.addrspace?.put();
+    this.addrspace = addrspace.get();
+    return HypError.OK;
+  }
+
+  attachCspace(cspace: Cspace): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    this.cspace?.put();
+    this.cspace = cspace.get();
+    return HypError.OK;
+  }
+
+  attachVic(vic: Vic, index: number): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if (this.vic) return HypError.BUSY;
+    const a = vic.attachVcpu(this, index);
+    if (a !== HypError.OK) return a;
+    this.vic = vic.get();
+    this.vicIndex = index;
+    return HypError.OK;
+  }
+
+  attachVpm(group: VpmGroup, index: number): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if (this.vpm) return HypError.BUSY;
+    const a = group.attach(this, index);
+    if (a !== HypError.OK) return a;
+    this.vpm = group.get();
+    this.vpmIndex = index;
+    return HypError.OK;
+  }
+
+  protected onActivate(): number {
+    const as = this.addrspace;
+    if (!as) return HypError.OBJECT_CONFIG;
+    const factory = this.services.cpuFactory;
+    if (!factory) return HypError.FAILURE;
+    // Guests see their vic (else vPM group) index as MPIDR Aff0 (bit 31 is RES1).
+    const index = this.vic ? this.vicIndex : this.vpm ? this.vpmIndex : this.affinity;
+    this.mpidr = (1n << 31n) | BigInt(index & 0xff) | (BigInt(index >> 8) << 8n);
+    let gic: GicCpuInterface | undefined;
+    const g = this.gic;
+    if (g)
+      gic = g.connectVcpu(
+        this.vicIndex,
+        { setIrqLine: (level) => this.cpu?.setIrqLine(level), kick: () => this.kick() },
+        this.mpidr,
+      );
+    const cpu = factory({
+      mode: "system",
+      memory: as,
+      mpidr: this.mpidr,
+      counter: this.services.clock.counter,
+      counterFrequency: this.services.counterFrequency,
+      ...(gic ? { gic } : {}),
+    });
+    this.cpu = cpu;
+    as.attachCpu(cpu);
+    this.services.clock.addCpu(cpu);
+    this.services.clock.track(this);
+    return HypError.OK;
+  }
+
+  protected onDestroy(): void {
+    const clock = this.services.clock;
+    clock.untrack(this);
+    if (this.cpu) {
+      clock.removeCpu(this.cpu);
+      this.addrspace?.detachCpu(this.cpu);
+    }
+    this.gic?.disconnectVcpu(this.vicIndex);
+    this.haltVirq.unbind();
+    this.wakeupVirq.unbind();
+    this.vic?.detachVcpu(this);
+    this.vic?.put();
+    this.vpm?.detach(this);
+    this.vpm?.put();
+    this.addrspace?.put();
+    this.cspace?.put();
+    this.vic = undefined;
+    this.vpm = undefined;
+    this.addrspace = undefined;
+    this.cspace = undefined;
+    this.cpu = undefined;
+  }
+
+  // --- VIRQs ---------------------------------------------------------------------------
+
+  binding(type: bigint): VirqBinding | undefined {
+    if (type === BigInt(VcpuVirqType.HALT)) return this.haltVirq;
+    if (type === BigInt(VcpuVirqType.VCPU_RUN_WAKEUP)) return this.wakeupVirq;
+    return undefined;
+  }
+
+  /** Raises the run-wakeup VIRQ so the host calls vcpu_run again. */
+  wake(): void {
+    this.services.clock.cancel(this);
+    this.wakeupVirq.assert();
+  }
+
+  /** The vGIC made an interrupt pending for this vCPU. */
+  kick(): void {
+    if (this.sleep !== undefined) this.wake();
+  }
+
+  private halt(): void {
+    this.services.clock.cancel(this);
+    this.haltVirq.assert();
+  }
+
+  // --- power -----------------------------------------------------------------------------
+
+  poweron(entry: bigint, context: bigint, flags: bigint): number {
+    if ((flags & ~BigInt(PoweronFlags.PRESERVE_ENTRY_POINT | PoweronFlags.PRESERVE_CONTEXT)) !== 0n)
+      return HypError.ARGUMENT_INVALID;
+    if (entry > BigInt(Number.MAX_SAFE_INTEGER)) return HypError.ARGUMENT_INVALID;
+    if (this.killed) return HypError.OBJECT_STATE;
+    if (this.on) return HypError.BUSY;
+    this.powerOn(
+      entry,
+      context,
+      (flags & BigInt(PoweronFlags.PRESERVE_ENTRY_POINT)) !== 0n,
+      (flags & BigInt(PoweronFlags.PRESERVE_CONTEXT)) !== 0n,
+    );
+    return HypError.OK;
+  }
+
+  private powerOn(entry: bigint, context: bigint, keepPc: boolean, keepX0: boolean): void {
+    const cpu = this.cpu;
+    if (!cpu) return;
+    cpu.reset(Number(entry));
+    for (const [reg, value] of this.bootRegs) this.applyReg(cpu, reg, value);
+    if (!keepPc) cpu.pc = Number(entry);
+    if (!keepX0) cpu.setX(0, context);
+    this.bootRegs.clear();
+    this.on = true;
+    this.sleep = undefined;
+    this.exited = false;
+    this.faulted = false;
+    this.reset = undefined;
+    this.pending = undefined;
+    this.vpm?.update();
+  }
+
+  poweroff(flags: bigint): number {
+    if ((flags & ~1n) !== 0n) return HypError.ARGUMENT_INVALID;
+    if (!this.on) return HypError.OBJECT_STATE;
+    this.on = false;
+    this.sleep = undefined;
+    this.services.clock.cancel(this);
+    this.vpm?.update();
+    return HypError.OK;
+  }
+
+  kill(): number {
+    if (this.killed) return HypError.OBJECT_STATE;
+    this.killed = true;
+    this.on = false;
+    this.sleep = undefined;
+    this.vpm?.update();
+    this.halt();
+    this.wakeupVirq.assert();
+    return HypError.OK;
+  }
+
+  /** vcpu_register_write: only while powered off; applied again after the power-on reset. */
+  registerWrite(set: bigint, index: bigint, value: bigint): number {
+    const cpu = this.cpu;
+    if (!cpu) return HypError.OBJECT_STATE;
+    if (this.on) return HypError.BUSY;
+    let reg: string;
+    if (set === BigInt(VcpuRegisterSet.X) && index <= 30n) reg = `x${index}`;
+    else if (set === BigInt(VcpuRegisterSet.PC) && index === 0n) reg = "pc";
+    else if (set === BigInt(VcpuRegisterSet.SP_EL1) && index === 0n) reg = "sp";
+    else return HypError.ARGUMENT_INVALID;
+    if (reg === "pc" && value > BigInt(Number.MAX_SAFE_INTEGER)) return HypError.ARGUMENT_INVALID;
+    this.bootRegs.set(reg, value);
+    this.applyReg(cpu, reg, value);
+    return HypError.OK;
+  }
+
+  private applyReg(cpu: Arm64Cpu, reg: string, value: bigint): void {
+    if (reg === "pc") cpu.pc = Number(value);
+    else if (reg === "sp") cpu.setSp(value);
+    else cpu.setX(Number(reg.slice(1)), value);
+  }
+
+  // --- PSCI --------------------------------------------------------------------------------
+
+  siblings(): Vcpu[] {
+    const list = this.vpm ? this.vpm.members : this.vic ? this.vic.vcpus : [this];
+    return list.filter((v): v is Vcpu => v instanceof Vcpu);
+  }
+
+  powerOnFromPsci(entry: bigint, context: bigint): void {
+    this.powerOn(entry, context, false, false);
+    this.wake();
+  }
+
+  cpuOff(): void {
+    this.on = false;
+    this.sleep = undefined;
+    this.vpm?.update();
+  }
+
+  suspend(): void {
+    this.sleep = 1;
+  }
+
+  systemOff(): void {
+    for (const v of this.siblings()) {
+      v.on = false;
+      v.exited = true;
+      v.sleep = undefined;
+      v.vpm?.update();
+      v.halt();
+      if (v !== this) v.wakeupVirq.assert();
+    }
+    if (!this.siblings().includes(this)) {
+      this.on = false;
+      this.exited = true;
+      this.halt();
+    }
+  }
+
+  systemReset(kind: number, type: bigint, cookie: bigint): void {
+    this.reset = { kind, type, cookie };
+    for (const v of this.siblings()) {
+      if (v === this) continue;
+      v.on = false;
+      v.sleep = undefined;
+      v.wakeupVirq.assert();
+    }
+    this.vpm?.update();
+    this.halt();
+  }
+
+  markFaulted(): void {
+    this.faulted = true;
+    this.halt();
+  }
+}
