@@ -84,7 +84,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   sliceLeft = 0;
   sliceBudget = 0;
   exit: CpuExit | undefined = undefined;
-  /** The instruction being executed (for syndromes). */
+  /** Unused by the hot loop; kept for executors that want the word. */
   insn = 0;
   irqLine = false;
   fiqLine = false;
@@ -124,6 +124,12 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
     );
     this.sys = new SysregFile();
     this.reset(0);
+  }
+
+  /** The word of the instruction at the PC (always in the current fetch page). */
+  currentInsn(): number {
+    const off = this.pc - this.fetchBase;
+    return off >= 0 && off < 4096 ? this.fetchView.getInt32(this.fetchAdd + off, true) : 0;
   }
 
   liveInstructions(): number {
@@ -403,7 +409,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   /** A synchronous exception caused by the current instruction (PC at it). */
   syncException(ec: number, iss: number, returnPc = this.pc): never {
-    if (this.user) this.userFault({ kind: "undefined", pc: this.pc, instruction: this.insn >>> 0 });
+    if (this.user)
+      this.userFault({ kind: "undefined", pc: this.pc, instruction: this.currentInsn() >>> 0 });
     this.enterException(VECTOR.SYNC, esrOf(ec, iss), returnPc);
     return abortInstruction();
   }
@@ -505,7 +512,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       if (isFetch) this.userFault({ kind: "fetch-abort", pc: this.pc, address });
       this.userFault({ kind: "data-abort", pc: this.pc, address, isWrite });
     }
-    const s = isFetch || isTableWalk ? undefined : syndromeFor(this, this.insn);
+    const s = isFetch || isTableWalk ? undefined : syndromeFor(this, this.currentInsn());
     const abort: Stage2Abort = {
       ipa,
       isWrite,

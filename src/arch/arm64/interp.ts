@@ -96,25 +96,37 @@ function execute(cpu: Cpu, budget: number): number {
   const xh = cpu.xh;
   const mem = cpu.mem;
   const dec = getDecoder();
+  // The fetch page state lives in locals; anything that can change it (exceptions,
+  // ERET, TLB maintenance, EL changes) runs in a group executor, after which the
+  // locals are reloaded, or unwinds through run(), which re-enters here.
+  let fbase = cpu.fetchBase;
+  let fview = cpu.fetchView;
+  let fadd = cpu.fetchAdd;
+  let fwords = cpu.fetchWords;
+  let fops = cpu.fetchOps;
   let n = budget;
   while (n > 0) {
     cpu.sliceLeft = n;
     n--;
     const pc = cpu.pc;
-    let off = pc - cpu.fetchBase;
+    let off = pc - fbase;
     if (!(off >= 0 && off < 4096)) {
       refillFetch(cpu);
-      off = pc - cpu.fetchBase;
+      fbase = cpu.fetchBase;
+      fview = cpu.fetchView;
+      fadd = cpu.fetchAdd;
+      fwords = cpu.fetchWords;
+      fops = cpu.fetchOps;
+      off = pc - fbase;
     }
-    const insn = cpu.fetchView.getInt32(cpu.fetchAdd + off, true);
-    cpu.insn = insn;
+    const insn = fview.getInt32(fadd + off, true);
     const w = off >> 2;
     let op: number;
-    if (cpu.fetchWords[w] === insn) op = cpu.fetchOps[w]!;
+    if (fwords[w] === insn) op = fops[w]!;
     else {
       op = dec.decode(insn);
-      cpu.fetchWords[w] = insn;
-      cpu.fetchOps[w] = op;
+      fwords[w] = insn;
+      fops[w] = op;
     }
     const rd = insn & 31;
     const rn = (insn >>> 5) & 31;
@@ -356,7 +368,7 @@ function execute(cpu: Cpu, budget: number): number {
           xh[30] = Math.floor(ret / TWO32) | 0;
         }
         cpu.pc = target;
-        if ((target & 3) !== 0) cpu.fetchBase = NaN;
+        if ((target & 3) !== 0) fbase = cpu.fetchBase = NaN;
         break;
       }
       case 32 /* UBFM */:
@@ -539,6 +551,7 @@ function execute(cpu: Cpu, budget: number): number {
         cpu.pc = pc + 4;
         break;
       default:
+        cpu.insn = insn;
         if (op >= SIMD_OP_BASE) {
           cpu.checkFpAccess();
           execSimd(cpu, op, insn);
@@ -560,6 +573,11 @@ function execute(cpu: Cpu, budget: number): number {
         } else {
           cpu.undefinedInstruction();
         }
+        fbase = cpu.fetchBase;
+        fview = cpu.fetchView;
+        fadd = cpu.fetchAdd;
+        fwords = cpu.fetchWords;
+        fops = cpu.fetchOps;
     }
   }
   return n;

@@ -140,4 +140,5 @@ export interface CpuState extends SimdContext {
   fpEnabled(): boolean;
   checkFpAccess(): void;
   liveInstructions(): number;
+  currentInsn(): number;
 }
