@@ -1,0 +1,212 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  AclEntry,
+  MemCreateHeader,
+  SglEntry,
+  VmConfigImageRequest,
+  VmSetAddressLayoutRequest,
+  VmSetBootContextRequest,
+  VmStatus,
+} from "../../src/rm/protocol/index.js";
+import { bootReg } from "../../src/host/vm.js";
+import { configuredVm, GUEST_BASE, RAM_BASE, testHost, tick } from "./setup.js";
+
+const START_SEQUENCE = [
+  "VM_ALLOC_VMID",
+  "MEM_LEND",
+  "VM_CONFIG_IMAGE",
+  "VM_SET_DEMAND_PAGING",
+  "VM_SET_ADDRESS_LAYOUT",
+  "VM_INIT",
+  "VM_SET_BOOT_CONTEXT",
+  "VM_SET_BOOT_CONTEXT",
+  "VM_GET_HYP_RESOURCES",
+  "VM_START",
+];
+
+test("vm start: the v17 sequence, with the DTB lent by one ACL entry", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_BASE) }).ok);
+  assert.ok(vm.setBootContext({ reg: bootReg("x", 0), value: BigInt(GUEST_BASE + 0x1000) }).ok);
+  const r = await vm.start();
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
+  assert.deepEqual(host.rm.log, START_SEQUENCE);
+  assert.equal(vm.status, VmStatus.RUNNING);
+  assert.equal(vm.vmid, 0x80);
+
+  const lend = host.rm.requests[1]!.payload;
+  const head = MemCreateHeader.decode(lend);
+  assert.equal(head?.memType, 0);
+  assert.equal(new DataView(lend.buffer, lend.byteOffset).getUint16(8, true), 1, "one ACL entry");
+  const acl = AclEntry.decode(lend, 12);
+  assert.deepEqual(acl, { vmid: 0x80, rights: 7 });
+  // SGL: the host PA of the DTB's page (guest memory starts after the RM buffer page).
+  const sgl = SglEntry.decode(lend, 12 + 4 + 4);
+  assert.equal(sgl?.size, 4096n);
+  assert.equal(sgl?.ipa, BigInt(RAM_BASE + 0x1000 + 0x1000));
+
+  const config = VmConfigImageRequest.decode(host.rm.requests[2]!.payload);
+  assert.equal(config?.dtOffset, 0n);
+  assert.equal(config?.dtSize, 0x800n);
+  const layout = VmSetAddressLayoutRequest.decode(host.rm.requests[4]!.payload);
+  assert.equal(layout?.base, BigInt(GUEST_BASE + 0x1000));
+  assert.equal(layout?.size, 4096n);
+  const boots = host.rm.requests
+    .filter((m) => m.msgId === 0x5600_0031)
+    .map((m) => VmSetBootContextRequest.decode(m.payload));
+  assert.deepEqual(
+    boots.map((b) => [b?.regSet, b?.regIndex, b?.value]),
+    [
+      [1, 0, BigInt(GUEST_BASE)],
+      [0, 0, BigInt(GUEST_BASE + 0x1000)],
+    ],
+  );
+
+  const again = await vm.start();
+  assert.ok(again.ok, "start on a running VM succeeds");
+  vm.close();
+  await vm.released;
+});
+
+test("vm teardown: stop, reclaim the DTB parcel, reset, dealloc; memory comes back", async () => {
+  const host = testHost();
+  const before = host.device.availableMemory;
+  const { vm, mem } = configuredVm(host);
+  const vcpu = vm.addFunction({ type: "vcpu", id: 0 });
+  assert.ok(vcpu.ok);
+  assert.ok((await vm.start()).ok);
+  const n = host.rm.requests.length;
+  vm.close();
+  await tick(5);
+  assert.equal(host.rm.requests.length, n, "a vCPU handle keeps the VM alive");
+  vcpu.value.close();
+  await vm.released;
+  assert.deepEqual(host.rm.log.slice(n), ["VM_STOP", "MEM_RECLAIM", "VM_RESET", "VM_DEALLOC_VMID"]);
+  assert.equal(host.rm.vms.size, 0);
+  assert.equal(host.rm.parcels.size, 0);
+  mem.close();
+  assert.equal(host.device.availableMemory, before);
+});
+
+test("vm: closing never blocks; a VM that never started makes no RM call", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  vm.close();
+  vm.close();
+  assert.equal(host.rm.requests.length, 0);
+  await vm.released;
+  assert.equal(host.rm.requests.length, 0);
+  const closed = vm.setDtbConfig({ guestPhysAddr: 0, size: 1 });
+  assert.ok(!closed.ok);
+  assert.equal(closed.error.code, "EBADF");
+});
+
+test("vm start: every injected RM failure is returned and teardown releases everything", async () => {
+  for (let failAt = 0; failAt < START_SEQUENCE.length; failAt++) {
+    const host = testHost();
+    const before = host.device.availableMemory;
+    const { vm, mem } = configuredVm(host);
+    vm.setBootContext({ reg: bootReg("pc"), value: 1n });
+    vm.setBootContext({ reg: bootReg("x", 0), value: 2n });
+    let n = 0;
+    host.device.injectRmFaults(() => (n++ === failAt ? 1 /* NOMEM */ : undefined));
+    const r = await vm.start();
+    assert.ok(!r.ok, `failure at ${START_SEQUENCE[failAt]}`);
+    assert.equal(r.error.code, "ENOMEM");
+    host.device.injectRmFaults(undefined);
+    const again = await vm.start();
+    assert.ok(!again.ok);
+    assert.equal(again.error.code, "ENODEV");
+    vm.close();
+    await vm.released;
+    assert.equal(host.rm.vms.size, 0, `VMID released after failing at ${START_SEQUENCE[failAt]}`);
+    assert.equal(
+      host.rm.parcels.size,
+      0,
+      `parcel reclaimed after failing at ${START_SEQUENCE[failAt]}`,
+    );
+    mem.close();
+    assert.equal(host.device.availableMemory, before);
+  }
+});
+
+test("vm start: an RM-side error at VM_INIT leaves INIT_FAILED, then reset and dealloc", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  host.rm.errors.set(0x5600_000b, 8);
+  const r = await vm.start();
+  assert.ok(!r.ok);
+  assert.equal(vm.status, VmStatus.INIT_FAILED);
+  const n = host.rm.requests.length;
+  vm.close();
+  await vm.released;
+  assert.deepEqual(host.rm.log.slice(n), ["MEM_RECLAIM", "VM_RESET", "VM_DEALLOC_VMID"]);
+  assert.equal(host.rm.vms.size, 0);
+});
+
+test("vm start: needs a DTB config inside one mapping", async () => {
+  const host = testHost();
+  const vm = host.device.createVm();
+  assert.ok(vm.ok);
+  const r = await vm.value.start();
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, "EINVAL");
+  assert.equal(host.rm.requests.length, 0);
+  const outside = host.device.createVm();
+  assert.ok(outside.ok);
+  assert.ok(outside.value.setDtbConfig({ guestPhysAddr: 0x1000, size: 16 }).ok);
+  const r2 = await outside.value.start();
+  assert.ok(!r2.ok);
+  assert.equal(r2.error.code, "EINVAL");
+  assert.ok(!outside.value.setDtbConfig({ guestPhysAddr: 0, size: 0 }).ok);
+  assert.equal(host.device.createVm(1).ok, false);
+});
+
+test("vm boot context: register sets and indices as v17 checks them, only before start", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  const ok = [bootReg("x", 0), bootReg("x", 31), bootReg("pc"), bootReg("sp", 0), bootReg("sp", 2)];
+  for (const reg of ok)
+    assert.ok(vm.setBootContext({ reg, value: 5n }).ok, `reg 0x${reg.toString(16)}`);
+  const bad = [bootReg("x", 32), (1 << 8) | 1, bootReg("sp", 3), 3 << 8, 0x10000, -1];
+  for (const reg of bad) {
+    const r = vm.setBootContext({ reg, value: 5n });
+    assert.ok(!r.ok, `reg 0x${reg.toString(16)}`);
+    assert.equal(r.error.code, "EINVAL");
+  }
+  assert.equal(vm.setBootContext({ reg: 0, value: 1n << 64n }).ok, false);
+  assert.ok((await vm.start()).ok);
+  const after = vm.setBootContext({ reg: bootReg("pc"), value: 0n });
+  assert.ok(!after.ok);
+  assert.equal(after.error.code, "EINVAL");
+  assert.equal(vm.setDtbConfig({ guestPhysAddr: GUEST_BASE, size: 16 }).ok, false);
+  vm.close();
+  await vm.released;
+});
+
+test("vm: VM_EXITED from the RM is recorded raw; a forced stop is skipped once exited", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  assert.ok((await vm.start()).ok);
+  host.rm.notifyExited(0x80, 1, new Uint8Array([9, 8, 7]));
+  await tick(5);
+  assert.equal(vm.status, VmStatus.EXITED);
+  const n = host.rm.requests.length;
+  vm.close();
+  await vm.released;
+  assert.deepEqual(host.rm.log.slice(n), ["MEM_RECLAIM", "VM_RESET", "VM_DEALLOC_VMID"]);
+});
+
+test("vm: notifications for other VMs and stale statuses are ignored", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  assert.ok((await vm.start()).ok);
+  host.rm.notifyExited(0x99, 1);
+  host.rm.notifyStatus(0x80, VmStatus.LOAD); // not allowed from RUNNING
+  await tick(5);
+  assert.equal(vm.status, VmStatus.RUNNING);
+  vm.close();
+  await vm.released;
+});
