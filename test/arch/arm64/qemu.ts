@@ -1,0 +1,204 @@
+// Differential bench against qemu-aarch64 (user mode): a program sets X0-X15 and NZCV,
+// runs a body of instructions, stores X0-X15 and NZCV on the stack and writes them to
+// stdout. The same bytes run on our CPU in user mode (the write and exit syscalls are
+// served here), and the two dumps must match. Used by the *-qemu tests; they skip when
+// the cross tools or QEMU are missing.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCpu } from "../../../src/arch/arm64/index.js";
+import { flatMemory } from "./harness.js";
+
+const TEXT = 0x400000;
+const STACK_TOP = 0x800000;
+
+export function haveQemu(): boolean {
+  try {
+    execFileSync("qemu-aarch64", ["--version"], { stdio: "ignore" });
+    execFileSync("aarch64-linux-gnu-ld", ["--version"], { stdio: "ignore" });
+    execFileSync("aarch64-linux-gnu-as", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const SKIP_NO_QEMU = "qemu-aarch64 or aarch64-linux-gnu binutils are not installed";
+
+/**
+ * With `memory`, X16 points into a 1 KiB scratch buffer (filled with a pattern first)
+ * that the body may load and store around, and the buffer is dumped after the registers.
+ */
+export function wrapProgram(
+  init: readonly bigint[],
+  nzcv: number,
+  body: string,
+  memory = false,
+): string {
+  const regs = init.map((v, i) => `ldr x${i}, =0x${v.toString(16)}`).join("\n");
+  const fill = memory
+    ? `
+  sub x16, sp, #2048
+  mov x17, #0
+  ldr x18, =0x9e3779b97f4a7c15
+1:mul x19, x17, x18
+  eor x19, x19, x19, lsr #29
+  str x19, [x16, x17, lsl #3]
+  add x17, x17, #1
+  cmp x17, #128
+  b.ne 1b
+  add x16, x16, #512`
+    : "";
+  const dump = memory
+    ? `
+  sub x1, sp, #2048
+  mov x2, #1024
+  mov x0, #1
+  mov x8, #64
+  svc #0`
+    : "";
+  return `
+.text
+.globl _start
+_start:
+${fill}
+  mov x19, #${nzcv >>> 16}
+  lsl x19, x19, #16
+  msr nzcv, x19
+${regs}
+${body}
+  mrs x19, nzcv
+  sub x17, sp, #256
+  stp x0, x1, [x17, #0]
+  stp x2, x3, [x17, #16]
+  stp x4, x5, [x17, #32]
+  stp x6, x7, [x17, #48]
+  stp x8, x9, [x17, #64]
+  stp x10, x11, [x17, #80]
+  stp x12, x13, [x17, #96]
+  stp x14, x15, [x17, #112]
+  str x19, [x17, #128]
+  mov x0, #1
+  mov x1, x17
+  mov x2, #136
+  mov x8, #64
+  svc #0${dump}
+  mov x0, #0
+  mov x8, #93
+  svc #0
+.ltorg
+`;
+}
+
+/** Assembles and links at 0x400000; returns the ELF path and the raw text bytes. */
+function build(dir: string, source: string): { elf: string; text: Uint8Array } {
+  writeFileSync(join(dir, "p.s"), source);
+  execFileSync("aarch64-linux-gnu-as", [
+    "-march=armv8.1-a+crc",
+    "-o",
+    join(dir, "p.o"),
+    join(dir, "p.s"),
+  ]);
+  execFileSync("aarch64-linux-gnu-ld", [
+    "-static",
+    `-Ttext=0x${TEXT.toString(16)}`,
+    "-o",
+    join(dir, "p.elf"),
+    join(dir, "p.o"),
+  ]);
+  execFileSync("aarch64-linux-gnu-objcopy", [
+    "-O",
+    "binary",
+    "-j",
+    ".text",
+    join(dir, "p.elf"),
+    join(dir, "p.bin"),
+  ]);
+  return { elf: join(dir, "p.elf"), text: new Uint8Array(readFileSync(join(dir, "p.bin"))) };
+}
+
+export function runQemu(elf: string): Uint8Array {
+  return new Uint8Array(execFileSync("qemu-aarch64", [elf]));
+}
+
+/** Runs the text in user mode on our CPU, serving write(1) and exit; returns stdout bytes. */
+export function runOurs(text: Uint8Array, budget = 1_000_000): Uint8Array {
+  const mem = flatMemory(0, 1 << 23);
+  mem.bytes.set(text, TEXT);
+  const cpu = createCpu({ mode: "user", memory: mem });
+  cpu.reset(TEXT);
+  cpu.setSp(BigInt(STACK_TOP));
+  const out: number[] = [];
+  for (;;) {
+    const exit = cpu.run(budget);
+    if (exit.kind !== "svc")
+      throw new Error(
+        `unexpected exit ${JSON.stringify(exit, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
+      );
+    const nr = Number(cpu.getX(8));
+    if (nr === 93) return new Uint8Array(out);
+    if (nr === 64) {
+      const p = Number(cpu.getX(1));
+      const n = Number(cpu.getX(2));
+      out.push(...mem.bytes.subarray(p, p + n));
+      cpu.setX(0, BigInt(n));
+    } else throw new Error(`syscall ${nr}`);
+  }
+}
+
+export interface DiffResult {
+  same: boolean;
+  qemu: bigint[];
+  ours: bigint[];
+}
+
+function words(b: Uint8Array): bigint[] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const r: bigint[] = [];
+  for (let i = 0; i + 8 <= b.byteLength; i += 8) r.push(dv.getBigUint64(i, true));
+  return r;
+}
+
+export function diffProgram(
+  init: readonly bigint[],
+  nzcv: number,
+  body: string,
+  memory = false,
+): DiffResult {
+  const dir = mkdtempSync(join(tmpdir(), "a64q-"));
+  try {
+    const { elf, text } = build(dir, wrapProgram(init, nzcv, body, memory));
+    const q = words(runQemu(elf));
+    const o = words(runOurs(text));
+    return { same: q.length === o.length && q.every((v, i) => v === o[i]), qemu: q, ours: o };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Finds the first body line after which the two CPUs disagree (for failure messages). */
+export function firstDivergence(
+  init: readonly bigint[],
+  nzcv: number,
+  lines: readonly string[],
+  memory = false,
+): string {
+  let lo = 1;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (diffProgram(init, nzcv, lines.slice(0, mid).join("\n"), memory).same) lo = mid + 1;
+    else hi = mid;
+  }
+  const r = diffProgram(init, nzcv, lines.slice(0, lo).join("\n"), memory);
+  const regs = r.qemu
+    .map((q, i) =>
+      q !== r.ours[i]
+        ? `${i === 16 ? "NZCV" : i > 16 ? `mem+${(i - 17) * 8}` : `x${i}`}: qemu ${q.toString(16)} ours ${r.ours[i]?.toString(16)}`
+        : "",
+    )
+    .filter((s) => s !== "");
+  return `after "${lines[lo - 1]}": ${regs.join(", ")}\n(prefix of ${lo} lines)`;
+}
