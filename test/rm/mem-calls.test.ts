@@ -24,14 +24,7 @@ import {
   TransType,
 } from "../../src/rm/protocol/index.js";
 import { bootTestPlatform, leakSnapshot } from "./helpers/boot.js";
-import {
-  createVm,
-  destroyVm,
-  DTB_REGION,
-  handleReq,
-  memCreateReq,
-  vmidReq,
-} from "./helpers/requests.js";
+import { createVm, destroyVm, handleReq, memCreateReq, vmidReq } from "./helpers/requests.js";
 
 const { platform, client } = bootTestPlatform(2);
 const ram = platform.host.ram;
