@@ -19,6 +19,12 @@ import {
   writeBits,
   type FpFormat,
 } from "./fp-format.js";
+import {
+  fpRSqrtEstimate,
+  fpRecipEstimate,
+  unsignedRSqrtEstimate,
+  unsignedRecipEstimate,
+} from "./fp-estimate.js";
 import { fpSqrtAt } from "./fp-lane.js";
 import { processNaN } from "./fp-nan.js";
 import { LaneBuffer } from "./vreg.js";
@@ -144,7 +150,7 @@ export function execFpTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): 
       return roundInt(Rounding.ZERO, false); // FRINTZ
     case 0x58:
       return roundInt(Rounding.TIEAWAY, false); // FRINTA
-    case 0x78:
+    case 0x79:
       return roundInt(fpcrRounding(ctx), false); // FRINTI
     case 0x59:
       return roundInt(fpcrRounding(ctx), true); // FRINTX
@@ -185,8 +191,18 @@ export function execFpTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): 
       return scalar && perLane(ctx, insn, true, (fmt, x) => fpRecpX(fmt, x, ctx)); // FRECPX
     case 0x7f:
       return !scalar && sqrtVector(ctx, insn); // FSQRT
+    case 0x3d:
+      return perLane(ctx, insn, scalar, (fmt, x) => fpRecipEstimate(fmt, x, ctx)); // FRECPE
+    case 0x7d:
+      return perLane(ctx, insn, scalar, (fmt, x) => fpRSqrtEstimate(fmt, x, ctx)); // FRSQRTE
+    case 0x3c: // URECPE
+    case 0x7c: // URSQRTE
+      if (scalar || sz !== 0) return false;
+      return perLane(ctx, insn, false, (_fmt, x) =>
+        BigInt(u ? unsignedRSqrtEstimate(Number(x)) : unsignedRecipEstimate(Number(x))),
+      );
     default:
-      return false; // includes FRECPE/FRSQRTE/URECPE/URSQRTE (not implemented yet)
+      return false;
   }
 }
 
