@@ -14,6 +14,7 @@
 
 import { err, ok, type Result } from "../lib/result.js";
 import { invariant } from "../lib/assert.js";
+import { RateLimitedLog } from "../lib/log.js";
 import type { MmioBus } from "./bus.js";
 import { attachDevices, type DeviceSpec } from "./devices.js";
 import { buildGuestDeviceTree, serializeGuestDeviceTree } from "./devicetree.js";
@@ -67,8 +68,9 @@ export class Machine {
       const seconds = this.resources.timeoutSeconds;
       if (seconds !== undefined)
         timer = setTimeout(() => stopper.stop({ kind: "timeout", seconds }), seconds * 1000);
+      const mmioLog = new RateLimitedLog("vmm: mmio");
       const loops = this.vcpus.map((v) =>
-        runVcpu(v, this.bus, stopper).catch((e: unknown) =>
+        runVcpu(v, this.bus, stopper, mmioLog).catch((e: unknown) =>
           stopper.stop({ kind: "host-error", vcpu: v.index, message: String(e) }),
         ),
       );

@@ -42,10 +42,9 @@ export class Stopper {
   }
 }
 
-const mmioLog = new RateLimitedLog("vmm: mmio");
-
 /** Emulates one MMIO exit; a refused access is answered with FAULT (an external abort). */
 export function handleMmio(
+  mmioLog: RateLimitedLog,
   bus: MmioBus,
   view: RunView,
   exit: Extract<RunExit, { kind: "mmio" }>,
@@ -79,7 +78,13 @@ export function outcomeOfStatus(exit: Extract<RunExit, { kind: "status" }>): Run
   return { kind: "crashed", status, exitType, reason };
 }
 
-export async function runVcpu(vcpu: VcpuPort, bus: MmioBus, stopper: Stopper): Promise<void> {
+/** Runs one vCPU until the stopper has an outcome. `log` is per guest (rate-limited). */
+export async function runVcpu(
+  vcpu: VcpuPort,
+  bus: MmioBus,
+  stopper: Stopper,
+  log = new RateLimitedLog("vmm: mmio"),
+): Promise<void> {
   const view = new RunView(vcpu.runStructure);
   stopper.watch(view);
   while (!stopper.stopped) {
@@ -92,7 +97,7 @@ export async function runVcpu(vcpu: VcpuPort, bus: MmioBus, stopper: Stopper): P
     const exit = view.exit();
     switch (exit.kind) {
       case "mmio":
-        handleMmio(bus, view, exit);
+        handleMmio(log, bus, view, exit);
         break;
       case "status":
         stopper.stop(outcomeOfStatus(exit));

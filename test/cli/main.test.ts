@@ -159,3 +159,18 @@ test("console input reaches the guest's UART; Ctrl-A X leaves", async () => {
   assert.ok(detached, "input detached at the end");
   assert.equal(r.host.vm?.vcpus[0]?.replies[0]?.value, 0x6cn, "the guest read 'l' from UARTDR");
 });
+
+test("layer logs: hidden on success, shown before the verdict on failure, live with -v", async () => {
+  const refused: Step = { mmioRead: 0x0a00_0000, width: 4 };
+  const okRun = await cli(["run"], [[refused, POWER_OFF]]);
+  assert.equal(okRun.code, 0);
+  assert.equal(okRun.stderr, "");
+  const failed = await cli(["run"], [[refused, { pageFault: 0x2000_0000 }]]);
+  assert.equal(failed.code, 2);
+  const lines = failed.stderr.trimEnd().split("\n");
+  assert.equal(lines[0], "vmm: mmio: read: no device at 0xa000000");
+  assert.match(lines.at(-1) ?? "", /^gunyah run: guest faulted/, "the verdict is the last line");
+  const verbose = await cli(["run", "-v"], [[refused, POWER_OFF]]);
+  assert.equal(verbose.code, 0);
+  assert.equal(verbose.stderr, "vmm: mmio: read: no device at 0xa000000\n");
+});

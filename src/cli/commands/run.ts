@@ -15,6 +15,7 @@ import {
   type MachineConfig,
   type MachineResources,
 } from "../../vmm/index.js";
+import { setLogSink } from "../../lib/log.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
 
@@ -26,7 +27,11 @@ interface RunOptions {
   readonly cpus: string;
   readonly timeout?: string;
   readonly dtbOut?: string;
+  readonly verbose?: boolean;
 }
+
+/** Layer log lines kept for a failed run (the most recent ones). */
+const KEPT_LOG_LINES = 50;
 
 export function registerRunCommand(
   program: Command,
@@ -43,6 +48,7 @@ export function registerRunCommand(
     .option("--cpus <n>", "number of vCPUs", "1")
     .option("--timeout <seconds>", "stop the guest and fail if it has not powered off by then")
     .option("--dtb-out <file>", "also write the generated device tree blob to <file>")
+    .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
 
@@ -63,13 +69,41 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   const resources = await validateConfig(config);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
 
-  const host = await io.openHost({ guestMemory: resources.value.memorySize });
-  if (typeof host === "string") return fail(io, host);
+  // The layers log to lib/log. A clean run stays quiet (stdout is the guest's); a failed
+  // one shows the last lines before its one-line verdict; --verbose shows them live.
+  const kept: string[] = [];
+  const previousSink = setLogSink((line) => {
+    if (options.verbose) return io.stderr(`${line}\n`);
+    kept.push(line);
+    if (kept.length > KEPT_LOG_LINES) kept.shift();
+  });
   try {
-    return await runOn(host, resources.value, options, io);
+    const code = await openAndRun(resources.value, options, io, kept);
+    return code;
+  } finally {
+    setLogSink(previousSink);
+  }
+}
+
+async function openAndRun(
+  resources: MachineResources,
+  options: RunOptions,
+  io: CliIo,
+  kept: string[],
+): Promise<number> {
+  const host = await io.openHost({ guestMemory: resources.memorySize });
+  if (typeof host === "string") return failWithLog(io, kept, host);
+  try {
+    const r = await runOn(host, resources, options, io);
+    return typeof r === "number" ? r : failWithLog(io, kept, r.message, r.code);
   } finally {
     host.close?.();
   }
+}
+
+function failWithLog(io: CliIo, kept: readonly string[], message: string, code?: number): number {
+  for (const line of kept) io.stderr(`${line}\n`);
+  return fail(io, message, code);
 }
 
 async function runOn(
@@ -77,7 +111,7 @@ async function runOn(
   resources: MachineResources,
   options: RunOptions,
   io: CliIo,
-): Promise<number> {
+): Promise<number | { message: string; code: number }> {
   // Ctrl-A X needs the machine, which needs the console: bind it once both exist.
   const escape: { leave?: () => void } = {};
   const stdin = io.stdin;
@@ -89,7 +123,7 @@ async function runOn(
       : {}),
   };
   const built = await buildMachine(host, resources, console);
-  if (!built.ok) return fail(io, describeStartError(built.error));
+  if (!built.ok) return { message: describeStartError(built.error), code: ExitCode.START_FAILED };
   const machine = built.value;
 
   if (options.dtbOut !== undefined) {
@@ -97,7 +131,8 @@ async function runOn(
       await writeFile(options.dtbOut, machine.deviceTree);
     } catch (e) {
       await machine.close();
-      return fail(io, `--dtb-out ${options.dtbOut}: ${(e as Error).message}`);
+      const message = `--dtb-out ${options.dtbOut}: ${(e as Error).message}`;
+      return { message, code: ExitCode.START_FAILED };
     }
   }
   escape.leave = () => machine.interrupt("left with Ctrl-A X");
@@ -106,8 +141,7 @@ async function runOn(
     const outcome = await machine.run();
     output.flush();
     const code = outcomeExitCode(outcome);
-    if (code !== ExitCode.OK) io.stderr(`gunyah run: ${describeOutcome(outcome)}\n`);
-    return code;
+    return code === ExitCode.OK ? code : { message: describeOutcome(outcome), code };
   } finally {
     output.flush();
     unsubscribe?.();
