@@ -1,13 +1,13 @@
 // End to end: `gunyah run` through every real layer (CPU, hypervisor, RM, host, VMM).
-// Guests: the demo guest, and two tiny hand-assembled raw images (encodings checked
-// with aarch64-linux-gnu-objdump) that fault and that loop forever.
+// Guests: the demo guest, and tiny hand-assembled raw images (encodings checked with
+// aarch64-linux-gnu-objdump) that fault, that hit an undefined instruction, and that
+// loop forever.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
-import { openHostPort } from "../../src/cli/host.js";
 
 async function gunyah(argv: string[]) {
   let stdout = "";
@@ -19,7 +19,9 @@ async function gunyah(argv: string[]) {
     stdin: undefined,
     onInterrupt: undefined,
   });
-  return { code, stdout, stderr };
+  /** The verdict: the last line on stderr. */
+  const verdict = stderr.trimEnd().split("\n").at(-1) ?? "";
+  return { code, stdout, stderr, verdict };
 }
 
 function rawGuest(name: string, words: number[]): string {
@@ -31,64 +33,51 @@ function rawGuest(name: string, words: number[]): string {
   return file;
 }
 
-const hostProbe = await openHostPort({ guestMemory: 256 << 20 });
-if (typeof hostProbe !== "string") hostProbe.close?.();
-const noHost = typeof hostProbe === "string" ? `host layer not available: ${hostProbe}` : false;
+const limits = { timeout: 60_000 };
 
-test(
-  "gunyah run boots the demo guest through every layer and exits 0",
-  { skip: noHost, timeout: 60_000 },
-  async () => {
-    const r = await gunyah(["run", "--timeout", "50"]);
-    assert.equal(r.stderr, "", "no diagnostics");
-    assert.equal(r.code, 0);
-    assert.match(r.stdout, /Hello from the gunyah-ts demo guest!/);
-    assert.match(r.stdout, /running at EL1/);
-    assert.match(r.stdout, /device tree at 0x40200000, \d+ bytes/);
-    assert.match(r.stdout, /API version 1, variant 0x48 \(Gunyah\), 64-bit/);
-    assert.match(r.stdout, /PSCI version 1\.1/);
-    assert.match(r.stdout, /powering off/);
-  },
-);
+test("gunyah run boots the demo guest through every layer and exits 0", limits, async () => {
+  const r = await gunyah(["run", "--timeout", "50"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "", "a clean run prints no diagnostics");
+  assert.match(r.stdout, /Hello from the gunyah-ts demo guest!/);
+  assert.match(r.stdout, /running at EL1/);
+  // The RM edits the tree in place (it adds /hypervisor), so only the address is fixed.
+  assert.match(r.stdout, /device tree at 0x40200000, \d+ bytes/);
+  assert.match(r.stdout, /API version 1, variant 0x48 \(Gunyah\), 64-bit/);
+  assert.match(r.stdout, /PSCI version 1\.1/);
+  assert.match(r.stdout, /powering off/);
+});
 
-test(
-  "a guest that reads beyond its RAM ends with code 2 and says where",
-  { skip: noHost, timeout: 60_000 },
-  async () => {
-    const guest = rawGuest("fault.bin", [
-      0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)
-      0xf9400020, // ldr x0, [x1]
-      0x14000000, // b .
-    ]);
-    const r = await gunyah(["run", "--kernel", guest, "--timeout", "50"]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr,
-      /^gunyah run: guest faulted: vCPU 0 accessed 0x100000000, which is neither RAM nor a device/,
-    );
-  },
-);
+test("a guest that reads beyond its RAM ends with code 2 and says where", limits, async () => {
+  const guest = rawGuest("fault.bin", [
+    0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)
+    0xf9400020, // ldr x0, [x1]
+    0x14000000, // b .
+  ]);
+  const r = await gunyah(["run", "--kernel", guest, "--timeout", "50"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.verdict,
+    /^gunyah run: guest faulted: vCPU 0 accessed 0x100000000, which is neither RAM nor a device/,
+  );
+});
 
-test(
-  "an undefined instruction with no exception vector crashes the guest: code 2",
-  { skip: noHost, timeout: 60_000 },
-  async () => {
-    const guest = rawGuest("udf.bin", [0x00000000]); // udf #0, VBAR_EL1 unset
-    const r = await gunyah(["run", "--kernel", guest, "--timeout", "50"]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /^gunyah run: guest (crashed|faulted)/);
-  },
-);
+test("an undefined instruction with no exception vector ends non-zero", limits, async () => {
+  // udf #0 with VBAR_EL1 = 0 vectors to 0x200, below RAM: an instruction fetch from
+  // VMMIO, which the hypervisor answers with another abort to the same vector. Real
+  // hardware livelocks there too; a hypervisor may instead stop the vCPU (a crash).
+  // Either way the run must end non-zero with a one-line verdict.
+  const guest = rawGuest("udf.bin", [0x00000000]);
+  const r = await gunyah(["run", "--kernel", guest, "--timeout", "2"]);
+  assert.ok(r.code === 2 || r.code === 124, `code ${r.code}: ${r.stderr}`);
+  assert.match(r.verdict, /^gunyah run: guest (crashed|faulted|did not stop within 2 s)/);
+});
 
-test(
-  "a guest that loops forever is stopped by --timeout: code 124",
-  { skip: noHost, timeout: 60_000 },
-  async () => {
-    const guest = rawGuest("loop.bin", [0x14000000]); // b .
-    const started = Date.now();
-    const r = await gunyah(["run", "--kernel", guest, "--timeout", "1"]);
-    assert.equal(r.code, 124, r.stderr);
-    assert.equal(r.stderr, "gunyah run: guest did not stop within 1 s (--timeout); stopped it\n");
-    assert.ok(Date.now() - started < 15_000, "stopped promptly");
-  },
-);
+test("a guest that loops forever is stopped by --timeout: code 124", limits, async () => {
+  const guest = rawGuest("loop.bin", [0x14000000]); // b .
+  const started = Date.now();
+  const r = await gunyah(["run", "--kernel", guest, "--timeout", "1"]);
+  assert.equal(r.code, 124, r.stderr);
+  assert.equal(r.verdict, "gunyah run: guest did not stop within 1 s (--timeout); stopped it");
+  assert.ok(Date.now() - started < 15_000, "stopped promptly");
+});
