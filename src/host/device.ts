@@ -2,7 +2,7 @@
 // point. Opening it connects the RM client to the host's message queues with the RM
 // and sets up the host RAM allocator; the device creates VMs and guest memory.
 
-import type { NativeVm } from "../hyp/abi/index.js";
+import type { HostBootInfo } from "../platform/index.js";
 import { API_VARIANT_GUNYAH } from "../hyp/abi/index.js";
 import { ok } from "../lib/result.js";
 import { fail, type HostResult } from "./errors.js";
@@ -18,15 +18,7 @@ import { GunyahVm } from "./vm.js";
 import { VmCore, type HostServices, type VmOptions } from "./vm-core.js";
 import { teardownVm } from "./vm-lifecycle.js";
 
-/** What the platform hands the host at boot (what a real host reads from /hypervisor). */
-export interface HostBootInfo {
-  readonly vm: NativeVm;
-  readonly ram: { readonly base: number; readonly size: number };
-  readonly rmTxCap: bigint;
-  readonly rmRxCap: bigint;
-  readonly rmTxVirq: number;
-  readonly rmRxVirq: number;
-}
+export type { HostBootInfo };
 
 export interface DeviceOptions {
   readonly rm?: RmClientOptions;

@@ -2,24 +2,33 @@
 // method per ioctl). The VMM programs against this file only.
 
 import { ok } from "../lib/result.js";
-import { GunyahDevice, type DeviceOptions, type HostBootInfo } from "./device.js";
+import { bootPlatform, type HostBootInfo, type PlatformOptions } from "../platform/index.js";
+import { GunyahDevice, type DeviceOptions } from "./device.js";
 import { fail, type HostResult } from "./errors.js";
 
 export interface OpenGunyahOptions extends DeviceOptions {
   /** An already-booted platform whose host VM this driver runs in. */
   readonly platform?: { readonly host: HostBootInfo };
+  /** Options for booting a new platform when `platform` is not given. */
+  readonly boot?: PlatformOptions;
 }
 
 /**
- * Opens /dev/gunyah: connects to the RM over the host's message queues. With
- * `platform` it uses that platform's host VM; otherwise it boots a new platform.
+ * Opens /dev/gunyah: connects the host driver to the RM over the host VM's message
+ * queues. With `platform` it runs in that platform's host VM; otherwise it boots a
+ * new platform (hypervisor, RM, host VM) first. Fails with ENODEV if the hypervisor
+ * below is not Gunyah.
  */
 export async function openGunyah(
   options: OpenGunyahOptions = {},
 ): Promise<HostResult<GunyahDevice>> {
-  const platform = options.platform;
-  if (!platform) return fail("ENODEV", "no platform given and src/platform is not available yet");
-  const device = new GunyahDevice(platform.host, options);
+  let host: HostBootInfo;
+  try {
+    host = options.platform?.host ?? bootPlatform(options.boot).host;
+  } catch (e) {
+    return fail("ENODEV", `platform boot failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const device = new GunyahDevice(host, options);
   const id = device.identify();
   if (!id.ok) {
     device.close();
@@ -29,6 +38,7 @@ export async function openGunyah(
 }
 
 export { GunyahDevice, type DeviceOptions, type HostBootInfo } from "./device.js";
+export type { PlatformOptions } from "../platform/index.js";
 export { GunyahVm, bootReg } from "./vm.js";
 export type {
   BootContextArgs,
