@@ -116,11 +116,16 @@ function mapSegment(
   const firstPage = Math.floor(start / PAGE_SIZE);
   const endPage = Math.ceil(end / PAGE_SIZE);
   const prot = protOf(seg.flags);
-  for (let p = firstPage; p < endPage; p++) {
-    const existing = mem.protOf(p);
-    if (existing === undefined) mem.mapAnonymous(p, 1, prot);
-    else mem.protect(p, 1, existing | prot);
-  }
+  const shared = mem.mappings.all
+    .filter((v) => v.end > firstPage && v.start < endPage)
+    .map((v) => ({ start: Math.max(v.start, firstPage), end: Math.min(v.end, endPage), prot: v.prot }));
+  const kept = shared.map((v) => mem.read(v.start * PAGE_SIZE, (v.end - v.start) * PAGE_SIZE));
+  mem.mapAnonymous(firstPage, endPage - firstPage, prot);
+  shared.forEach((v, i) => {
+    mem.protect(v.start, v.end - v.start, v.prot | prot);
+    const old = kept[i];
+    if (old?.ok) mem.poke(v.start * PAGE_SIZE, old.value);
+  });
 
   const fileStart = alignDown(seg.offset, PAGE_SIZE);
   const hasBss = seg.memsz > seg.filesz;

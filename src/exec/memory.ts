@@ -9,7 +9,7 @@ import type { Result } from "../lib/result.js";
 import { Errno } from "./errno.js";
 import { PagePool } from "./pages.js";
 import type { PageBacking } from "./pages.js";
-import { RangeSet } from "./ranges.js";
+import { VmaList } from "./ranges.js";
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -22,8 +22,8 @@ export const USER_PAGE_LIMIT = USER_VA_LIMIT / PAGE_SIZE;
 
 interface PageSlot {
   prot: number;
-  backing: PageBacking | undefined;
-  /** The Stage2Page handed to the CPU, rebuilt when prot or backing change. */
+  readonly backing: PageBacking;
+  /** The Stage2Page handed to the CPU, rebuilt when prot changes. */
   view: Stage2Page | undefined;
 }
 
@@ -33,8 +33,9 @@ export interface AddressSpaceOptions {
 }
 
 export class AddressSpace implements Stage2Port {
+  /** Touched pages only; the mappings themselves live in `vmas`. */
   private readonly slots = new Map<number, PageSlot>();
-  private readonly taken = new RangeSet();
+  private readonly vmas = new VmaList();
   private readonly pool: PagePool;
   /** Called after any unmap or permission change: the CPU must drop its TLB. */
   onInvalidate: () => void = () => {};
@@ -47,19 +48,16 @@ export class AddressSpace implements Stage2Port {
     return this.pool.livePages;
   }
 
-  get mappings(): RangeSet {
-    return this.taken;
+  get mappings(): VmaList {
+    return this.vmas;
   }
 
   lookup(page: number): Stage2Page | undefined {
-    const slot = this.slots.get(page);
+    const slot = this.slot(page);
     if (!slot) return undefined;
-    if (slot.view) return slot.view;
-    const backing = this.backingOf(slot);
-    if (!backing) return undefined; // out of memory: the access faults
-    slot.view = {
-      bytes: backing.bytes,
-      offset: backing.offset,
+    slot.view ??= {
+      bytes: slot.backing.bytes,
+      offset: slot.backing.offset,
       read: (slot.prot & PROT_READ) !== 0,
       write: (slot.prot & PROT_WRITE) !== 0,
       exec: (slot.prot & PROT_EXEC) !== 0,
@@ -69,60 +67,50 @@ export class AddressSpace implements Stage2Port {
 
   /** Maps [page, page + count) as fresh zero pages, replacing whatever was there. */
   mapAnonymous(page: number, count: number, prot: number): void {
-    this.unmap(page, count);
-    for (let p = page; p < page + count; p++)
-      this.slots.set(p, { prot, backing: undefined, view: undefined });
-    this.taken.add(page, page + count);
+    this.dropPages(page, count);
+    this.vmas.insert(page, page + count, prot);
   }
 
   unmap(page: number, count: number): void {
-    let changed = false;
-    for (let p = page; p < page + count; p++) {
-      const slot = this.slots.get(p);
-      if (!slot) continue;
-      if (slot.backing) this.pool.release(slot.backing);
-      this.slots.delete(p);
-      changed = true;
-    }
-    this.taken.remove(page, page + count);
-    if (changed) this.onInvalidate();
+    const had = !this.vmas.isFree(page, page + count);
+    this.dropPages(page, count);
+    this.vmas.remove(page, page + count);
+    if (had) this.onInvalidate();
   }
 
   /** mprotect: every page must be mapped (Linux answers ENOMEM for holes). */
   protect(page: number, count: number, prot: number): Result<void, number> {
-    if (!this.taken.covers(page, page + count)) return err(Errno.ENOMEM);
-    for (let p = page; p < page + count; p++) {
-      const slot = this.slots.get(p);
-      if (slot) {
-        slot.prot = prot;
-        slot.view = undefined;
-      }
-    }
+    if (!this.vmas.covers(page, page + count)) return err(Errno.ENOMEM);
+    this.vmas.insert(page, page + count, prot);
+    this.forTouched(page, count, (_p, slot) => {
+      slot.prot = prot;
+      slot.view = undefined;
+    });
     this.onInvalidate();
     return ok();
   }
 
   /** Moves the pages of [from, from + count) to `to` (mremap with MREMAP_MAYMOVE). */
   move(from: number, to: number, count: number): void {
+    const parts = this.vmas.all
+      .filter((v) => v.end > from && v.start < from + count)
+      .map((v) => ({ start: Math.max(v.start, from), end: Math.min(v.end, from + count), prot: v.prot }));
     const moved: [number, PageSlot][] = [];
-    for (let i = 0; i < count; i++) {
-      const slot = this.slots.get(from + i);
-      if (slot) moved.push([to + i, slot]);
-      this.slots.delete(from + i);
-    }
-    this.taken.remove(from, from + count);
+    this.forTouched(from, count, (p, slot) => moved.push([p - from + to, slot]));
+    for (const [p] of moved) this.slots.delete(p - to + from);
+    this.vmas.remove(from, from + count);
     this.unmap(to, count);
+    for (const v of parts) this.vmas.insert(v.start - from + to, v.end - from + to, v.prot);
     for (const [p, slot] of moved) this.slots.set(p, slot);
-    this.taken.add(to, to + count);
     this.onInvalidate();
   }
 
   isMapped(page: number): boolean {
-    return this.slots.has(page);
+    return this.vmas.find(page) !== undefined;
   }
 
   protOf(page: number): number | undefined {
-    return this.slots.get(page)?.prot;
+    return this.vmas.find(page)?.prot;
   }
 
   /** True if every byte of [address, address + length) is mapped with `need` rights. */
@@ -180,10 +168,9 @@ export class AddressSpace implements Stage2Port {
   private readByte(address: number): number | undefined {
     const page = this.userPage(address);
     if (page === undefined) return undefined;
-    const slot = this.slots.get(page);
-    if (!slot || (slot.prot & PROT_READ) === 0) return undefined;
-    const backing = this.backingOf(slot);
-    return backing ? backing.bytes[backing.offset + (address % PAGE_SIZE)] : undefined;
+    if (((this.protOf(page) ?? 0) & PROT_READ) === 0) return undefined;
+    const slot = this.slot(page);
+    return slot ? slot.backing.bytes[slot.backing.offset + (address % PAGE_SIZE)] : undefined;
   }
 
   private userPage(address: number): number | undefined {
@@ -191,9 +178,38 @@ export class AddressSpace implements Stage2Port {
     return Math.floor(address / PAGE_SIZE);
   }
 
-  private backingOf(slot: PageSlot): PageBacking | undefined {
-    slot.backing ??= this.pool.allocate();
-    return slot.backing;
+  /** The page-table entry of a mapped page, allocating its zeroed backing on first touch. */
+  private slot(page: number): PageSlot | undefined {
+    const existing = this.slots.get(page);
+    if (existing) return existing;
+    const vma = this.vmas.find(page);
+    if (!vma) return undefined;
+    const backing = this.pool.allocate();
+    if (!backing) return undefined; // resident-set limit: the access faults
+    const slot = { prot: vma.prot, backing, view: undefined };
+    this.slots.set(page, slot);
+    return slot;
+  }
+
+  /** Visits the touched pages of [page, page + count), whichever is cheaper to scan. */
+  private forTouched(page: number, count: number, visit: (p: number, slot: PageSlot) => void): void {
+    if (count <= this.slots.size) {
+      for (let p = page; p < page + count; p++) {
+        const slot = this.slots.get(p);
+        if (slot) visit(p, slot);
+      }
+    } else {
+      for (const [p, slot] of [...this.slots]) if (p >= page && p < page + count) visit(p, slot);
+    }
+  }
+
+  private dropPages(page: number, count: number): void {
+    const dropped: number[] = [];
+    this.forTouched(page, count, (p, slot) => {
+      this.pool.release(slot.backing);
+      dropped.push(p);
+    });
+    for (const p of dropped) this.slots.delete(p);
   }
 
   private forEachChunk(
@@ -210,16 +226,16 @@ export class AddressSpace implements Stage2Port {
     // Check the whole range first: a syscall that faults half-way must not have
     // written part of it (read(2) into a buffer that runs off the mapping).
     for (let p = Math.floor(address / PAGE_SIZE); p <= Math.floor(last / PAGE_SIZE); p++) {
-      const slot = this.slots.get(p);
-      if (!slot || (slot.prot & need) !== need) return err(Errno.EFAULT);
+      const prot = this.protOf(p);
+      if (prot === undefined || (prot & need) !== need) return err(Errno.EFAULT);
     }
     if (!touch) return ok();
     let done = 0;
     while (done < length) {
       const a = address + done;
-      const slot = this.slots.get(Math.floor(a / PAGE_SIZE));
-      const backing = slot && this.backingOf(slot);
-      if (!backing) return err(Errno.ENOMEM);
+      const slot = this.slot(Math.floor(a / PAGE_SIZE));
+      if (!slot) return err(Errno.ENOMEM);
+      const backing = slot.backing;
       const inPage = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - inPage, length - done);
       visit(backing.bytes, backing.offset + inPage, done, n);
