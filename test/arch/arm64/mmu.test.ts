@@ -1,0 +1,262 @@
+// Stage-1 MMU (Arm ARM D8, 4 KiB granule, 48-bit VA): hand-built tables for TTBR0
+// (identity map of the test RAM, 4 levels) and TTBR1 (a kernel VA at
+// 0xffff_8000_0000_0000 mapped with a 1 GiB block); translation, permission and
+// access-flag faults with their FAR/ESR, EL0 permissions, AT into PAR_EL1, TLB
+// maintenance, and stage-2 aborts during a walk.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { machine, assemble, haveAssembler, SKIP_NO_AS, RAM_BASE, type Machine } from "./harness.js";
+
+const skip = !haveAssembler() && SKIP_NO_AS;
+
+const L0 = RAM_BASE + 0x100000;
+const L1 = RAM_BASE + 0x101000;
+const L2 = RAM_BASE + 0x102000;
+const L3 = RAM_BASE + 0x103000;
+const K0 = RAM_BASE + 0x104000; // TTBR1 L0
+const K1 = RAM_BASE + 0x105000; // TTBR1 L1
+
+const AF = 1n << 10n;
+const SH = 3n << 8n;
+const AP_RO = 2n << 6n; // EL1 read-only, no EL0
+const AP_EL0_RW = 1n << 6n;
+const UXN = 1n << 54n;
+const PXN = 1n << 53n;
+
+const TCR = 16n | (16n << 16n) | (2n << 30n) | (2n << 32n);
+export const KVA = 0xffff_8000_0000_0000n;
+
+function put(m: Machine, ipa: number, value: bigint): void {
+  m.mem.view.setBigUint64(ipa - RAM_BASE, value, true);
+}
+
+/** Tables: identity 4 KiB pages for the first 2 MiB (code, data), a 2 MiB block at +2 MiB, KVA -> RAM block. */
+function buildTables(m: Machine): void {
+  put(m, L0, BigInt(L1) | 3n);
+  put(m, L1 + 8, BigInt(L2) | 3n); // VA[38:30] = 1 (0x4000_0000)
+  put(m, L2, BigInt(L3) | 3n);
+  for (let i = 0; i < 512; i++) put(m, L3 + 8 * i, BigInt(RAM_BASE + i * 4096) | 3n | AF | SH);
+  put(m, L2 + 8, BigInt(RAM_BASE + 0x200000) | 1n | AF | SH | UXN | PXN); // 2 MiB block, never executable
+  // Special pages inside the first 2 MiB, at +0x80000..:
+  put(m, L3 + 8 * 0x80, BigInt(RAM_BASE + 0x80000) | 3n | AF | SH | AP_RO); // read-only
+  put(m, L3 + 8 * 0x81, BigInt(RAM_BASE + 0x81000) | 3n | SH); // access flag clear
+  put(m, L3 + 8 * 0x82, BigInt(RAM_BASE + 0x82000) | 3n | AF | SH | AP_EL0_RW | PXN); // EL0 data
+  put(m, L3 + 8 * 0x83, 0n); // invalid
+  put(m, L3 + 8 * 0x84, BigInt(RAM_BASE + 0x84000) | 3n | AF | SH | AP_EL0_RW); // EL0 code (EL1 PXN implied)
+  put(m, K0 + 8 * 256, BigInt(K1) | 3n);
+  put(m, K1, BigInt(RAM_BASE) | 1n | AF | SH); // 1 GiB block
+}
+
+function vectors(): string {
+  const entries = Array.from(
+    { length: 16 },
+    (_, i) =>
+      `.balign 128\n mrs x20, esr_el1\n mrs x21, far_el1\n mrs x22, elr_el1\n mrs x23, par_el1\n hvc #${0x100 + i}`,
+  ).join("\n");
+  return `.balign 2048\nvectors:\n${entries}\n`;
+}
+
+function mmuMachine(body: string): Machine {
+  const code = assemble(`
+  b main
+${vectors()}
+main:
+  adr x0, vectors
+  msr vbar_el1, x0
+  ldr x0, =${L0}
+  msr ttbr0_el1, x0
+  ldr x0, =${K0}
+  msr ttbr1_el1, x0
+  ldr x0, =${TCR}
+  msr tcr_el1, x0
+  mov x0, #0xff
+  msr mair_el1, x0
+  isb
+  mrs x0, sctlr_el1
+  orr x0, x0, #1
+  msr sctlr_el1, x0
+  isb
+${body}
+  hvc #0x77
+  .ltorg
+`);
+  const m = machine(code);
+  buildTables(m);
+  return m;
+}
+
+function run(m: Machine): number {
+  const e = m.cpu.run(100000);
+  assert.equal(
+    e.kind,
+    "hvc",
+    JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? v.toString(16) : v)),
+  );
+  return e.kind === "hvc" ? e.imm : -1;
+}
+
+const X = (m: Machine, n: number): bigint => m.cpu.getX(n);
+const DABT = (iss: bigint): bigint => (0x25n << 26n) | (1n << 25n) | iss;
+
+test(
+  "TTBR1: a kernel VA reaches RAM through a 1 GiB block; TTBR0 through 4 levels and a 2 MiB block",
+  { skip },
+  () => {
+    const m = mmuMachine(`
+  ldr x1, =${KVA + 0x90000n}
+  ldr x2, [x1]
+  ldr x3, =${RAM_BASE + 0x200010}
+  ldr x4, [x3]
+  ldr x5, =${RAM_BASE + 0x90000}
+  ldr x6, [x5]
+`);
+    m.mem.view.setBigUint64(0x90000, 0x1122334455667788n, true);
+    m.mem.view.setBigUint64(0x200010, 0xcafen, true);
+    assert.equal(run(m), 0x77);
+    assert.equal(X(m, 2), 0x1122334455667788n);
+    assert.equal(X(m, 4), 0xcafen);
+    assert.equal(X(m, 6), 0x1122334455667788n);
+  },
+);
+
+test("a kernel-VA PC runs code (BR into TTBR1)", { skip }, () => {
+  const m = mmuMachine(`
+  adr x1, kcode
+  ldr x2, =${KVA - BigInt(RAM_BASE)}
+  add x1, x1, x2
+  br x1
+kcode:
+  adr x3, .
+  mov x4, #5
+`);
+  assert.equal(run(m), 0x77);
+  assert.equal(X(m, 3) >> 48n, 0xffffn);
+  assert.equal(X(m, 4), 5n);
+  assert.ok(m.cpu.pc < 0, "kernel PCs are negative numbers (signed 64-bit)");
+});
+
+test("write to a read-only page: permission fault, level 3, WnR, FAR", { skip }, () => {
+  const m = mmuMachine(`  ldr x1, =${RAM_BASE + 0x80008}\n  ldr x2, [x1]\n  str x2, [x1]`);
+  assert.equal(run(m), 0x104);
+  assert.equal(X(m, 20), DABT(0x40n | 0x0fn));
+  assert.equal(X(m, 21), BigInt(RAM_BASE + 0x80008));
+});
+
+test("access flag clear: access flag fault level 3", { skip }, () => {
+  const m = mmuMachine(`  ldr x1, =${RAM_BASE + 0x81000}\n  ldr x2, [x1]`);
+  assert.equal(run(m), 0x104);
+  assert.equal(X(m, 20), DABT(0x0bn));
+});
+
+test("invalid descriptors: translation faults at the level that failed", { skip }, () => {
+  const m3 = mmuMachine(`  ldr x1, =${RAM_BASE + 0x83010}\n  ldr x2, [x1]`);
+  assert.equal(run(m3), 0x104);
+  assert.equal(X(m3, 20), DABT(0x07n));
+  assert.equal(X(m3, 21), BigInt(RAM_BASE + 0x83010));
+  const m1 = mmuMachine(`  ldr x1, =0x80000000\n  ldr x2, [x1]`); // L1 index 2: empty
+  assert.equal(run(m1), 0x104);
+  assert.equal(X(m1, 20), DABT(0x05n));
+  const m0 = mmuMachine(`  ldr x1, =0x0001000000000000\n  ldr x2, [x1]`); // outside the 48-bit range
+  assert.equal(run(m0), 0x104);
+  assert.equal(X(m0, 20), DABT(0x04n));
+  assert.equal(X(m0, 21), 0x0001000000000000n);
+});
+
+test("instruction fetch from an execute-never block is a prefetch abort", { skip }, () => {
+  const m = mmuMachine(`  ldr x1, =${RAM_BASE + 0x200000}\n  br x1`);
+  m.mem.view.setUint32(0x200000, 0xd503201f, true); // nop
+  assert.equal(run(m), 0x104);
+  assert.equal(
+    X(m, 20),
+    (0x21n << 26n) | (1n << 25n) | 0x0en,
+    "instruction abort, permission, level 2",
+  );
+  assert.equal(X(m, 21), BigInt(RAM_BASE + 0x200000));
+});
+
+test(
+  "EL0 permissions: EL0 may use its data page, not EL1's; EL1 cannot execute EL0-writable memory",
+  { skip },
+  () => {
+    const m = mmuMachine(`
+  ldr x1, =${RAM_BASE + 0x84000}
+  msr elr_el1, x1
+  msr spsr_el1, xzr
+  eret
+`);
+    // EL0 code at +0x84000: store to its data page, then load an EL1-only page.
+    const user = assemble(`
+  ldr x1, =${RAM_BASE + 0x82000}
+  mov x2, #7
+  str x2, [x1]
+  ldr x3, =${RAM_BASE + 0x90000}
+  ldr x4, [x3]
+  .ltorg`);
+    m.mem.bytes.set(user, 0x84000);
+    assert.equal(run(m), 0x108, "lower-EL synchronous");
+    assert.equal(X(m, 20), (0x24n << 26n) | (1n << 25n) | 0x0fn);
+    assert.equal(m.mem.view.getBigUint64(0x82000, true), 7n);
+    const k = mmuMachine(`  ldr x1, =${RAM_BASE + 0x84000}\n  br x1`);
+    k.mem.bytes.set(user, 0x84000);
+    assert.equal(run(k), 0x104);
+    assert.equal(X(k, 20), (0x21n << 26n) | (1n << 25n) | 0x0fn, "PXN implied for EL0-writable");
+  },
+);
+
+test("AT S1E1R/S1E1W report into PAR_EL1", { skip }, () => {
+  const m = mmuMachine(`
+  ldr x1, =${KVA + 0x1234n}
+  at s1e1r, x1
+  mrs x2, par_el1
+  ldr x1, =${RAM_BASE + 0x80000}
+  at s1e1w, x1
+  mrs x3, par_el1
+  at s1e1r, x1
+  mrs x4, par_el1
+`);
+  assert.equal(run(m), 0x77);
+  assert.equal(X(m, 2) & 0xfffffffff001n, BigInt(RAM_BASE + 0x1000), "PA, F=0");
+  assert.equal(X(m, 2) >> 56n, 0xffn, "MAIR attribute");
+  assert.equal(X(m, 3) & 0x7fn, 1n | (0x0fn << 1n), "F=1, FST=permission level 3");
+  assert.equal(X(m, 4) & 1n, 0n);
+});
+
+test("TLBI makes a changed descriptor visible", { skip }, () => {
+  const m = mmuMachine(`
+  ldr x1, =${RAM_BASE + 0x90000}
+  ldr x2, [x1]
+  ldr x5, =${L3 + 8 * 0x90}
+  ldr x6, =${RAM_BASE + 0x91000 + 0x703}
+  str x6, [x5]
+  dsb ish
+  tlbi vmalle1
+  dsb ish
+  isb
+  ldr x3, [x1]
+`);
+  m.mem.view.setBigUint64(0x90000, 1n, true);
+  m.mem.view.setBigUint64(0x91000, 2n, true);
+  assert.equal(
+    run(m),
+    0x77,
+    `esr ${X(m, 20).toString(16)} far ${X(m, 21).toString(16)} elr ${X(m, 22).toString(16)}`,
+  );
+  assert.equal(X(m, 2), 1n);
+  assert.equal(X(m, 3), 2n);
+});
+
+test(
+  "a walk that reaches unbacked IPA ends in a stage2-abort exit marked as a table walk",
+  { skip },
+  () => {
+    const m = mmuMachine(`  ldr x1, =${RAM_BASE + 0x400000}\n  ldr x2, [x1]`);
+    put(m, L2 + 16, 0x7000_0000n | 3n); // L3 table outside RAM
+    const e = m.cpu.run(1000);
+    assert.equal(e.kind, "stage2-abort");
+    if (e.kind === "stage2-abort") {
+      assert.equal(e.abort.isTableWalk, true);
+      assert.equal(e.abort.ipa, 0x7000_0000);
+    }
+  },
+);
