@@ -23,6 +23,8 @@ export class TestHostClient {
   private readonly reassembler = new Reassembler();
   private readonly pending = new Map<number, (m: RpcMessage) => void>();
   readonly notifications: RpcMessage[] = [];
+  /** Replies nobody waited for (to requests sent with sendPacket). */
+  readonly strayReplies: RpcMessage[] = [];
   private readonly notificationWaiters: (() => void)[] = [];
   readonly bufferIpa: number;
 
@@ -78,13 +80,14 @@ export class TestHostClient {
     if (waiter) {
       this.pending.delete(m.seq);
       waiter(m);
-    }
+    } else this.strayReplies.push(m);
   }
 
   /** One request -> its reply (fragmented as needed). */
   call(msgId: number, payload: Uint8Array, timeoutMs = 5000): Promise<CallResult> {
-    const seq = this.seq;
-    this.seq = (this.seq + 1) & 0xffff;
+    // Sequence numbers from 0x8000 up, so raw test packets (low seqs) never collide.
+    const seq = 0x8000 | this.seq;
+    this.seq = (this.seq + 1) & 0x7fff;
     const packets = fragmentMessage({ type: MsgType.REQUEST, seq, msgId, payload });
     if (!packets.ok) return Promise.reject(new Error("request too large"));
     return new Promise((resolve, reject) => {
