@@ -174,3 +174,10 @@ test("layer logs: hidden on success, shown before the verdict on failure, live w
   assert.equal(verbose.code, 0);
   assert.equal(verbose.stderr, "vmm: mmio: read: no device at 0xa000000\n");
 });
+
+test("the top-level help lists every command", async () => {
+  const r = await cli(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^\s+run \[options\]/m);
+  assert.match(r.stdout, /^\s+exec \[options\] <program> \[args\.\.\.\]/m);
+});
