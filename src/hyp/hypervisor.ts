@@ -21,6 +21,7 @@ import { PAGE_SIZE } from "./physmem.js";
 import { SystemClock } from "./time.js";
 import { Vcpu } from "./vcpu.js";
 import { Vic } from "./vic.js";
+import { VirtualGic } from "./vgic/vgic.js";
 import { VpmGroup } from "./vpm.js";
 import { InvariantError } from "../lib/assert.js";
 
@@ -86,6 +87,7 @@ export class Hypervisor {
     };
     this.kernel.extraFactories.set("thread", (k) => new Vcpu(k.registry, services));
     this.kernel.extraFactories.set("vpm_group", (k) => new VpmGroup(k.registry));
+    this.kernel.guestVicBackend = (vic) => VirtualGic.forVic(vic);
   }
 
   /**

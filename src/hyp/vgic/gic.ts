@@ -1,0 +1,252 @@
+// The virtual GICv3 core: routing, pending/active transitions, highest-priority
+// selection and the IRQ/FIQ lines of each vCPU. The register files (distributor,
+// redistributors, ICC_* system registers) are thin decoders on top of this.
+
+import { isSpi } from "../virq.js";
+import type { VirqSource } from "../virq.js";
+import type { VcpuIrqPort } from "../vic.js";
+import {
+  CpuIfState,
+  IrqBank,
+  MAX_INTID,
+  SPURIOUS,
+  TIMER_PHYSICAL_PPI,
+  TIMER_VIRTUAL_PPI,
+  type Candidate,
+} from "./state.js";
+
+/** GICD_CTLR with a single security state (DS = 1). */
+export const DistCtlr = {
+  ENABLE_GRP0: 1,
+  ENABLE_GRP1: 2,
+  ARE: 1 << 4,
+  DS: 1 << 6,
+  RWP: 1 << 31,
+} as const;
+
+export interface VcpuSlot {
+  readonly port: VcpuIrqPort;
+  readonly mpidr: bigint;
+  readonly cpu: CpuIfState;
+  readonly bank: IrqBank;
+  irq: boolean;
+  fiq: boolean;
+}
+
+export class GicCore {
+  readonly spis = new IrqBank(MAX_INTID);
+  /** IROUTER per SPI: affinity (Aff3 39:32, Aff2..Aff0 23:0) and IRM (bit 31). */
+  readonly routes: bigint[] = new Array<bigint>(MAX_INTID).fill(0n);
+  readonly slots: (VcpuSlot | undefined)[];
+  /** EnableGrp0 | EnableGrp1; ARE and DS always read as one. */
+  ctlr = 0;
+
+  constructor(
+    readonly maxVcpus: number,
+    readonly spiLimit: number,
+    private readonly sourceOf: (virq: number) => VirqSource | undefined,
+  ) {
+    this.slots = new Array<VcpuSlot | undefined>(maxVcpus).fill(undefined);
+    // SPIs reset as level-sensitive, group 0, disabled, priority 0 (IHI 0069 12.9).
+  }
+
+  connect(index: number, port: VcpuIrqPort, mpidr: bigint): VcpuSlot {
+    const bank = new IrqBank(32);
+    bank.edge.fill(1, 0, 16); // SGIs are always edge-triggered
+    const slot: VcpuSlot = { port, mpidr, cpu: new CpuIfState(), bank, irq: false, fiq: false };
+    this.slots[index] = slot;
+    return slot;
+  }
+
+  disconnect(index: number): void {
+    this.slots[index] = undefined;
+  }
+
+  /** The bank and index holding `intid` as seen by vCPU `vcpu`. */
+  locate(vcpu: number, intid: number): { bank: IrqBank; i: number } | undefined {
+    if (intid < 32) {
+      const s = this.slots[vcpu];
+      return s ? { bank: s.bank, i: intid } : undefined;
+    }
+    if (intid < this.spiLimit) return { bank: this.spis, i: intid };
+    return undefined;
+  }
+
+  /** The vCPU an SPI is routed to (IRM = 1: vCPU 0 stands for "any"). */
+  targetOf(spi: number): number | undefined {
+    const route = this.routes[spi] ?? 0n;
+    if ((route & (1n << 31n)) !== 0n) return this.slots.findIndex((s) => s !== undefined);
+    const aff = route & 0xff_00ff_ffffn;
+    const idx = this.slots.findIndex((s) => s !== undefined && (s.mpidr & 0xff_00ff_ffffn) === aff);
+    return idx >= 0 ? idx : undefined;
+  }
+
+  // --- inputs ----------------------------------------------------------------------
+
+  validSpi(virq: number): boolean {
+    return isSpi(virq) && virq < this.spiLimit;
+  }
+
+  assertSpi(intid: number): void {
+    if (!this.validSpi(intid)) return;
+    this.spis.latch[intid] = 1;
+    this.updateSpi(intid);
+  }
+
+  clearSpi(intid: number): void {
+    if (!this.validSpi(intid)) return;
+    this.spis.latch[intid] = 0;
+    this.updateSpi(intid);
+  }
+
+  setTimerLevels(vcpu: number, outputs: number): void {
+    const s = this.slots[vcpu];
+    if (!s) return;
+    const v = outputs & 1;
+    const p = (outputs >> 1) & 1;
+    if (s.bank.level[TIMER_VIRTUAL_PPI] === v && s.bank.level[TIMER_PHYSICAL_PPI] === p) return;
+    s.bank.level[TIMER_VIRTUAL_PPI] = v;
+    s.bank.level[TIMER_PHYSICAL_PPI] = p;
+    this.update(vcpu);
+  }
+
+  /** ICC_SGI1R_EL1 / ICC_SGI0R_EL1: makes SGI `intid` pending on the targets. */
+  sendSgi(from: number, value: bigint): void {
+    const intid = Number((value >> 24n) & 0xfn);
+    const irm = (value >> 40n) & 1n;
+    const targets = Number(value & 0xffffn);
+    const rs = Number((value >> 44n) & 0xfn);
+    const aff1 = (value >> 16n) & 0xffn;
+    const aff2 = (value >> 32n) & 0xffn;
+    const aff3 = (value >> 48n) & 0xffn;
+    this.slots.forEach((s, i) => {
+      if (!s) return;
+      let hit: boolean;
+      if (irm === 1n) hit = i !== from;
+      else {
+        const m = s.mpidr;
+        const aff0 = Number(m & 0xffn);
+        hit =
+          ((m >> 8n) & 0xffn) === aff1 &&
+          ((m >> 16n) & 0xffn) === aff2 &&
+          ((m >> 32n) & 0xffn) === aff3 &&
+          aff0 >> 4 === rs &&
+          ((targets >> (aff0 & 0xf)) & 1) === 1;
+      }
+      if (!hit) return;
+      s.bank.latch[intid] = 1;
+      this.update(i);
+    });
+  }
+
+  // --- selection --------------------------------------------------------------------
+
+  /** Pending, enabled, not active, group enabled in the distributor: may be signalled. */
+  private eligible(bank: IrqBank, i: number): boolean {
+    if (!bank.enabled[i] || bank.active[i] || !bank.pending(i)) return false;
+    const g = bank.group[i]!;
+    return (this.ctlr & (g ? DistCtlr.ENABLE_GRP1 : DistCtlr.ENABLE_GRP0)) !== 0;
+  }
+
+  /** The highest-priority eligible interrupt for `vcpu` (lowest INTID wins ties). */
+  highest(vcpu: number, group?: number): Candidate | undefined {
+    const s = this.slots[vcpu];
+    if (!s) return undefined;
+    let best: Candidate | undefined;
+    const consider = (bank: IrqBank, i: number, intid: number): void => {
+      if (!this.eligible(bank, i)) return;
+      const g = bank.group[i]!;
+      if (group !== undefined && g !== group) return;
+      const p = bank.priority[i]!;
+      if (!best || p < best.priority) best = { intid, priority: p, group: g };
+    };
+    for (let i = 0; i < 32; i++) consider(s.bank, i, i);
+    for (let i = 32; i < this.spiLimit; i++)
+      if (this.spis.enabled[i] && this.targetOf(i) === vcpu) consider(this.spis, i, i);
+    return best;
+  }
+
+  /** Would `c` be signalled now: above the priority mask and preempting what runs. */
+  signals(vcpu: number, c: Candidate): boolean {
+    const s = this.slots[vcpu]!;
+    const cpu = s.cpu;
+    if (c.group === 1 ? !cpu.igrpen1 : !cpu.igrpen0) return false;
+    if (c.priority >= cpu.pmr) return false;
+    const running = cpu.runningPriority;
+    return (
+      running === 0xff ||
+      cpu.groupPriority(c.priority, c.group) < cpu.groupPriority(running, c.group)
+    );
+  }
+
+  /** Recomputes the IRQ/FIQ lines of `vcpu` and wakes it if something is deliverable. */
+  update(vcpu: number): void {
+    const s = this.slots[vcpu];
+    if (!s) return;
+    const g1 = this.highest(vcpu, 1);
+    const g0 = this.highest(vcpu, 0);
+    const irq = g1 !== undefined && this.signals(vcpu, g1);
+    const fiq = g0 !== undefined && this.signals(vcpu, g0);
+    if (irq !== s.irq) {
+      s.irq = irq;
+      s.port.setIrqLine(irq);
+    }
+    s.fiq = fiq;
+    if (irq || fiq) s.port.kick();
+  }
+
+  updateSpi(intid: number): void {
+    const t = this.targetOf(intid);
+    if (t !== undefined) this.update(t);
+  }
+
+  updateAll(): void {
+    for (let i = 0; i < this.slots.length; i++) this.update(i);
+  }
+
+  // --- acknowledge / end of interrupt -----------------------------------------------------
+
+  /** ICC_IAR1_EL1 / ICC_IAR0_EL1: acknowledges the highest signalled interrupt. */
+  acknowledge(vcpu: number, group: number): number {
+    const c = this.highest(vcpu, group);
+    if (!c || !this.signals(vcpu, c)) return SPURIOUS;
+    const loc = this.locate(vcpu, c.intid)!;
+    loc.bank.active[loc.i] = 1;
+    loc.bank.latch[loc.i] = 0; // an edge is consumed; a level line stays pending
+    this.slots[vcpu]!.cpu.activeStack.push({ intid: c.intid, priority: c.priority, group });
+    this.update(vcpu);
+    return c.intid;
+  }
+
+  /** ICC_EOIR: drops the running priority; with EOImode 0 it also deactivates. */
+  endOfInterrupt(vcpu: number, intid: number, group: number): void {
+    const s = this.slots[vcpu];
+    if (!s || intid >= SPURIOUS) return;
+    const stack = s.cpu.activeStack;
+    const top = stack[stack.length - 1];
+    // EOI must name the most recently acknowledged interrupt (IHI 0069 4.1.1): otherwise
+    // the write is UNPREDICTABLE; we ignore it.
+    if (!top || top.intid !== intid || top.group !== group) return;
+    stack.pop();
+    if (!s.cpu.eoiMode) this.deactivate(vcpu, intid);
+    else this.update(vcpu);
+  }
+
+  /** ICC_DIR or EOImode 0: the interrupt is no longer active; a held level re-pends. */
+  deactivate(vcpu: number, intid: number): void {
+    const loc = this.locate(vcpu, intid);
+    if (!loc) return;
+    loc.bank.active[loc.i] = 0;
+    if (intid >= 32 && !loc.bank.edge[loc.i] && this.sourceOf(intid)?.isAsserted())
+      loc.bank.latch[loc.i] = 1;
+    if (intid >= 32) this.updateSpi(intid);
+    else this.update(vcpu);
+  }
+
+  hasPending(vcpu: number): boolean {
+    const s = this.slots[vcpu];
+    if (!s) return false;
+    this.update(vcpu);
+    return s.irq || s.fiq;
+  }
+}
