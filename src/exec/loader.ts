@@ -118,7 +118,11 @@ function mapSegment(
   const prot = protOf(seg.flags);
   const shared = mem.mappings.all
     .filter((v) => v.end > firstPage && v.start < endPage)
-    .map((v) => ({ start: Math.max(v.start, firstPage), end: Math.min(v.end, endPage), prot: v.prot }));
+    .map((v) => ({
+      start: Math.max(v.start, firstPage),
+      end: Math.min(v.end, endPage),
+      prot: v.prot,
+    }));
   const kept = shared.map((v) => mem.read(v.start * PAGE_SIZE, (v.end - v.start) * PAGE_SIZE));
   mem.mapAnonymous(firstPage, endPage - firstPage, prot);
   shared.forEach((v, i) => {

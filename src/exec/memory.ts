@@ -94,7 +94,11 @@ export class AddressSpace implements Stage2Port {
   move(from: number, to: number, count: number): void {
     const parts = this.vmas.all
       .filter((v) => v.end > from && v.start < from + count)
-      .map((v) => ({ start: Math.max(v.start, from), end: Math.min(v.end, from + count), prot: v.prot }));
+      .map((v) => ({
+        start: Math.max(v.start, from),
+        end: Math.min(v.end, from + count),
+        prot: v.prot,
+      }));
     const moved: [number, PageSlot][] = [];
     this.forTouched(from, count, (p, slot) => moved.push([p - from + to, slot]));
     for (const [p] of moved) this.slots.delete(p - to + from);
@@ -192,7 +196,11 @@ export class AddressSpace implements Stage2Port {
   }
 
   /** Visits the touched pages of [page, page + count), whichever is cheaper to scan. */
-  private forTouched(page: number, count: number, visit: (p: number, slot: PageSlot) => void): void {
+  private forTouched(
+    page: number,
+    count: number,
+    visit: (p: number, slot: PageSlot) => void,
+  ): void {
     if (count <= this.slots.size) {
       for (let p = page; p < page + count; p++) {
         const slot = this.slots.get(p);

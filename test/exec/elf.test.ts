@@ -51,19 +51,50 @@ const broken: [string, Uint8Array, RegExp][] = [
   ["no program headers", withHeader((v) => v.setUint16(56, 0, true)), /no program headers/],
   ["PN_XNUM", withHeader((v) => v.setUint16(56, 0xffff, true)), /extended/],
   ["phoff past the end", withHeader((v) => v.setBigUint64(32, 1n << 62n, true)), /past the end/],
-  ["entry not executable", withHeader((v) => v.setBigUint64(24, 0x412000n, true)), /not in an executable/],
+  [
+    "entry not executable",
+    withHeader((v) => v.setBigUint64(24, 0x412000n, true)),
+    /not in an executable/,
+  ],
   ["entry misaligned", withHeader((v) => v.setBigUint64(24, 0x401002n, true)), /aligned/],
-  ["filesz > memsz", withHeader((v) => v.setBigUint64(64 + 56 + 32, 0x4000n, true)), /p_filesz exceeds/],
-  ["segment past EOF", withHeader((v) => v.setBigUint64(64 + 8, 0x2800n, true)), /past the end|congruent/],
-  ["vaddr wraps", withHeader((v) => v.setBigUint64(64 + 56 + 16, (1n << 64n) - 0x1000n, true)), /out of range|user space/],
-  ["kernel address", withHeader((v) => v.setBigUint64(64 + 56 + 16, 0xffff_0000_0000_0000n, true)), /out of range|user space/],
+  [
+    "filesz > memsz",
+    withHeader((v) => v.setBigUint64(64 + 56 + 32, 0x4000n, true)),
+    /p_filesz exceeds/,
+  ],
+  [
+    "segment past EOF",
+    withHeader((v) => v.setBigUint64(64 + 8, 0x2800n, true)),
+    /past the end|congruent/,
+  ],
+  [
+    "vaddr wraps",
+    withHeader((v) => v.setBigUint64(64 + 56 + 16, (1n << 64n) - 0x1000n, true)),
+    /out of range|user space/,
+  ],
+  [
+    "kernel address",
+    withHeader((v) => v.setBigUint64(64 + 56 + 16, 0xffff_0000_0000_0000n, true)),
+    /out of range|user space/,
+  ],
   ["bad alignment", withHeader((v) => v.setBigUint64(64 + 48, 0x1001n, true)), /power of two/],
-  ["incongruent offset", withHeader((v) => v.setBigUint64(64 + 56 + 8, 0x2008n, true)), /congruent/],
+  [
+    "incongruent offset",
+    withHeader((v) => v.setBigUint64(64 + 56 + 8, 0x2008n, true)),
+    /congruent/,
+  ],
   ["unknown flags", withHeader((v) => v.setUint32(64 + 4, 0x105, true)), /p_flags/],
-  ["page zero", withHeader((v) => v.setBigUint64(64 + 56 + 16, 0n, true)), /page zero|overlap|congruent/],
+  [
+    "page zero",
+    withHeader((v) => v.setBigUint64(64 + 56 + 16, 0n, true)),
+    /page zero|overlap|congruent/,
+  ],
   [
     "interpreter",
-    buildElf({ entry: 0x400000, segments: [{ type: 3, flags: 4, offset: 0x100, vaddr: 0, filesz: 8, memsz: 8 }] }),
+    buildElf({
+      entry: 0x400000,
+      segments: [{ type: 3, flags: 4, offset: 0x100, vaddr: 0, filesz: 8, memsz: 8 }],
+    }),
     /dynamically linked/,
   ],
   [
@@ -97,7 +128,11 @@ test("random corruption of a valid ELF never throws", () => {
         for (const [at, value] of edits) elf[at] = value;
         const parsed = parseElf(elf);
         if (parsed.ok) {
-          const loaded = loadProgram(new AddressSpace({ maxResidentPages: 4096 }), elf, loadOptions);
+          const loaded = loadProgram(
+            new AddressSpace({ maxResidentPages: 4096 }),
+            elf,
+            loadOptions,
+          );
           assert.equal(typeof loaded.ok, "boolean");
         }
       },
