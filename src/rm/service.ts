@@ -325,7 +325,6 @@ export class ResourceManager {
   }
 
   private exited(vm: VmRecord, exitType: ExitType, reason: Uint8Array): void {
-    this.log.warn(`vm ${vm.vmid} exited (type ${exitType})`);
     this.notify(
       vm.owner,
       RmNotification.VM_EXITED,

@@ -404,7 +404,7 @@ test("MEM_ACCEPT / RELEASE / RECLAIM between the host and a running guest", asyn
   );
 
   // MEM_NOTIFY: borrower -> owner notifications, owner-only SHARED, one flag at a time.
-  const notify = (flags: number, tail = new Uint8Array(0)) =>
+  const notify = (flags: number, tail: Uint8Array = new Uint8Array(0)) =>
     concatBytes(MemNotifyHeader.encode({ handle: lent.handle, flags, memInfoTag: 0x55 }), tail);
   const since = client.mark();
   assert.equal(e(asGuest(MemMsg.MEM_NOTIFY, notify(2))), RmError.OK);
