@@ -15,7 +15,5 @@ import type { Arm64Cpu, CpuOptions } from "../arch/arm64/index.js";
 /** Builds a vCPU's CPU; the real one is the arch layer's createCpu. */
 export type CpuFactory = (options: CpuOptions) => Arm64Cpu;
 
-/** The ICC_* system register key: op0 << 14 | op1 << 11 | CRn << 7 | CRm << 3 | op2. */
-export function iccKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {
-  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
-}
+/** The ICC_* system register key, as the CPU computes it (port.ts sysregKey). */
+export { sysregKey as iccKey } from "../arch/arm64/index.js";

@@ -7,6 +7,7 @@ import { Access, MemextentType, Rights, memextentAttrs, mappingAttrs } from "./a
 import type { RootVm, RootVmCaps } from "./abi/port.js";
 import { Addrspace } from "./addrspace.js";
 import { Cspace } from "./cspace.js";
+import { createCpu } from "../arch/arm64/index.js";
 import type { CpuFactory } from "./cpu.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
 import { vcpuHandlers } from "./dispatch/vcpu.js";
@@ -80,7 +81,7 @@ export class Hypervisor {
     this.clock = new SystemClock(this.options.time, this.options.counterFrequency);
     const services = {
       clock: this.clock,
-      cpuFactory: options.cpuFactory,
+      cpuFactory: options.cpuFactory ?? createCpu,
       counterFrequency: this.options.counterFrequency,
       hvc: (vcpu: Vcpu, functionId: number, args: readonly bigint[]) =>
         this.dispatcher.dispatch(vcpu, functionId, args),
