@@ -4,17 +4,9 @@
 // (AND/BIC/ORR/ORN/EOR/BSL/BIT/BIF). Arm ARM C4.1.6 "Advanced SIMD three same".
 
 import type { SimdContext } from "./context.js";
-import {
-  doublingMulHigh,
-  mask,
-  ones,
-  polyMul8,
-  sat,
-  satBig,
-  shiftByRegister,
-  sx,
-} from "./int-lane.js";
-import { LaneBuffer, getLane, getLaneBig, snapshot } from "./vreg.js";
+import { doublingMulHigh, polyMul8, sat, satBig, shiftByRegister } from "./int-lane.js";
+import { SA, SB, SD, SR } from "./lanes.js";
+import { LaneBuffer, getLaneBig, snapshot } from "./vreg.js";
 
 const buf = new LaneBuffer();
 
@@ -79,55 +71,56 @@ function usesBigint(op: number, esize: number): boolean {
   return esize === 64 || (op >= Op.SHL && op <= Op.QRSHL);
 }
 
-/** One element for esize <= 32 (a, b, acc unsigned). */
+/**
+ * One element for esize <= 32: x, y, acc are already signed or unsigned per U (read
+ * through signed or unsigned lane arrays); the result is truncated by the store.
+ */
 function lane(
   op: number,
   u: boolean,
   esize: number,
-  a: number,
-  b: number,
+  x: number,
+  y: number,
   acc: number,
   ctx: SimdContext,
 ): number {
-  const x = u ? a : sx(a, esize);
-  const y = u ? b : sx(b, esize);
   switch (op) {
     case Op.HADD:
-      return mask(Math.floor((x + y) / 2), esize);
+      return Math.floor((x + y) / 2);
     case Op.RHADD:
-      return mask(Math.floor((x + y + 1) / 2), esize);
+      return Math.floor((x + y + 1) / 2);
     case Op.HSUB:
-      return mask(Math.floor((x - y) / 2), esize);
+      return Math.floor((x - y) / 2);
     case Op.QADD:
       return sat(x + y, esize, u, ctx);
     case Op.QSUB:
       return sat(x - y, esize, u, ctx);
     case Op.CMGT:
-      return x > y ? ones(esize) : 0;
+      return x > y ? -1 : 0;
     case Op.CMGE:
-      return x >= y ? ones(esize) : 0;
+      return x >= y ? -1 : 0;
     case Op.MAX:
     case Op.MAXP:
-      return x >= y ? a : b;
+      return x >= y ? x : y;
     case Op.MIN:
     case Op.MINP:
-      return x <= y ? a : b;
+      return x <= y ? x : y;
     case Op.ABD:
-      return mask(Math.abs(x - y), esize);
+      return Math.abs(x - y);
     case Op.ABA:
-      return mask(acc + Math.abs(x - y), esize);
+      return acc + Math.abs(x - y);
     case Op.ADD:
-      return mask(u ? a - b : a + b, esize);
+      return u ? x - y : x + y;
     case Op.ADDP:
-      return mask(a + b, esize);
+      return x + y;
     case Op.CMTST:
-      return (u ? a === b : (a & b) !== 0) ? ones(esize) : 0;
+      return (u ? x === y : (x & y) !== 0) ? -1 : 0;
     case Op.MLA:
-      return mask(u ? acc - Math.imul(a, b) : acc + Math.imul(a, b), esize);
+      return u ? acc - Math.imul(x, y) : acc + Math.imul(x, y);
     case Op.MUL:
-      return u ? polyMul8(a, b) : mask(Math.imul(a, b), esize);
+      return u ? polyMul8(x, y) : Math.imul(x, y);
     default:
-      return doublingMulHigh(a, b, esize, u, ctx); // QDMULH: U = rounding
+      return doublingMulHigh(x, y, esize, u, ctx); // QDMULH: U = rounding
   }
 }
 
@@ -242,11 +235,64 @@ export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean
   const bytes = scalar ? esize >>> 3 : q ? 16 : 8;
   const elements = (bytes * 8) / esize;
   const pairwise = op === Op.MAXP || op === Op.MINP || op === Op.ADDP;
-  const big = usesBigint(op, esize);
   const unsigned = u === 1;
+  if (usesBigint(op, esize)) {
+    bigLoop(ctx, op, unsigned, esize, elements, n, m, pairwise);
+    buf.commit(ctx, d, bytes);
+    return true;
+  }
+  // Signed ops read signed lanes; the doubling multiplies sign-extend themselves.
+  const signed = !unsigned && op !== Op.QDMULH && op !== Op.MUL && op !== Op.MLA;
+  if (pairwise) {
+    // Element e combines elements 2e and 2e+1 of the concatenation Vm:Vn.
+    SA.load(ctx, n, 0, bytes).load(ctx, m, bytes, bytes);
+    const x = SA.lanes(esize, signed);
+    const r = SR.lanes(esize, false);
+    for (let e = 0; e < elements; e++)
+      r[e] = lane(op, unsigned, esize, x[2 * e] ?? 0, x[2 * e + 1] ?? 0, 0, ctx);
+    SR.store(ctx, d, bytes);
+    return true;
+  }
+  const x = SA.load(ctx, n).lanes(esize, signed);
+  const y = SB.load(ctx, m).lanes(esize, signed);
+  const acc = SD.load(ctx, d).lanes(esize, false);
+  const r = SR.lanes(esize, false);
+  switch (op) {
+    case Op.ADD:
+      if (unsigned) for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) - (y[e] ?? 0);
+      else for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) + (y[e] ?? 0);
+      break;
+    case Op.CMTST:
+      if (unsigned) for (let e = 0; e < elements; e++) r[e] = x[e] === y[e] ? -1 : 0;
+      else for (let e = 0; e < elements; e++) r[e] = ((x[e] ?? 0) & (y[e] ?? 0)) !== 0 ? -1 : 0;
+      break;
+    case Op.CMGT:
+      for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) > (y[e] ?? 0) ? -1 : 0;
+      break;
+    case Op.CMGE:
+      for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) >= (y[e] ?? 0) ? -1 : 0;
+      break;
+    default:
+      for (let e = 0; e < elements; e++) {
+        r[e] = lane(op, unsigned, esize, x[e] ?? 0, y[e] ?? 0, acc[e] ?? 0, ctx);
+      }
+  }
+  SR.store(ctx, d, bytes);
+  return true;
+}
+
+function bigLoop(
+  ctx: SimdContext,
+  op: number,
+  unsigned: boolean,
+  esize: number,
+  elements: number,
+  n: number,
+  m: number,
+  pairwise: boolean,
+): void {
   buf.reset();
   for (let e = 0; e < elements; e++) {
-    // Pairwise: element e combines elements 2e and 2e+1 of the concatenation Vm:Vn.
     let rn = n;
     let rm = m;
     let ia = e;
@@ -257,17 +303,8 @@ export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean
       ia = j % elements;
       ib = ia + 1;
     }
-    if (big) {
-      const a = getLaneBig(ctx, rn, esize, ia);
-      const b = getLaneBig(ctx, rm, esize, ib);
-      buf.setBig(esize, e, laneBig(op, unsigned, esize, a, b, ctx));
-    } else {
-      const a = getLane(ctx, rn, esize, ia);
-      const b = getLane(ctx, rm, esize, ib);
-      const acc = op === Op.MLA || op === Op.ABA ? getLane(ctx, d, esize, e) : 0;
-      buf.set(esize, e, lane(op, unsigned, esize, a, b, acc, ctx));
-    }
+    const a = getLaneBig(ctx, rn, esize, ia);
+    const b = getLaneBig(ctx, rm, esize, ib);
+    buf.setBig(esize, e, laneBig(op, unsigned, esize, a, b, ctx));
   }
-  buf.commit(ctx, d, bytes);
-  return true;
 }
