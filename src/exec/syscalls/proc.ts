@@ -181,3 +181,6 @@ export function sysGetgroups(p: ProcessState, a: Args): number {
   const r = copyOut(p, a[1], b);
   return r < 0 ? r : 1;
 }
+
+/** A facility this process does not offer, answered ENOSYS without a warning. */
+export const sysNotSupported = (): number => -Errno.ENOSYS;

@@ -106,6 +106,9 @@ const entries: readonly [number, string, Handler][] = [
   [276, "renameat2", paths.sysRenameat2],
   [278, "getrandom", time.sysGetrandom],
   [291, "statx", stat.sysStatx],
+  // glibc registers restartable sequences at start-up and carries on without them;
+  // declining is what qemu-aarch64 7.2 does too (no warning: it is expected).
+  [293, "rseq", proc.sysNotSupported],
   [439, "faccessat2", paths.sysFaccessat],
 ];
 
