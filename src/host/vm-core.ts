@@ -14,6 +14,7 @@ import {
 } from "../rm/protocol/index.js";
 import { BindingTable } from "./bindings.js";
 import { DemandPager } from "./demand-pager.js";
+import type { HostResult } from "./errors.js";
 import { FaultRingProducer } from "./fault-ring.js";
 import { FunctionInstances, type FunctionTypeRegistry } from "./functions/registry.js";
 import type { HostHypercalls } from "./hypercalls.js";
@@ -68,7 +69,7 @@ export class VmCore implements VmContext {
   readonly bootContext = new Map<number, bigint>();
   dtbParcel: DtbParcel | undefined;
   /** The start in progress or done (VM_START is attempted once). */
-  startPromise: Promise<import("./errors.js").HostResult<void>> | undefined;
+  startPromise: Promise<HostResult<void>> | undefined;
   tearingDown = false;
   /** Resolves when teardown has finished. */
   readonly released: Promise<void>;

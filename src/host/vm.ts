@@ -4,7 +4,7 @@
 import { ok } from "../lib/result.js";
 import { BootRegSet, VmStatus } from "../rm/protocol/index.js";
 import { MapFlag } from "./bindings.js";
-import { EventFd } from "./eventfd.js";
+import type { EventFd } from "./eventfd.js";
 import { fail, type HostResult } from "./errors.js";
 import { FaultRingConsumer } from "./fault-ring.js";
 import { IOEVENTFD_FLAG_DATAMATCH, IoeventfdArg } from "./functions/ioeventfd.js";

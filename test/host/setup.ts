@@ -46,7 +46,9 @@ export interface TestHost {
   readonly native: FakeNative;
 }
 
-export function testHost(options: { vcpus?: number; doorbells?: number[] } = {}): TestHost {
+export function testHost(
+  options: { vcpus?: number; doorbells?: number[]; wakeupTimeoutMs?: number } = {},
+): TestHost {
   const native = fakeNativeVm(RAM_BASE, 64 << 20);
   const rm = new FakeRm();
   rm.resourcesFor = () => standardResources(options.vcpus ?? 1, options.doorbells ?? []);
@@ -62,7 +64,7 @@ export function testHost(options: { vcpus?: number; doorbells?: number[] } = {})
     {
       transport: rm.transport,
       rm: { timeoutMs: 2000 },
-      vm: { statusTimeoutMs: 200, runOptions: { wakeupTimeoutMs: 5 } },
+      vm: { statusTimeoutMs: 200, runOptions: { wakeupTimeoutMs: options.wakeupTimeoutMs ?? 5 } },
     },
   );
   return { device, rm, native };

@@ -100,7 +100,9 @@ export class Vcpu {
     this.run_ = new RunStructure();
     this.runStructure = this.run_.buffer;
     // A VM exit must wake a vCPU sleeping in EXPECTS_WAKEUP (gunyah_vcpu_rm_notification).
-    this.stopWatching = ctx.onStatusChange(() => this.complete());
+    this.stopWatching = ctx.onStatusChange(() => {
+      if (ctx.status() !== VmStatus.RUNNING) this.complete();
+    });
     this.ticket = {
       type: HypResourceType.VIRTUAL_CPU,
       label: id,
@@ -236,6 +238,9 @@ export class Vcpu {
         break;
     }
 
+    // Wakeups before this run are stale: the hypervisor keeps a pending interrupt
+    // pending, so the next vcpu_run sees it anyway.
+    this.readyFlag = false;
     let burst = 0;
     let lastFault = -1;
     let sameFault = 0;
