@@ -92,8 +92,8 @@ export class MemDb {
   summary(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [tag, n] of this.counts) {
-      const label = this.labels.get(tag) ?? `owner${tag}`;
-      out[label] = (out[label] ?? 0) + n;
+      const label = tag === HYP_OWNER ? "hypervisor" : `${this.labels.get(tag) ?? "owner"}#${tag}`;
+      out[label] = n;
     }
     return out;
   }
