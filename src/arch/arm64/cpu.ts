@@ -167,6 +167,16 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.sctlr = 0x30d00800;
       this.tcrLo = this.tcrHi = 0;
     }
+    this.ttbr0Lo = this.ttbr0Hi = this.ttbr1Lo = this.ttbr1Hi = 0;
+    this.mairLo = this.mairHi = 0;
+    this.vbar = 0;
+    this.elrLo = this.elrHi = this.farLo = this.farHi = 0;
+    this.spsr = this.esr = 0;
+    this.osLock = 1;
+    this.sys.lo.fill(0);
+    this.sys.hi.fill(0);
+    this.timer.vctl = this.timer.pctl = this.timer.kctl = 0;
+    this.timer.vcval = this.timer.pcval = 0n;
     this.mem.setEl(this.el);
     this.updateControls();
     this.mem.flush();

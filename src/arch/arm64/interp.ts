@@ -104,6 +104,11 @@ function execute(cpu: Cpu, budget: number): number {
   let fadd = cpu.fetchAdd;
   let fwords = cpu.fetchWords;
   let fops = cpu.fetchOps;
+  // The TLB arrays, for the inline fast path of 32/64-bit loads and stores.
+  const tagLo = mem.tagLo;
+  const tagHi = mem.tagHi;
+  const views = mem.views;
+  const adds = mem.adds;
   let n = budget;
   while (n > 0) {
     cpu.sliceLeft = n;
@@ -438,8 +443,31 @@ function execute(cpu: Cpu, budget: number): number {
         const o = ((insn >>> 10) & 0xfff) << size;
         const alo = (bl + o) | 0;
         const ahi = (xh[s]! + (alo >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
-        if (op === 35) loadGpr(cpu, size, alo, ahi, rd);
-        else storeGpr(cpu, size, alo, ahi, rd);
+        if (op === 35) {
+          if (size >= 2) {
+            const t = mem.rBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              const lo = v.getInt32(a, true);
+              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
+              if (rd !== 31) {
+                xl[rd] = lo;
+                xh[rd] = hi;
+              }
+            } else loadGpr(cpu, size, alo, ahi, rd);
+          } else loadGpr(cpu, size, alo, ahi, rd);
+        } else {
+          if (size >= 2) {
+            const t = mem.wBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              v.setInt32(a, xl[rd]!, true);
+              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
+            } else storeGpr(cpu, size, alo, ahi, rd);
+          } else storeGpr(cpu, size, alo, ahi, rd);
+        }
         cpu.pc = pc + 4;
         break;
       }
@@ -461,8 +489,31 @@ function execute(cpu: Cpu, budget: number): number {
         const nhi = R.hi;
         const alo = mode === 1 ? bl : nlo;
         const ahi = mode === 1 ? bh : nhi;
-        if (op === 39) loadGpr(cpu, size, alo, ahi, rd);
-        else storeGpr(cpu, size, alo, ahi, rd);
+        if (op === 39) {
+          if (size >= 2) {
+            const t = mem.rBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              const lo = v.getInt32(a, true);
+              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
+              if (rd !== 31) {
+                xl[rd] = lo;
+                xh[rd] = hi;
+              }
+            } else loadGpr(cpu, size, alo, ahi, rd);
+          } else loadGpr(cpu, size, alo, ahi, rd);
+        } else {
+          if (size >= 2) {
+            const t = mem.wBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              v.setInt32(a, xl[rd]!, true);
+              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
+            } else storeGpr(cpu, size, alo, ahi, rd);
+          } else storeGpr(cpu, size, alo, ahi, rd);
+        }
         if (mode !== 0) {
           xl[s] = nlo;
           xh[s] = nhi;
@@ -483,8 +534,33 @@ function execute(cpu: Cpu, budget: number): number {
         const s = rn + ((rn + 1) >> 5);
         if (rn === 31 && (xl[s]! & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
         add64(xl[s]!, xh[s]!, R.lo, R.hi, 0);
-        if (op === 41) loadGpr(cpu, size, R.lo, R.hi, rd);
-        else storeGpr(cpu, size, R.lo, R.hi, rd);
+        const alo = R.lo;
+        const ahi = R.hi;
+        if (op === 41) {
+          if (size >= 2) {
+            const t = mem.rBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              const lo = v.getInt32(a, true);
+              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
+              if (rd !== 31) {
+                xl[rd] = lo;
+                xh[rd] = hi;
+              }
+            } else loadGpr(cpu, size, alo, ahi, rd);
+          } else loadGpr(cpu, size, alo, ahi, rd);
+        } else {
+          if (size >= 2) {
+            const t = mem.wBase | ((alo >>> 12) & 255);
+            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+              const v = views[t]!;
+              const a = adds[t]! + (alo & 0xfff);
+              v.setInt32(a, xl[rd]!, true);
+              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
+            } else storeGpr(cpu, size, alo, ahi, rd);
+          } else storeGpr(cpu, size, alo, ahi, rd);
+        }
         cpu.pc = pc + 4;
         break;
       }

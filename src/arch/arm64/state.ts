@@ -21,6 +21,14 @@ export interface Translation {
 /** Guest memory as the executors use it (mmu/memory.ts). */
 export interface MemoryPort {
   readonly port: Stage2Port;
+  /** The TLB (see mmu/memory.ts); the interpreter inlines its fast path. */
+  readonly tagLo: Int32Array;
+  readonly tagHi: Int32Array;
+  readonly views: DataView[];
+  readonly adds: Float64Array;
+  readonly rBase: number;
+  readonly wBase: number;
+  readonly xBase: number;
   readonly tr: Translation;
   /** High half of the last 64-bit read. */
   hi: number;

@@ -183,7 +183,7 @@ test("unallocated encodings decode as UNDEFINED", () => {
 });
 
 test("every interpreter case label matches decode/ops.ts", () => {
-  const byValue = new Map(Object.entries(Op).map(([k, v]) => [v, k]));
+  const byValue = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));
   const files = [
     "interp.ts",
     "exec/dp.ts",
