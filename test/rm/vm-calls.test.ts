@@ -320,3 +320,52 @@ test("VM_STOP (force) reports VM_STOP_FORCED with the reason", async () => {
   );
   await destroyVm(client, vm, false);
 });
+
+test("vdevices: doorbells and a message-queue pair become host resources with working caps", async () => {
+  const before = leakSnapshot(platform);
+  const vm = await createVm(client, {
+    dtbPa: dtbPa(4),
+    dt: {
+      bells: [
+        { label: 1, spi: 20 },
+        { label: 2, spi: 21 },
+      ],
+      queues: [{ label: 7, spis: [22, 23] }],
+    },
+  });
+  const res = await client.call(VmMsg.VM_GET_HYP_RESOURCES, vmidReq(vm.vmid));
+  const n = HypResourcesHeader.decode(res.data)!.count;
+  const entries = [...Array(n).keys()].map((i) => HypResourceEntry.decode(res.data, 4 + 44 * i)!);
+  const bells = entries.filter((e) => e.type === HypResourceType.DOORBELL_SRC);
+  assert.deepEqual(
+    bells.map((e) => e.label),
+    [1, 2],
+  );
+  for (const b of bells) assert.equal(b.virq, 0xffff_ffff);
+  const send = entries.find((e) => e.type === HypResourceType.MSG_QUEUE_SEND)!;
+  const recv = entries.find((e) => e.type === HypResourceType.MSG_QUEUE_RECV)!;
+  assert.equal(send.label, 7);
+  assert.equal(recv.label, 7);
+  assert.ok(send.virq >= 992 && recv.virq >= 992 && send.virq !== recv.virq);
+  // The caps work in the host's cspace: ring a doorbell, send on the queue.
+  const hvc = (call: number, args: bigint[]) =>
+    hypErrorFromX0(platform.host.vm.hvc.hvc(hypercallId(call), args)[0]);
+  assert.equal(hvc(Call.DOORBELL_SEND, [bells[0]!.capId, 1n, RES0]), 0);
+  const buf = ram.base + ram.size - 0x3000;
+  assert.ok(platform.host.vm.memory.write(buf, new Uint8Array(16).fill(1)).ok);
+  assert.equal(hvc(Call.MSGQUEUE_SEND, [send.capId, 16n, BigInt(buf), 1n, RES0]), 0);
+  // The receive end is the host's, the send end is not readable by it.
+  assert.notEqual(hvc(Call.MSGQUEUE_RECEIVE, [send.capId, BigInt(buf), 64n, RES0]), 0);
+  await destroyVm(client, vm, false);
+  // Teardown revoked the host's copies of the caps.
+  assert.notEqual(hvc(Call.DOORBELL_SEND, [bells[0]!.capId, 1n, RES0]), 0);
+  const back = platform.host.vm.memory.read(dtbPa(4), DTB_REGION);
+  assert.ok(back.ok);
+  const fdt = parseFdt(back.value);
+  assert.ok(fdt.ok);
+  assert.deepEqual(
+    fdt.value.root.find("/hypervisor/bell-2")?.getU32Array("interrupts"),
+    [0, 21, 4],
+  );
+  assert.equal(leakSnapshot(platform), before);
+});

@@ -3,7 +3,8 @@
 // the two ends of this contract cannot drift apart.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createFdt, serializeFdt } from "../../src/lib/fdt.js";
+import type { createFdt } from "../../src/lib/fdt.js";
+import { serializeFdt } from "../../src/lib/fdt.js";
 import { gicSpecifierToIntid, parseVmConfig, parseVmConfigBlob } from "../../src/rm/vm-config.js";
 import { vmmioRanges } from "../../src/rm/gic-frames.js";
 import { addHypervisorNode } from "../../src/rm/hypervisor-node.js";

@@ -52,6 +52,7 @@ export interface GuestDtSpec {
   memorySize?: number;
   cpus?: number;
   bells?: { label: number; spi: number }[];
+  queues?: { label: number; spis: [number, number] }[];
 }
 
 /** A guest DTB with a /gunyah-vm-config node like the VMM writes. */
@@ -79,6 +80,16 @@ export function guestDtb(spec: GuestDtSpec = {}): Uint8Array {
       .setU32("label", b.label)
       .setEmpty("peer-default")
       .setU32("interrupts", 0, b.spi, 4);
+  }
+  for (const q of spec.queues ?? []) {
+    vdevices
+      .addChild(`msgq-${q.label}`)
+      .setString("vdevice-type", "message-queue-pair")
+      .setU32("label", q.label)
+      .setU32("queue-depth", 4)
+      .setU32("message-size", 64)
+      .setEmpty("peer-default")
+      .setU32("interrupts", 0, q.spis[0], 1, 0, q.spis[1], 1);
   }
   return serializeFdt(fdt);
 }
