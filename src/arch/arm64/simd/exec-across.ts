@@ -6,6 +6,7 @@
 import type { SimdContext } from "./context.js";
 import { DOUBLE, SINGLE, readBits, writeBits, type FpFormat } from "./fp-format.js";
 import { FpBin, fpBinary } from "./fp-lane.js";
+import { SA, SR } from "./lanes.js";
 import { getLaneBig, clearHigh, setLaneBig } from "./vreg.js";
 
 function reduceFp(kind: FpBin, fmt: FpFormat, vals: readonly bigint[], ctx: SimdContext): bigint {
@@ -50,30 +51,28 @@ export function execAcross(ctx: SimdContext, insn: number): boolean {
   const elements = ((q ? 16 : 8) * 8) / esize;
   const n = (insn >>> 5) & 31;
   const d = insn & 31;
-  const lane = (e: number): bigint => {
-    const v = getLaneBig(ctx, n, esize, e);
-    return u ? v : BigInt.asIntN(esize, v);
-  };
-  let acc = lane(0);
+  const x = SA.load(ctx, n).lanes(esize, u === 0);
+  let acc = x[0] ?? 0;
   switch (opcode) {
     case 0x03: // SADDLV / UADDLV
-      for (let e = 1; e < elements; e++) acc += lane(e);
-      writeScalarBig(ctx, d, 2 * esize, acc);
+      for (let e = 1; e < elements; e++) acc += x[e] ?? 0;
+      writeScalarBig(ctx, d, 2 * esize, BigInt(acc));
       return true;
     case 0x1b: // ADDV
       if (u) return false;
-      for (let e = 1; e < elements; e++) acc += lane(e);
+      for (let e = 1; e < elements; e++) acc += x[e] ?? 0;
       break;
     case 0x0a: // SMAXV / UMAXV
-      for (let e = 1; e < elements; e++) if (lane(e) > acc) acc = lane(e);
+      for (let e = 1; e < elements; e++) acc = Math.max(acc, x[e] ?? 0);
       break;
     case 0x1a: // SMINV / UMINV
-      for (let e = 1; e < elements; e++) if (lane(e) < acc) acc = lane(e);
+      for (let e = 1; e < elements; e++) acc = Math.min(acc, x[e] ?? 0);
       break;
     default:
       return false;
   }
-  writeScalarBig(ctx, d, esize, acc);
+  SR.clear().lanes(esize, false)[0] = acc;
+  SR.store(ctx, d, esize >>> 3);
   return true;
 }
 

@@ -6,7 +6,8 @@
 import type { SimdContext } from "./context.js";
 import { execFpTwoMisc } from "./exec-misc-fp.js";
 import { mask, ones, sat, satBig, sx } from "./int-lane.js";
-import { LaneBuffer, getLane, getLaneBig, snapshot } from "./vreg.js";
+import { SA, SD, SR } from "./lanes.js";
+import { LaneBuffer, getLaneBig } from "./vreg.js";
 
 const buf = new LaneBuffer();
 
@@ -93,24 +94,55 @@ function unaryLane64(key: number, a: bigint, acc: bigint, ctx: SimdContext): big
   }
 }
 
-function isUnary(key: number): boolean {
-  return (Object.values(Unary) as number[]).includes(key);
-}
+const UNARY_KEYS = new Set<number>(Object.values(Unary));
 
 function unary(ctx: SimdContext, insn: number, key: number, esize: number, bytes: number): void {
   const n = (insn >>> 5) & 31;
   const d = insn & 31;
-  buf.reset();
-  for (let e = 0; e < (bytes * 8) / esize; e++) {
-    if (esize === 64) {
+  const elements = (bytes * 8) / esize;
+  if (esize === 64) {
+    buf.reset();
+    for (let e = 0; e < elements; e++) {
       const acc = ctx.vview.getBigUint64(d * 16 + e * 8, true);
       buf.set64(e, unaryLane64(key, ctx.vview.getBigUint64(n * 16 + e * 8, true), acc, ctx));
-    } else {
-      const acc = getLane(ctx, d, esize, e);
-      buf.set(esize, e, unaryLane(key, esize, getLane(ctx, n, esize, e), acc, ctx));
+    }
+    buf.commit(ctx, d, bytes);
+    return;
+  }
+  SA.load(ctx, n);
+  const x = SA.lanes(esize, true);
+  const r = SR.lanes(esize, false);
+  switch (key) {
+    case Unary.CMEQ0:
+      for (let e = 0; e < elements; e++) r[e] = x[e] === 0 ? -1 : 0;
+      break;
+    case Unary.CMGT0:
+      for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) > 0 ? -1 : 0;
+      break;
+    case Unary.CMLT0:
+      for (let e = 0; e < elements; e++) r[e] = (x[e] ?? 0) < 0 ? -1 : 0;
+      break;
+    case Unary.NEG:
+      for (let e = 0; e < elements; e++) r[e] = -(x[e] ?? 0);
+      break;
+    default: {
+      const a = SA.lanes(esize, false);
+      const acc = SD.load(ctx, d).lanes(esize, false);
+      for (let e = 0; e < elements; e++) r[e] = unaryLane(key, esize, a[e] ?? 0, acc[e] ?? 0, ctx);
     }
   }
-  buf.commit(ctx, d, bytes);
+  SR.store(ctx, d, bytes);
+}
+
+/** The value of 2*esize-bit source element e, signed or not (exact below 2^53; wider
+ * 64-bit values are only compared against saturation limits, which stays correct). */
+function wideElement(esize: number, e: number, signed: boolean): number {
+  if (esize === 32) {
+    const lo = SA.u32[2 * e] ?? 0;
+    const hi = signed ? (SA.i32[2 * e + 1] ?? 0) : (SA.u32[2 * e + 1] ?? 0);
+    return hi * 4294967296 + lo;
+  }
+  return SA.lanes(2 * esize, signed)[e] ?? 0;
 }
 
 /** XTN, SQXTN, UQXTN, SQXTUN: 2*esize elements of Vn into the lower or upper half. */
@@ -122,35 +154,29 @@ function narrow(
   scalar: boolean,
   kind: "xtn" | "sqxtn" | "uqxtn" | "sqxtun",
 ): void {
-  const n = (insn >>> 5) & 31;
   const d = insn & 31;
   const elements = scalar ? 1 : 64 / esize;
-  const src = snapshot(ctx, n);
-  const view = new DataView(src.buffer);
-  buf.reset();
-  if (!scalar && part === 1) buf.bytes.set(ctx.vregs.subarray(d * 16, d * 16 + 8));
+  SA.load(ctx, (insn >>> 5) & 31);
+  SR.clear();
+  if (!scalar && part === 1) SR.load(ctx, d, 0, 8);
+  const r = SR.lanes(esize, false);
+  const at = scalar ? 0 : part * elements;
   for (let e = 0; e < elements; e++) {
-    const wide =
-      esize === 32
-        ? view.getBigUint64(e * 8, true)
-        : BigInt(esize === 16 ? view.getUint32(e * 4, true) : view.getUint16(e * 2, true));
-    let r: bigint;
     switch (kind) {
       case "xtn":
-        r = wide;
+        r[at + e] = esize === 32 ? (SA.u32[2 * e] ?? 0) : wideElement(esize, e, false);
         break;
       case "sqxtn":
-        r = satBig(BigInt.asIntN(2 * esize, wide), esize, false, ctx);
+        r[at + e] = sat(wideElement(esize, e, true), esize, false, ctx);
         break;
       case "uqxtn":
-        r = satBig(wide, esize, true, ctx);
+        r[at + e] = sat(wideElement(esize, e, false), esize, true, ctx);
         break;
       default:
-        r = satBig(BigInt.asIntN(2 * esize, wide), esize, true, ctx);
+        r[at + e] = sat(wideElement(esize, e, true), esize, true, ctx);
     }
-    buf.setBig(esize, (scalar ? 0 : part * elements) + e, r);
   }
-  buf.commit(ctx, d, scalar ? esize >>> 3 : part ? 16 : 8);
+  SR.store(ctx, d, scalar ? esize >>> 3 : part ? 16 : 8);
 }
 
 /** REV16/REV32/REV64: reverse esize elements inside each container. */
@@ -161,44 +187,44 @@ function reverse(
   container: number,
   bytes: number,
 ): void {
-  const src = snapshot(ctx, (insn >>> 5) & 31);
+  const src = SA.load(ctx, (insn >>> 5) & 31).u8;
+  const out = SR.u8;
   const eb = esize >>> 3;
   const cb = container >>> 3;
   for (let c = 0; c < bytes; c += cb) {
-    for (let e = 0; e < cb / eb; e++) {
-      const from = c + e * eb;
-      const to = c + cb - (e + 1) * eb;
-      buf.bytes.set(src.subarray(from, from + eb), to);
+    for (let e = 0; e < cb; e += eb) {
+      const to = c + cb - e - eb;
+      for (let k = 0; k < eb; k++) out[to + k] = src[c + e + k] ?? 0;
     }
   }
-  buf.commit(ctx, insn & 31, bytes);
+  SR.store(ctx, insn & 31, bytes);
 }
 
 function bitCount(ctx: SimdContext, insn: number, key: number, esize: number, bytes: number): void {
-  const n = (insn >>> 5) & 31;
-  buf.reset();
-  for (let e = 0; e < (bytes * 8) / esize; e++) {
-    const a = getLane(ctx, n, esize, e);
-    let r: number;
+  SA.load(ctx, (insn >>> 5) & 31);
+  const a = SA.lanes(esize, false);
+  const x = SA.lanes(esize, true);
+  const r = SR.lanes(esize, false);
+  const elements = (bytes * 8) / esize;
+  for (let e = 0; e < elements; e++) {
     switch (key) {
       case 0x04: {
         // CLS: leading sign bits, excluding the sign bit itself
-        const x = sx(a, esize);
-        r = Math.clz32(x < 0 ? ~x : x) - (32 - esize) - 1;
+        const v = x[e] ?? 0;
+        r[e] = Math.clz32(v < 0 ? ~v : v) - (32 - esize) - 1;
         break;
       }
       case 0x24: // CLZ
-        r = Math.clz32(a) - (32 - esize);
+        r[e] = Math.clz32(a[e] ?? 0) - (32 - esize);
         break;
       case 0x05: // CNT (bytes)
-        r = popcount8(a);
+        r[e] = popcount8(a[e] ?? 0);
         break;
       default: // NOT / RBIT (bytes, selected by size)
-        r = ((insn >>> 22) & 3) === 0 ? ~a & 0xff : rbit8(a);
+        r[e] = ((insn >>> 22) & 3) === 0 ? ~(a[e] ?? 0) : rbit8(a[e] ?? 0);
     }
-    buf.set(esize, e, r);
   }
-  buf.commit(ctx, insn & 31, bytes);
+  SR.store(ctx, insn & 31, bytes);
 }
 
 function popcount8(a: number): number {
@@ -260,7 +286,7 @@ export function execTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): bo
     return execFpTwoMisc(ctx, insn, scalar);
   }
   const esize = 8 << size;
-  if (isUnary(key)) {
+  if (UNARY_KEYS.has(key)) {
     if (scalar && SCALAR_D_ONLY.has(key) && size !== 3) return false;
     if (!scalar && size === 3 && q === 0) return false;
     unary(ctx, insn, key, esize, scalar ? esize >>> 3 : q ? 16 : 8);

@@ -8,7 +8,8 @@ import type { SimdContext } from "./context.js";
 import { fixedToFp, fpToFixed } from "./fp-convert.js";
 import { Rounding, fpcrRounding } from "./fp-env.js";
 import { formatOfSize, readBits, writeBits } from "./fp-format.js";
-import { satBig } from "./int-lane.js";
+import { ones, sat, satBig } from "./int-lane.js";
+import { SA, SD, SR } from "./lanes.js";
 import { LaneBuffer, getLaneBig } from "./vreg.js";
 
 const buf = new LaneBuffer();
@@ -48,6 +49,7 @@ function sameSize(ctx: SimdContext, s: Shape, opcode: number): boolean {
   const bytes = s.scalar ? esize >>> 3 : s.q ? 16 : 8;
   const right = 2 * esize - immhb;
   const left = immhb - esize;
+  if (esize <= 32) return sameSizeNumber(ctx, s, opcode, bytes, right, left);
   const all = (1n << BigInt(esize)) - 1n;
   buf.reset();
   for (let e = 0; e < (bytes * 8) / esize; e++) {
@@ -92,6 +94,70 @@ function sameSize(ctx: SimdContext, s: Shape, opcode: number): boolean {
   return true;
 }
 
+/** sameSize for 8-, 16- and 32-bit elements, exactly in doubles (values < 2^64). */
+function sameSizeNumber(
+  ctx: SimdContext,
+  s: Shape,
+  opcode: number,
+  bytes: number,
+  right: number,
+  left: number,
+): boolean {
+  const { esize, u } = s;
+  const elements = (bytes * 8) / esize;
+  SA.load(ctx, s.n);
+  SD.load(ctx, s.d);
+  const raw = SA.lanes(esize, false);
+  const x = SA.lanes(esize, !u);
+  const old = SD.lanes(esize, false);
+  const r = SR.lanes(esize, false);
+  const scaleRight = 2 ** right;
+  const all = ones(esize);
+  switch (opcode) {
+    case Sh.SHR:
+    case Sh.SRA:
+    case Sh.RSHR:
+    case Sh.RSRA: {
+      const round = opcode & 4 ? 2 ** (right - 1) : 0;
+      const accumulate = (opcode & 2) !== 0;
+      for (let e = 0; e < elements; e++) {
+        const v = Math.floor(((x[e] ?? 0) + round) / scaleRight);
+        r[e] = accumulate ? v + (old[e] ?? 0) : v;
+      }
+      break;
+    }
+    case Sh.SRI: {
+      if (!u) return false;
+      const m = Math.floor(all / scaleRight);
+      for (let e = 0; e < elements; e++) {
+        r[e] = ((old[e] ?? 0) & ~m) | Math.floor((raw[e] ?? 0) / scaleRight);
+      }
+      break;
+    }
+    case Sh.SHL: {
+      const m = (all << left) & all;
+      for (let e = 0; e < elements; e++) {
+        const shifted = (raw[e] ?? 0) * 2 ** left;
+        r[e] = u ? ((old[e] ?? 0) & ~m) | (shifted & m) : shifted; // SLI : SHL
+      }
+      break;
+    }
+    case Sh.QSHLU: {
+      if (!u) return false;
+      const signed = SA.lanes(esize, true);
+      for (let e = 0; e < elements; e++) r[e] = sat((signed[e] ?? 0) * 2 ** left, esize, true, ctx);
+      break;
+    }
+    case Sh.QSHL:
+      for (let e = 0; e < elements; e++) r[e] = sat((x[e] ?? 0) * 2 ** left, esize, u, ctx);
+      break;
+    default:
+      return false;
+  }
+  SR.store(ctx, s.d, bytes);
+  return true;
+}
+
 /** Narrowing shifts: 2*esize source elements into esize results (lower or upper half). */
 function narrowing(ctx: SimdContext, s: Shape, opcode: number): boolean {
   const { esize, u } = s;
@@ -102,6 +168,23 @@ function narrowing(ctx: SimdContext, s: Shape, opcode: number): boolean {
   const saturating = opcode >= Sh.QSHRN;
   // SHRN/RSHRN exist only with U = 0; with U = 1 the same opcodes are SQSHRUN/SQRSHRUN.
   if (s.scalar && !saturating && !u) return false;
+  const signedSrc = !(saturating && u); // UQSHRN/UQRSHRN read unsigned sources
+  if (esize < 32) {
+    // Sources of 16 or 32 bits: exact in doubles.
+    const x = SA.load(ctx, s.n).lanes(2 * esize, signedSrc);
+    SR.clear();
+    if (part === 1) SR.load(ctx, s.d, 0, 8);
+    const r = SR.lanes(esize, false);
+    const round = rounding ? 2 ** (shift - 1) : 0;
+    const scale = 2 ** shift;
+    for (let e = 0; e < elements; e++) {
+      const shifted = Math.floor(((x[e] ?? 0) + round) / scale);
+      r[part * elements + e] =
+        !saturating && !u ? shifted : sat(shifted, esize, !saturating || u, ctx);
+    }
+    SR.store(ctx, s.d, s.scalar ? esize >>> 3 : part ? 16 : 8);
+    return true;
+  }
   const src = ctx.vregs.slice(s.n * 16, s.n * 16 + 16);
   const view = new DataView(src.buffer);
   buf.reset();
@@ -112,8 +195,6 @@ function narrowing(ctx: SimdContext, s: Shape, opcode: number): boolean {
       wide === 64
         ? view.getBigUint64(e * 8, true)
         : BigInt(wide === 32 ? view.getUint32(e * 4, true) : view.getUint16(e * 2, true));
-    // Signed source except UQSHRN/UQRSHRN (U = 1 with the QSHRN opcodes).
-    const signedSrc = !(saturating && u);
     const x = signedSrc ? BigInt.asIntN(wide, rawWide) : rawWide;
     const shifted = (x + (rounding ? 1n << BigInt(shift - 1) : 0n)) >> BigInt(shift);
     let r: bigint;
@@ -130,25 +211,21 @@ function narrowing(ctx: SimdContext, s: Shape, opcode: number): boolean {
 
 function shiftLong(ctx: SimdContext, s: Shape): void {
   const { esize } = s;
-  const shift = BigInt(s.immhb - esize);
   const elements = 64 / esize;
-  const src = ctx.vregs.slice(s.n * 16, s.n * 16 + 16);
-  buf.reset();
-  for (let e = 0; e < elements; e++) {
-    const i = s.q * elements + e;
-    const off = i * (esize >>> 3);
-    const view = new DataView(src.buffer);
-    const raw = BigInt(
-      esize === 8
-        ? (src[off] ?? 0)
-        : esize === 16
-          ? view.getUint16(off, true)
-          : view.getUint32(off, true),
-    );
-    const x = s.u ? raw : BigInt.asIntN(esize, raw);
-    buf.setBig(2 * esize, e, x << shift);
+  const x = SA.load(ctx, s.n).lanes(esize, !s.u);
+  const r = SR.lanes(2 * esize, false);
+  const scale = 2 ** (s.immhb - esize);
+  if (esize === 32) {
+    // 64-bit results: write the two words of x * 2^shift (shift < 32).
+    for (let e = 0; e < elements; e++) {
+      const v = BigInt(x[s.q * elements + e] ?? 0) * BigInt(scale);
+      SR.u32[2 * e] = Number(v & 0xffffffffn);
+      SR.u32[2 * e + 1] = Number(BigInt.asUintN(32, v >> 32n));
+    }
+  } else {
+    for (let e = 0; e < elements; e++) r[e] = (x[s.q * elements + e] ?? 0) * scale;
   }
-  buf.commit(ctx, s.d, 16);
+  SR.store(ctx, s.d, 16);
 }
 
 function fixedPoint(ctx: SimdContext, s: Shape, toFloat: boolean): boolean {
