@@ -1,6 +1,6 @@
 // Differential bench against qemu-aarch64 (user mode): a program sets X0-X15 and NZCV,
-// runs a body of instructions, stores X0-X15 and NZCV on the stack and writes them to
-// stdout. The same bytes run on our CPU in user mode (the write and exit syscalls are
+// runs a body of instructions, stores X0-X15 and NZCV (and, with memory, V0-V7 and a
+// scratch buffer) on the stack and writes them to stdout. The same bytes run on our CPU in user mode (the write and exit syscalls are
 // served here), and the two dumps must match. Used by the *-qemu tests; they skip when
 // the cross tools or QEMU are missing.
 
@@ -49,7 +49,12 @@ export function wrapProgram(
   add x17, x17, #1
   cmp x17, #128
   b.ne 1b
-  add x16, x16, #512`
+  add x16, x16, #512
+  sub x17, x16, #512
+  ldp q0, q1, [x17, #0]
+  ldp q2, q3, [x17, #32]
+  ldp q4, q5, [x17, #64]
+  ldp q6, q7, [x17, #96]`
     : "";
   const dump = memory
     ? `
@@ -70,7 +75,7 @@ ${fill}
 ${regs}
 ${body}
   mrs x19, nzcv
-  sub x17, sp, #256
+  sub x17, sp, #512
   stp x0, x1, [x17, #0]
   stp x2, x3, [x17, #16]
   stp x4, x5, [x17, #32]
@@ -80,9 +85,13 @@ ${body}
   stp x12, x13, [x17, #96]
   stp x14, x15, [x17, #112]
   str x19, [x17, #128]
+  stp q0, q1, [x17, #144]
+  stp q2, q3, [x17, #176]
+  stp q4, q5, [x17, #208]
+  stp q6, q7, [x17, #240]
   mov x0, #1
   mov x1, x17
-  mov x2, #136
+  mov x2, #${memory ? 272 : 136}
   mov x8, #64
   svc #0${dump}
   mov x0, #0
@@ -196,9 +205,18 @@ export function firstDivergence(
   const regs = r.qemu
     .map((q, i) =>
       q !== r.ours[i]
-        ? `${i === 16 ? "NZCV" : i > 16 ? `mem+${(i - 17) * 8}` : `x${i}`}: qemu ${q.toString(16)} ours ${r.ours[i]?.toString(16)}`
+        ? `${wordName(i)}: qemu ${q.toString(16)} ours ${r.ours[i]?.toString(16)}`
         : "",
     )
     .filter((s) => s !== "");
   return `after "${lines[lo - 1]}": ${regs.join(", ")}\n(prefix of ${lo} lines)`;
+}
+
+/** Names the words of a dump: X0-X15, NZCV, padding, V0-V7 (two halves each), then the buffer. */
+function wordName(i: number): string {
+  if (i < 16) return `x${i}`;
+  if (i === 16) return "NZCV";
+  if (i === 17) return "pad";
+  if (i < 34) return `v${(i - 18) >> 1}.d[${(i - 18) & 1}]`;
+  return `mem+${(i - 34) * 8}`;
 }
