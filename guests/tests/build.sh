@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the CPU test programs (guests/tests/*.c) as static AArch64 Linux executables,
 # in four variants each: -O2 and -O3, for armv8-a and armv8.1-a (LSE atomics, RDM).
-# Output: guests/tests/build/<name>.<variant> (gitignored; test/exec builds on demand).
+# Output: guests/tests/build/<name>.<variant> and build/probe-<name> for probes/*.c (gitignored; test/exec builds on demand).
 # Usage: build.sh [outdir]; rebuilds only what is older than its source.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,4 +21,22 @@ for src in "$here"/*.c; do
       mv "$bin.tmp" "$bin"
     fi
   done
+# Probes for the tools and loader tests (one variant each).
+for src in "$here"/probes/*.c; do
+  name="probe-$(basename "$src" .c)"
+  bin="$out/$name"
+  if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ]; then
+    "$cc" -static -O2 -Wall -o "$bin.tmp" "$src"
+    mv "$bin.tmp" "$bin"
+  fi
+done
+done
+# Probes for the tools and loader tests (one variant each).
+for src in "$here"/probes/*.c; do
+  name="probe-$(basename "$src" .c)"
+  bin="$out/$name"
+  if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ]; then
+    "$cc" -static -O2 -Wall -o "$bin.tmp" "$src"
+    mv "$bin.tmp" "$bin"
+  fi
 done

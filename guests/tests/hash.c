@@ -60,7 +60,7 @@ static uint32_t crc32(const uint8_t *p, size_t n) {
 }
 
 int main(int argc, char **argv) {
-  size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 65536;
+  size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 16384;
   uint8_t *buf = malloc(n + 1);
   uint32_t s = 1;
   for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; buf[i] = (uint8_t)(s >> 24); }

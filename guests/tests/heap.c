@@ -26,10 +26,10 @@ int main(void) {
   static char *slot[SLOTS];
   static size_t size[SLOTS];
   uint64_t h = 0;
-  for (int round = 0; round < 20000; round++) {
+  for (int round = 0; round < 6000; round++) {
     s = s * 1103515245u + 12345u;
     int i = (s >> 10) % SLOTS;
-    size_t n = (s >> 3) % 7 == 0 ? 40000 + (s >> 12) % 300000 : 1 + (s >> 12) % 500;
+    size_t n = (s >> 3) % 41 == 0 ? 40000 + (s >> 12) % 300000 : 1 + (s >> 12) % 500;
     if (slot[i] && (s & 3) == 0) {
       char *p = realloc(slot[i], n);
       size_t keep = n < size[i] ? n : size[i];
@@ -45,10 +45,10 @@ int main(void) {
   }
   for (int i = 0; i < SLOTS; i++) free(slot[i]);
   printf("heap %016llx\n", (unsigned long long)h);
-  char *big = malloc(64 << 20);
-  for (size_t i = 0; i < (64u << 20); i += 4096) big[i] = (char)i;
+  char *big = malloc(8 << 20);
+  for (size_t i = 0; i < (8u << 20); i += 4096) big[i] = (char)i;
   long sum = 0;
-  for (size_t i = 0; i < (64u << 20); i += 4096 * 17) sum += big[i];
+  for (size_t i = 0; i < (8u << 20); i += 4096 * 17) sum += big[i];
   free(big);
   printf("big %ld\n", sum);
   return 0;

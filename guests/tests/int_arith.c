@@ -36,7 +36,7 @@ int main(void) {
   printf("edge mix %016llx\n", (unsigned long long)h);
 
   uint64_t bits = 0;
-  for (int i = 0; i < 20000; i++) {
+  for (int i = 0; i < 5000; i++) {
     uint64_t x = next(), y = next();
     uint32_t w = (uint32_t)x;
     unsigned s = y & 63;

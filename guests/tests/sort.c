@@ -13,7 +13,7 @@ static int cmp_rec(const void *a, const void *b) {
 }
 
 int main(void) {
-  enum { N = 20000 };
+  enum { N = 6000 };
   static int v[N];
   unsigned s = 12345;
   for (int i = 0; i < N; i++) { s = s * 1103515245u + 12345u; v[i] = (int)(s >> 1) - (1 << 30); }
@@ -26,25 +26,25 @@ int main(void) {
   int *hit = bsearch(&key, v, N, sizeof v[0], cmp_int);
   printf("ints sorted=%d hash=%llx min=%d max=%d found=%ld\n", ok, h, v[0], v[N - 1], hit ? (long)(hit - v) : -1L);
 
-  static char words[3000][16];
-  static char *ptrs[3000];
-  for (int i = 0; i < 3000; i++) {
+  static char words[1500][16];
+  static char *ptrs[1500];
+  for (int i = 0; i < 1500; i++) {
     s = s * 1103515245u + 12345u;
     int len = 3 + (s >> 16) % 10;
     for (int j = 0; j < len; j++) { s = s * 1103515245u + 12345u; words[i][j] = (char)('a' + (s >> 16) % 26); }
     words[i][len] = 0;
     ptrs[i] = words[i];
   }
-  qsort(ptrs, 3000, sizeof ptrs[0], cmp_str);
-  printf("words %s %s %s %s\n", ptrs[0], ptrs[1], ptrs[1500], ptrs[2999]);
+  qsort(ptrs, 1500, sizeof ptrs[0], cmp_str);
+  printf("words %s %s %s %s\n", ptrs[0], ptrs[1], ptrs[750], ptrs[1499]);
 
-  static struct rec r[5000];
-  for (int i = 0; i < 5000; i++) {
+  static struct rec r[2000];
+  for (int i = 0; i < 2000; i++) {
     s = s * 1103515245u + 12345u;
     r[i].key = i; r[i].w = (double)((s >> 8) % 1000) / 7.0;
     snprintf(r[i].name, sizeof r[i].name, "r%d", i);
   }
-  qsort(r, 5000, sizeof r[0], cmp_rec);
-  printf("recs %s %.6f %s %.6f %s\n", r[0].name, r[0].w, r[2500].name, r[2500].w, r[4999].name);
+  qsort(r, 2000, sizeof r[0], cmp_rec);
+  printf("recs %s %.6f %s %.6f %s\n", r[0].name, r[0].w, r[1000].name, r[1000].w, r[1999].name);
   return 0;
 }

@@ -1,7 +1,8 @@
 // `gunyah exec`: static AArch64 Linux programs on the gunyah-ts CPU at EL0, with a
 // Linux syscall layer (like qemu-aarch64). A test bench for the CPU; see README.md.
 
-export { execProgram, createProcess, runProcess, handleSyscall } from "./process.js";
+export { execProgram, createProcess, runProcess, handleSyscall, stepProcess } from "./process.js";
+export type { ProcessState } from "./state.js";
 export type { ExecOptions, ExecResult, ExecEnd } from "./process.js";
 export { captureState, formatState } from "./trace.js";
 export type { TraceState } from "./trace.js";

@@ -37,6 +37,12 @@ export interface ExecOptions {
   readonly random?: Uint8Array;
   /** Resident-set limit in pages. */
   readonly maxResidentPages?: number;
+  /**
+   * AT_HWCAP/AT_HWCAP2 to advertise instead of what the CPU's ID registers say. Only
+   * for tools/trace-diff.ts, which mirrors the reference CPU model so that glibc takes
+   * the same start-up path in both traces.
+   */
+  readonly hwcaps?: { readonly hwcap: bigint; readonly hwcap2: bigint };
 }
 
 export type ExecEnd =
@@ -106,7 +112,7 @@ export function createProcess(
     gid: process.getgid?.() ?? 0,
   };
   const random = options.random ?? randomFillSync(new Uint8Array(16));
-  const caps = hwcapsFromIds(readIdRegisters(options.createCpu));
+  const caps = options.hwcaps ?? hwcapsFromIds(readIdRegisters(options.createCpu));
   const loaded = loadProgram(mem, file, {
     argv: options.argv,
     envp: options.env,
@@ -173,6 +179,11 @@ function handleExit(exit: CpuExit, cpu: Arm64Cpu, state: ProcessState): ExecEnd 
     default:
       return assertNever(exit);
   }
+}
+
+/** Executes one instruction and answers its exit (trace tools step this way). */
+export function stepProcess(cpu: Arm64Cpu, state: ProcessState): ExecEnd | undefined {
+  return handleExit(cpu.run(1), cpu, state);
 }
 
 /** Runs a loaded process to its end. */
