@@ -5,7 +5,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createCpu } from "../../src/arch/arm64/index.js";
-import { createFdt, serializeFdt } from "../../src/lib/fdt.js";
 import { setLogSink } from "../../src/lib/log.js";
 import {
   bootReg,
@@ -19,45 +18,9 @@ import {
   VmStatus,
 } from "../../src/host/index.js";
 
+import { configDtb, DTB_OFFSET, GUEST_RAM, programBytes, RAM_SIZE, UART } from "./guest.js";
+
 setLogSink(() => {});
-
-const GUEST_RAM = 0x4000_0000;
-const RAM_SIZE = 2 << 20;
-const DTB_OFFSET = 0x1_0000;
-const UART = 0x0900_0000;
-
-/** The guest program, one A64 instruction per word. */
-const PROGRAM = [
-  0xd2a12001, // movz x1, #0x0900, lsl #16     x1 = UART
-  0x52800902, // movz w2, #0x48                 'H'
-  0xb9000022, // str  w2, [x1]                  UARTDR write -> MMIO exit
-  0xb9401823, // ldr  w3, [x1, #0x18]           UARTFR read  -> MMIO exit
-  0xd2a80004, // movz x4, #0x4000, lsl #16      x4 = guest RAM
-  0xb9010083, // str  w3, [x4, #0x100]          keep what was read
-  0xd2800100, // movz x0, #0x8
-  0xf2b08000, // movk x0, #0x8400, lsl #16      x0 = PSCI SYSTEM_OFF
-  0xd4000002, // hvc  #0
-  0x14000000, // b    .
-];
-
-function configDtb(): Uint8Array {
-  const fdt = createFdt();
-  const root = fdt.root.setU32("#address-cells", 2).setU32("#size-cells", 2);
-  const cpus = root.addChild("cpus").setU32("#address-cells", 1).setU32("#size-cells", 0);
-  cpus.addChild("cpu@0").setString("device_type", "cpu").setU32("reg", 0);
-  const config = root
-    .addChild("gunyah-vm-config")
-    .setString("image-name", "e2e")
-    .setString("os-type", "linux");
-  config
-    .addChild("memory")
-    .setU64("base-address", BigInt(GUEST_RAM))
-    .setU64("size-max", BigInt(RAM_SIZE));
-  config.addChild("interrupts").setU32("config", 1);
-  config.addChild("vcpus").setString("affinity", "proxy");
-  config.addChild("vdevices").setString("generate", "/hypervisor");
-  return serializeFdt(fdt);
-}
 
 test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", async () => {
   const device = await openGunyah({
@@ -70,7 +33,7 @@ test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", asyn
 
   const mem = gunyah.createGuestMem({ size: RAM_SIZE });
   assert.ok(mem.ok);
-  const code = new Uint8Array(new Uint32Array(PROGRAM).buffer);
+  const code = programBytes();
   assert.ok(mem.value.write(0, code).ok);
   const dtb = configDtb();
   assert.ok(mem.value.write(DTB_OFFSET, dtb).ok);
