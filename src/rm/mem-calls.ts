@@ -21,6 +21,7 @@ import {
   MemNotifyFlag,
   MemNotifyHeader,
   MemOwnerNotification,
+  MemReleaseFlag,
   MemRecallNotification,
   MemReleaseRequest,
   MemSharedNotification,
@@ -54,6 +55,8 @@ export interface MemCallEnv {
   /** VMs that always exist and run (the host, the RM). */
   isStaticVm(vmid: number): boolean;
   notify(vmid: number, id: number, payload: Uint8Array): void;
+  /** Writes zeros over the whole parcel (through a temporary RM mapping). */
+  sanitize(parcel: Parcel): boolean;
 }
 
 const CREATE_FLAGS = MemCreateFlag.SANITIZE | MemCreateFlag.APPEND;
@@ -130,6 +133,11 @@ export function memCreate(
     env.parcels.delete(parcel.handle);
     return errorReply(moved.error);
   }
+  // SANITIZE: the borrower never sees what the owner left there.
+  if (parcel.sanitize && parcel.complete && !env.sanitize(parcel)) {
+    reclaimParcel(env, parcel);
+    return errorReply(RmError.MAP_FAILED);
+  }
   return okReply(MemHandleReply.encode({ handle: parcel.handle }));
 }
 
@@ -154,7 +162,10 @@ export function memAppend(env: MemCallEnv, caller: number, payload: Uint8Array):
   const moved = env.memory.append(parcel, sgl.value);
   if (!moved.ok) return errorReply(moved.error);
   parcel.sgl.push(...sgl.value);
-  if ((head.flags & MemAppendFlag.END) !== 0) parcel.complete = true;
+  if ((head.flags & MemAppendFlag.END) !== 0) {
+    parcel.complete = true;
+    if (parcel.sanitize && !env.sanitize(parcel)) return errorReply(RmError.MAP_FAILED);
+  }
   return okReply();
 }
 
@@ -215,6 +226,8 @@ export function memAccept(env: MemCallEnv, caller: number, payload: Uint8Array):
       return errorReply(RmError.ARGUMENT_INVALID);
     at = wanted.value;
   }
+  if ((head.flags & MemAcceptFlag.SANITIZE) !== 0 && !env.sanitize(parcel))
+    return errorReply(RmError.MAP_FAILED);
   const mapped = env.memory.map(parcel, caller, at, mine.rights);
   if (!mapped.ok) return errorReply(mapped.error);
   parcel.accepted.set(caller, at);
@@ -260,9 +273,13 @@ export function memRelease(env: MemCallEnv, caller: number, payload: Uint8Array)
   if (!parcel || !aclEntryOf(parcel, caller) || parcel.owner === caller)
     return errorReply(RmError.HANDLE_INVALID);
   if (parcel.donated) return errorReply(RmError.DENIED);
+  if ((req.flags & ~MemReleaseFlag.SANITIZE) !== 0) return errorReply(RmError.ARGUMENT_INVALID);
   const at = parcel.accepted.get(caller);
   if (!at) return errorReply(RmError.MEM_RELEASED);
   releaseBorrower(env, parcel, caller);
+  // Wipe what this borrower wrote before anyone else sees the memory again.
+  if ((req.flags & MemReleaseFlag.SANITIZE) !== 0 && !env.sanitize(parcel))
+    return errorReply(RmError.MAP_FAILED);
   return okReply();
 }
 
@@ -292,8 +309,12 @@ export function memReclaim(env: MemCallEnv, caller: number, payload: Uint8Array)
       parcel.acl.some((e) => e.vmid === caller) ? RmError.DENIED : RmError.HANDLE_INVALID,
     );
   if (parcel.donated) return errorReply(RmError.DENIED);
+  if ((req.flags & ~MemReleaseFlag.SANITIZE) !== 0) return errorReply(RmError.ARGUMENT_INVALID);
   for (const vmid of parcel.accepted.keys())
     if (borrowerIsLive(env, vmid)) return errorReply(RmError.MEM_INUSE);
+  for (const vmid of [...parcel.accepted.keys()]) releaseBorrower(env, parcel, vmid);
+  if ((req.flags & MemReleaseFlag.SANITIZE) !== 0 && !env.sanitize(parcel))
+    return errorReply(RmError.MAP_FAILED);
   reclaimParcel(env, parcel);
   return okReply();
 }

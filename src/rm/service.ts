@@ -14,7 +14,7 @@ import {
   type HostVmObjects,
 } from "./host-boot.js";
 import * as mem from "./mem-calls.js";
-import { ParcelTable } from "./memparcel.js";
+import { ParcelTable, type Parcel } from "./memparcel.js";
 import { ParcelMemory, type ParcelIo } from "./parcel-memory.js";
 import {
   concatBytes,
@@ -289,6 +289,16 @@ export class ResourceManager {
         const parcel = this.parcels.get(handle);
         if (!parcel) return err(RmError.HANDLE_INVALID);
         return this.memory.withRmMapping(parcel, this.vmid, this.ramIo(), use);
+      },
+      sanitize: (parcel: Parcel) => {
+        const zeroed = this.memory.withRmMapping(parcel, this.vmid, this.ramIo(), (io) => {
+          const chunk = new Uint8Array(64 * 1024);
+          for (let at = 0; at < io.size; at += chunk.length)
+            if (!io.write(at, chunk.subarray(0, Math.min(chunk.length, io.size - at))))
+              return false;
+          return true;
+        });
+        return zeroed.ok && zeroed.value;
       },
       statusChanged: (vm: VmRecord) => this.statusChanged(vm),
       exited: (vm: VmRecord, exitType: ExitType, reason: Uint8Array) =>

@@ -93,6 +93,59 @@ test("MEM_LEND hides the pages from the host; MEM_RECLAIM gives them back intact
   );
 });
 
+test("SANITIZE: on create, on release and on reclaim the memory is zeroed", async () => {
+  const fill = (i: number) => assert.ok(host.write(page(i), new Uint8Array(16).fill(0xaa)).ok);
+  const zeroed = (i: number) => {
+    const r = host.read(page(i), 16);
+    assert.ok(r.ok);
+    return r.value.every((b) => b === 0);
+  };
+  const g = guest.vmid;
+  fill(500);
+  const a = await create(MemMsg.MEM_LEND, {
+    acl: [{ vmid: g, rights: 6 }],
+    sgl: [{ ipa: page(500), size: 0x1000 }],
+    flags: 1,
+  });
+  assert.equal(a.error, 0);
+  assert.equal((await client.call(MemMsg.MEM_RECLAIM, handleReq(a.handle))).error, 0);
+  assert.equal(zeroed(500), true, "create flag");
+
+  fill(501);
+  const b = await create(MemMsg.MEM_LEND, {
+    acl: [{ vmid: g, rights: 6 }],
+    sgl: [{ ipa: page(501), size: 0x1000 }],
+  });
+  assert.equal(
+    (await client.call(MemMsg.MEM_RECLAIM, handleReq(b.handle, 2))).error,
+    RmError.ARGUMENT_INVALID,
+  );
+  assert.equal((await client.call(MemMsg.MEM_RECLAIM, handleReq(b.handle, 1))).error, 0);
+  assert.equal(zeroed(501), true, "reclaim flag");
+
+  fill(502);
+  const c = await create(MemMsg.MEM_LEND, {
+    acl: [{ vmid: g, rights: 6 }],
+    sgl: [{ ipa: page(502), size: 0x1000 }],
+  });
+  assert.equal(
+    asGuest(MemMsg.MEM_ACCEPT, acceptReq({ handle: c.handle, transType: TransType.LEND })).error,
+    0,
+  );
+  assert.equal(asGuest(MemMsg.MEM_RELEASE, handleReq(c.handle, 4)).error, RmError.ARGUMENT_INVALID);
+  assert.equal(asGuest(MemMsg.MEM_RELEASE, handleReq(c.handle, 1)).error, 0);
+  assert.equal((await client.call(MemMsg.MEM_RECLAIM, handleReq(c.handle))).error, 0);
+  assert.equal(zeroed(502), true, "release flag");
+
+  fill(503);
+  const d = await create(MemMsg.MEM_LEND, {
+    acl: [{ vmid: g, rights: 6 }],
+    sgl: [{ ipa: page(503), size: 0x1000 }],
+  });
+  assert.equal((await client.call(MemMsg.MEM_RECLAIM, handleReq(d.handle))).error, 0);
+  assert.equal(zeroed(503), false, "no flag: contents kept");
+});
+
 test("MEM_SHARE keeps the owner's mapping", async () => {
   const shared = await create(MemMsg.MEM_SHARE, {
     acl: [
