@@ -67,7 +67,7 @@ function generator(r: () => number): () => string {
     const d = X();
     const n = X();
     const m = X();
-    switch (int(30)) {
+    switch (int(34)) {
       case 0:
         return `${pick(["add", "adds", "sub", "subs"])} ${d}, ${n}, ${m}, ${pick(SHIFTS)} #${int(bits)}`;
       case 1:
@@ -136,6 +136,14 @@ function generator(r: () => number): () => string {
         return `${pick(["mul", "mneg"])} ${d}, ${n}, ${m}`;
       case 28:
         return `${pick(["cinc", "cinv", "cneg"])} ${d}, ${n}, ${pick(CONDS.slice(0, 14))}`;
+      case 30:
+        return `b.${pick(CONDS)} 1f\n  add ${d}, ${n}, #1\n1:`;
+      case 31:
+        return `${pick(["cbz", "cbnz"])} ${n}, 1f\n  eor ${d}, ${d}, #1\n1:`;
+      case 32:
+        return `${pick(["tbz", "tbnz"])} ${n}, #${int(bits)}, 1f\n  sub ${d}, ${d}, #3\n1:`;
+      case 33:
+        return `adr x17, 1f\n  ${pick(["br", "blr"])} x17\n  mov ${d}, #7\n1:`;
       default:
         return `${pick(["smull", "umull", "smnegl", "umnegl"])} x${int(16)}, w${int(16)}, w${int(16)}`;
     }
@@ -152,7 +160,7 @@ function randomValue(r: () => number): bigint {
   return raw;
 }
 
-const SEEDS = [1, 2, 3, 4, 5, 6];
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 for (const seed of SEEDS) {
   test(

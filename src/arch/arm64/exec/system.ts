@@ -150,6 +150,8 @@ function moveSysreg(cpu: Cpu, insn: number, read: boolean, pc: number): void {
   }
   const row = sysregRow(k);
   if (row === undefined) return cpu.undefinedInstruction();
+  // FPCR/FPSR are FP state: trapped by CPACR_EL1.FPEN like the FP instructions (D19.2.30).
+  if (k === FPCR_KEY || k === FPSR_KEY) cpu.checkFpAccess();
   if (cpu.el === 0) {
     const allowed = el0Allowed(cpu, row.el0);
     if (allowed === false) return cpu.undefinedInstruction();
@@ -168,6 +170,9 @@ function moveSysreg(cpu: Cpu, insn: number, read: boolean, pc: number): void {
   }
   cpu.pc = pc + 4;
 }
+
+const FPCR_KEY = sysregKey(3, 3, 4, 4, 0);
+const FPSR_KEY = sysregKey(3, 3, 4, 4, 1);
 
 function writeRt(cpu: Cpu, rt: number, v: bigint): void {
   if (rt === 31) return;
