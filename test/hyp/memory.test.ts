@@ -311,7 +311,11 @@ test("extents: BASIC derivation takes ownership; an overlapping sibling fails ac
   const { hyp, rm } = boot();
   const baseline = hyp.stats();
   const a = deriveExtent(rm, rm.caps.memextent, 0, 2 * PAGE);
-  assert.equal(Object.values(hyp.stats().pages).filter((n) => n === 2).length, 1, "the child owns 2 pages");
+  assert.equal(
+    Object.values(hyp.stats().pages).filter((n) => n === 2).length,
+    1,
+    "the child owns 2 pages",
+  );
   const b = create(rm, "memextent");
   ok(
     rm.hvc,
