@@ -2,6 +2,7 @@
 // into exit codes and one-line messages (style rule 7: one union of start-up errors).
 
 import { assertNever } from "../lib/assert.js";
+import { ExitType } from "../host/index.js";
 import { describeLoadError, type LoadError } from "./loader.js";
 
 export type StartError =
@@ -29,16 +30,7 @@ export function describeStartError(e: StartError): string {
 }
 
 /** RM exit types of the VM_EXITED notification (gunyah-abi.md section 3). */
-export const ExitType = {
-  VM_EXIT: 0,
-  PSCI_POWER_OFF: 1,
-  PSCI_SYSTEM_RESET: 2,
-  PSCI_SYSTEM_RESET2: 3,
-  WATCHDOG_BITE: 4,
-  HYP_ERROR: 5,
-  ASYNC_EXT_ABORT: 6,
-  VM_STOP_FORCED: 7,
-} as const;
+export { ExitType } from "../host/index.js";
 
 const EXIT_TYPE_NAMES: Readonly<Record<number, string>> = {
   0: "the guest asked to exit (VM_EXIT)",
