@@ -109,6 +109,14 @@ export class GunyahDevice {
     this.client.injector = injector;
   }
 
+  /**
+   * Listens for an RM notification id (VM_STATUS, VM_EXITED, MEM_SHARED, MEM_RELEASED,
+   * MEM_ACCEPTED, MEM_RECALL...), with its raw payload; returns an unsubscribe.
+   */
+  onRmNotification(msgId: number, handler: (payload: Uint8Array) => void): () => void {
+    return this.client.onNotification(msgId, handler);
+  }
+
   /** RM client counters (malformed packets skipped, notifications). */
   get rmStats(): Readonly<RmClient["stats"]> {
     return this.client.stats;

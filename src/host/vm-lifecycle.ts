@@ -117,6 +117,21 @@ export async function startVm(core: VmCore): Promise<HostResult<void>> {
   return ok(undefined);
 }
 
+/**
+ * Waits for a status, and if no notification brings it in time asks the RM
+ * (VM_GET_STATE), so one lost notification cannot wedge teardown.
+ */
+async function awaitStatus(
+  core: VmCore,
+  vmid: number,
+  pred: (s: number) => boolean,
+): Promise<boolean> {
+  if (await core.waitStatus(pred)) return true;
+  const state = await core.services.rm.getState(vmid);
+  if (state.ok) core.setStatus(state.value.vmStatus);
+  return pred(core.status());
+}
+
 function warnIfFailed(core: VmCore, what: string, r: HostResult<unknown>): void {
   if (!r.ok) log.warn(`vm ${core.vmid}: ${what}: ${r.error.message}`);
 }
@@ -140,7 +155,7 @@ export async function teardownVm(core: VmCore): Promise<void> {
 
   if (vmid !== undefined && core.status() === VmStatus.RUNNING) {
     warnIfFailed(core, "VM_STOP", await rm.stop(vmid, true));
-    const exited = await core.waitStatus((s) => s !== VmStatus.RUNNING);
+    const exited = await awaitStatus(core, vmid, (s) => s !== VmStatus.RUNNING);
     if (!exited) log.warn(`vm ${vmid}: did not leave RUNNING after VM_STOP`);
   }
 
@@ -156,7 +171,11 @@ export async function teardownVm(core: VmCore): Promise<void> {
       const reset = await rm.reset(vmid);
       warnIfFailed(core, "VM_RESET", reset);
       if (reset.ok) {
-        const done = await core.waitStatus((x) => x === VmStatus.RESET || x === VmStatus.NONE);
+        const done = await awaitStatus(
+          core,
+          vmid,
+          (x) => x === VmStatus.RESET || x === VmStatus.NONE,
+        );
         if (!done) log.warn(`vm ${vmid}: no RESET status after VM_RESET`);
       }
     }

@@ -238,6 +238,7 @@ export class FakeRm {
           error: OK,
           after: () => {
             if (this.autoNotify) this.notifyExited(stop.vmid, 7);
+            else target.status = VmStatus.EXITED;
           },
         };
       }
@@ -247,6 +248,7 @@ export class FakeRm {
           error: OK,
           after: () => {
             if (this.autoNotify) this.notifyStatus(vmid, VmStatus.RESET);
+            else vm.status = VmStatus.RESET;
           },
         };
       case VmMsg.VM_GET_HYP_RESOURCES: {
@@ -260,6 +262,9 @@ export class FakeRm {
           ),
         };
       }
+      case VmMsg.VM_GET_STATE:
+        if (!vm) return { error: RmError.VMID_INVALID };
+        return { error: OK, data: new Uint8Array([vm.status, 0, 0, 0]) };
       case VmMsg.VM_CONFIG_IMAGE:
       case VmMsg.VM_SET_BOOT_CONTEXT:
       case VmMsg.VM_SET_DEMAND_PAGING:

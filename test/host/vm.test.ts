@@ -210,3 +210,57 @@ test("vm: notifications for other VMs and stale statuses are ignored", async () 
   vm.close();
   await vm.released;
 });
+
+test("vm teardown: an RM that never confirms still lets teardown finish", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  assert.ok((await vm.start()).ok);
+  host.rm.autoNotify = false; // no VM_EXITED after VM_STOP, no RESET after VM_RESET
+  vm.close();
+  await vm.released;
+  // Without notifications the host asks for the state (VM_GET_STATE) and goes on.
+  assert.deepEqual(
+    host.rm.log.slice(-6),
+    ["VM_STOP", "VM_GET_STATE", "MEM_RECLAIM", "VM_RESET", "VM_GET_STATE", "VM_DEALLOC_VMID"].slice(
+      -7,
+    ),
+  );
+  assert.equal(host.rm.vms.size, 0);
+});
+
+test("vm teardown: hypercall failures while reclaiming pages leak those pages, never crash", async () => {
+  const host = testHost();
+  const { vm, mem } = configuredVm(host);
+  const v = vm.addFunction({ type: "vcpu", id: 0 });
+  assert.ok(v.ok);
+  assert.ok((await vm.start()).ok);
+  host.native.hyp.runScripts.set(0xc00n, [
+    { state: 7, data: [BigInt(GUEST_BASE + 0x3000)] },
+    { state: 5, data: [0x0900_0000n, 1n, 0n] },
+  ]);
+  assert.ok((await v.value.run()).ok);
+  const free = host.device.availableMemory;
+  host.device.injectHypercallFaults((name) => (name === "ADDRSPACE_UNMAP" ? 31 : undefined));
+  v.value.close();
+  vm.close();
+  await vm.released;
+  host.device.injectHypercallFaults(undefined);
+  assert.equal(host.rm.vms.size, 0, "the RM side is still cleaned up");
+  const r = mem.read(0x3000, 1);
+  assert.ok(!r.ok, "the page is still the guest's");
+  mem.close();
+  assert.equal(host.device.availableMemory, free, "a page the host does not own is never reused");
+});
+
+test("device: RM notifications of any id reach listeners", async () => {
+  const host = testHost();
+  const seen: number[] = [];
+  const off = host.device.onRmNotification(0x5110_0012, (p) => seen.push(p.length));
+  host.rm.notify(0x5110_0012, new Uint8Array(12));
+  await tick(5);
+  off();
+  host.rm.notify(0x5110_0012, new Uint8Array(12));
+  await tick(5);
+  assert.deepEqual(seen, [12]);
+  assert.equal(host.device.rmStats.notifications, 2);
+});
