@@ -7,8 +7,9 @@
 import type { SimdContext } from "./context.js";
 import { conditionHolds } from "./cond.js";
 import { fpCompare } from "./fp-compare.js";
-import { fixedToFp, fpConvert, fpRoundInt, fpToFixed } from "./fp-convert.js";
-import { Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
+import { fixedToFp, fpConvert, fpRoundInt, fpToFixed, numberToFixed } from "./fp-convert.js";
+import { FPCR_FZ, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
+import { fastCompare } from "./fp-fast.js";
 import {
   DOUBLE,
   SINGLE,
@@ -19,7 +20,7 @@ import {
   writeBits,
   type FpFormat,
 } from "./fp-format.js";
-import { FpBin, fpBinaryAt, fpMulAddAt, fpSqrtAt } from "./fp-lane.js";
+import { FpBin, fpBinaryAt, fpMulAddAt, fpSqrtAt, readNumber } from "./fp-lane.js";
 import { vfpExpandImm } from "./simd-imm.js";
 import { clearHigh } from "./vreg.js";
 
@@ -145,15 +146,25 @@ export function execFpDp3(ctx: SimdContext, insn: number): boolean {
   return true;
 }
 
+/** Sets NZCV from FPCompare(Vn, Vm or +0.0 when m < 0). */
+function compareInto(ctx: SimdContext, fmt: FpFormat, n: number, m: number, signal: boolean): void {
+  const v = ctx.vview;
+  const x = readNumber(v, n * 16, fmt);
+  const y = m < 0 ? 0 : readNumber(v, m * 16, fmt);
+  const minNormal = fmt === DOUBLE ? 2 ** -1022 : 2 ** -126;
+  const fast = fastCompare(x, y, minNormal, (ctx.fpcr & FPCR_FZ) !== 0);
+  if (fast !== undefined) return ctx.setNzcv(fast);
+  const yBits = m < 0 ? 0n : readScalar(ctx, m, fmt);
+  ctx.setNzcv(fpCompare(fmt, readScalar(ctx, n, fmt), yBits, signal, ctx));
+}
+
 /** FCMP, FCMPE (register or #0.0). */
 export function execFpCompare(ctx: SimdContext, insn: number): boolean {
   const fmt = arithFormat(insn);
   if (!msZero(insn) || fmt === undefined) return false;
   if (((insn >>> 14) & 3) !== 0 || (insn & 7) !== 0) return false;
   const withZero = (insn & 8) !== 0;
-  const signal = (insn & 16) !== 0;
-  const y = withZero ? 0n : readScalar(ctx, rm(insn), fmt);
-  ctx.setNzcv(fpCompare(fmt, readScalar(ctx, rn(insn), fmt), y, signal, ctx));
+  compareInto(ctx, fmt, rn(insn), withZero ? -1 : rm(insn), (insn & 16) !== 0);
   return true;
 }
 
@@ -166,9 +177,7 @@ export function execFpCcmp(ctx: SimdContext, insn: number): boolean {
     ctx.setNzcv((insn & 15) << 28);
     return true;
   }
-  const signal = (insn & 16) !== 0;
-  const x = readScalar(ctx, rn(insn), fmt);
-  ctx.setNzcv(fpCompare(fmt, x, readScalar(ctx, rm(insn), fmt), signal, ctx));
+  compareInto(ctx, fmt, rn(insn), rm(insn), (insn & 16) !== 0);
   return true;
 }
 
@@ -188,6 +197,23 @@ export function execFpImm(ctx: SimdContext, insn: number): boolean {
   if (!msZero(insn) || fmt === undefined || ((insn >>> 5) & 31) !== 0) return false;
   writeScalar(ctx, rd(insn), fmt, vfpExpandImm((insn >>> 13) & 0xff, fmt));
   return true;
+}
+
+/** FPToFixed of scalar Vn, on JS numbers unless NaN or an FZ-flushed denormal. */
+function toFixed(
+  ctx: SimdContext,
+  fmt: FpFormat,
+  n: number,
+  fbits: number,
+  unsigned: boolean,
+  size: 32 | 64,
+  rounding: Rounding,
+): bigint {
+  const x = readNumber(ctx.vview, n * 16, fmt);
+  const minNormal = fmt === DOUBLE ? 2 ** -1022 : 2 ** -126;
+  const flush = (ctx.fpcr & FPCR_FZ) !== 0 && x !== 0 && Math.abs(x) < minNormal;
+  if (x === x && !flush) return numberToFixed(x, fbits, unsigned, size, rounding, ctx);
+  return fpToFixed(fmt, readScalar(ctx, n, fmt), fbits, unsigned, size, rounding, ctx);
 }
 
 function writeGeneral(ctx: SimdContext, sf: number, reg: number, value: bigint): void {
@@ -222,13 +248,8 @@ export function execFpIntConv(ctx: SimdContext, insn: number): boolean {
     case 5: {
       if (opcode >= 4 && rmode !== 0) return false;
       const rounding = opcode >= 4 ? Rounding.TIEAWAY : decodeRounding(rmode);
-      const x = readScalar(ctx, rn(insn), fmt);
-      writeGeneral(
-        ctx,
-        sf,
-        rd(insn),
-        fpToFixed(fmt, x, 0, (opcode & 1) === 1, size, rounding, ctx),
-      );
+      const r = toFixed(ctx, fmt, rn(insn), 0, (opcode & 1) === 1, size, rounding);
+      writeGeneral(ctx, sf, rd(insn), r);
       return true;
     }
     default: {
@@ -283,9 +304,8 @@ export function execFpFixedConv(ctx: SimdContext, insn: number): boolean {
     case 0b11000: // FCVTZS
     case 0b11001: {
       // FCVTZU
-      const x = readScalar(ctx, rn(insn), fmt);
       const unsigned = rmodeOpcode === 0b11001;
-      const r = fpToFixed(fmt, x, fbits, unsigned, sf ? 64 : 32, Rounding.ZERO, ctx);
+      const r = toFixed(ctx, fmt, rn(insn), fbits, unsigned, sf ? 64 : 32, Rounding.ZERO);
       writeGeneral(ctx, sf, rd(insn), r);
       return true;
     }

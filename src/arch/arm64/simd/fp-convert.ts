@@ -123,10 +123,24 @@ export function fpToFixed(
     env.fpsr |= FPSR_IOC;
     return 0n;
   }
-  const v =
-    u.type === FpType.INF ? (u.sign ? -Infinity : Infinity) : unpackedToNumber(u) * 2 ** fbits;
+  return numberToFixed(unpackedToNumber(u), fbits, unsigned, size, rounding, env);
+}
+
+/**
+ * FPToFixed of a value already unpacked to a JS number (not NaN; FZ already applied):
+ * scaling by 2^fbits is exact, and floor/rounding decisions are exact in doubles.
+ */
+export function numberToFixed(
+  value: number,
+  fbits: number,
+  unsigned: boolean,
+  size: 32 | 64,
+  rounding: Rounding,
+  env: FpEnv,
+): bigint {
+  const v = value * 2 ** fbits;
   const floor = Math.floor(v);
-  const err = u.type === FpType.INF ? 0 : v - floor;
+  const err = Number.isFinite(v) ? v - floor : 0;
   const r = floor + (intRoundsUp(rounding, floor, err) ? 1 : 0);
   const min = unsigned ? 0 : -(2 ** (size - 1));
   const max = unsigned ? 2 ** size : 2 ** (size - 1); // exclusive
@@ -139,6 +153,8 @@ export function fpToFixed(
   return BigInt.asUintN(size, BigInt(r));
 }
 
+const MAX_EXACT = 1n << 53n;
+
 /** FixedToFP: value / 2^fbits rounded once to `fmt` (value already signed/unsigned). */
 export function fixedToFp(
   fmt: FpFormat,
@@ -148,5 +164,18 @@ export function fixedToFp(
   rounding: Rounding,
 ): bigint {
   if (value === 0n) return fpZero(fmt, 0);
+  if (
+    rounding === Rounding.TIEEVEN &&
+    fmt.size !== 16 &&
+    value <= MAX_EXACT &&
+    value >= -MAX_EXACT
+  ) {
+    // Exact in a double (|value| <= 2^53, power-of-two scaling never underflows
+    // here), so one Math.fround is the only rounding.
+    const d = Number(value) / 2 ** fbits;
+    const r = fmt.size === 64 ? d : Math.fround(d);
+    if (r !== d) env.fpsr |= FPSR_IXC;
+    return numberToBits(fmt, r);
+  }
   return fpRoundSigned(fmt, value, -fbits, env, rounding);
 }

@@ -126,3 +126,84 @@ export function fastSqrtSingle(x: number, env: FpEnv): number | undefined {
   if (r * r !== x) env.fpsr |= FPSR_IXC;
   return r;
 }
+
+const oddScratch = new DataView(new ArrayBuffer(8));
+
+/** Round-to-odd of the exact sum hi + lo (|lo| < ulp(hi)): hi, or its odd neighbour. */
+function roundToOdd(hi: number, lo: number): number {
+  if (lo === 0) return hi;
+  oddScratch.setFloat64(0, hi, true);
+  let low = oddScratch.getUint32(0, true);
+  let high = oddScratch.getUint32(4, true);
+  if ((low & 1) === 1) return hi;
+  // Step one ulp towards lo: away from zero when lo has hi's sign.
+  if (lo > 0 === hi > 0) {
+    low = (low + 1) >>> 0; // bit 0 was clear: no carry
+  } else {
+    if (low === 0) high = (high - 1) >>> 0;
+    low = (low - 1) >>> 0;
+  }
+  oddScratch.setUint32(0, low, true);
+  oddScratch.setUint32(4, high, true);
+  return oddScratch.getFloat64(0, true);
+}
+
+/**
+ * addend + x * y rounded once (FMA), or undefined outside the fast domain. Single:
+ * the product is exact in a double, TwoSum gives the exact sum hi + lo, and rounding
+ * hi to odd before Math.fround makes the double rounding innocuous (53 >= 24 + 2).
+ * Double: Boldo and Melquiond's emulated FMA (ExactMult, TwoSum, round-to-odd add,
+ * final round to nearest), whose operands here stay far from underflow and overflow.
+ */
+export function fastFma(
+  double: boolean,
+  addend: number,
+  x: number,
+  y: number,
+  env: FpEnv,
+): number | undefined {
+  if (double) {
+    if (!inSafeRange(x) || !inSafeRange(y)) return undefined;
+    const az = Math.abs(addend);
+    if (!(addend === 0 || (az >= 2 ** -900 && az <= 2 ** 900))) return undefined;
+    const ph = x * y;
+    const pl = twoProductError(x, y, ph);
+    const sh = addend + ph;
+    const sl = twoSumError(addend, ph, sh);
+    const t = pl + sl;
+    const te = twoSumError(pl, sl, t);
+    const v = roundToOdd(t, te);
+    const r = sh + v;
+    if (!(Math.abs(r) > 2 ** -1000)) return undefined;
+    if (te !== 0 || twoSumError(sh, v, r) !== 0) env.fpsr |= FPSR_IXC;
+    return r;
+  }
+  if (!operandOk(x, MIN_NORMAL_S) || !operandOk(y, MIN_NORMAL_S)) return undefined;
+  if (!operandOk(addend, MIN_NORMAL_S)) return undefined;
+  const p = x * y; // exact: 24 x 24 bits, far inside the double range
+  const hi = p + addend;
+  const lo = twoSumError(p, addend, hi);
+  const r = Math.fround(roundToOdd(hi, lo));
+  const a = Math.abs(r);
+  if (!(a > MIN_NORMAL_S && a <= MAX_S)) return undefined;
+  if (lo !== 0 || r !== hi) env.fpsr |= FPSR_IXC;
+  return r;
+}
+
+/**
+ * NZCV of FPCompare for two non-NaN values whose denormals need no flushing, or
+ * undefined (NaN, or FZ with a denormal operand): the caller takes the exact path.
+ */
+export function fastCompare(
+  x: number,
+  y: number,
+  minNormal: number,
+  fz: boolean,
+): number | undefined {
+  if (x !== x || y !== y) return undefined;
+  if (fz && ((x !== 0 && Math.abs(x) < minNormal) || (y !== 0 && Math.abs(y) < minNormal))) {
+    return undefined;
+  }
+  if (x === y) return 0x6 << 28;
+  return x < y ? 0x8 << 28 : 0x2 << 28;
+}

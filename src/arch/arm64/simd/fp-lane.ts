@@ -4,12 +4,14 @@
 
 import { fpAdd, fpDiv, fpMul, fpMulAdd, fpMulX, fpSqrt, fpStepFused } from "./fp-arith.js";
 import { fpMinMax, fpMinMaxNum } from "./fp-compare.js";
-import type { FpEnv } from "./fp-env.js";
+import { FPCR_FZ, type FpEnv } from "./fp-env.js";
 import { absBits, negateBits, readBits, writeBits, type FpFormat } from "./fp-format.js";
 import {
   type FastOp,
   fastAllowed,
+  fastCompare,
   fastDouble,
+  fastFma,
   fastSingle,
   fastSqrtDouble,
   fastSqrtSingle,
@@ -32,6 +34,37 @@ export const FpBin = {
 } as const;
 export type FpBin = (typeof FpBin)[keyof typeof FpBin];
 
+/** Reads an S or D element as a JS number (NaN payloads are irrelevant here). */
+export function readNumber(view: DataView, off: number, fmt: FpFormat): number {
+  return fmt.size === 64 ? view.getFloat64(off, true) : view.getFloat32(off, true);
+}
+
+function writeNumber(view: DataView, off: number, fmt: FpFormat, value: number): void {
+  if (fmt.size === 64) view.setFloat64(off, value, true);
+  else view.setFloat32(off, value, true);
+}
+
+/** FMAX/FMIN/FMAXNM/FMINNM on two non-NaN operands (NaN or FZ denormals: undefined). */
+function fastMinMax(
+  kind: FpBin,
+  fmt: FpFormat,
+  env: FpEnv,
+  x: number,
+  y: number,
+): number | undefined {
+  const minNormal = fmt.size === 64 ? 2 ** -1022 : 2 ** -126;
+  if (fastCompare(x, y, minNormal, (env.fpcr & FPCR_FZ) !== 0) === undefined) return undefined;
+  const max = kind === FpBin.MAX || kind === FpBin.MAXNM;
+  if (x === y) {
+    // Equal values; for zeros, max prefers +0 and min prefers -0.
+    if (x !== 0) return x;
+    const negX = Object.is(x, -0);
+    const negY = Object.is(y, -0);
+    return (max ? negX && negY : negX || negY) ? -0 : 0;
+  }
+  return max === x > y ? x : y;
+}
+
 function tryFast(
   kind: FpBin,
   fmt: FpFormat,
@@ -42,7 +75,14 @@ function tryFast(
   dst: DataView,
   dOff: number,
 ): boolean {
-  if (kind > FpBin.DIV || fmt.size === 16 || !fastAllowed(env)) return false;
+  if (fmt.size === 16) return false;
+  if (kind >= FpBin.MAX && kind <= FpBin.MINNM) {
+    const r = fastMinMax(kind, fmt, env, readNumber(src, nOff, fmt), readNumber(src, mOff, fmt));
+    if (r === undefined) return false;
+    writeNumber(dst, dOff, fmt, r);
+    return true;
+  }
+  if (kind > FpBin.DIV || !fastAllowed(env)) return false;
   const op = kind as FastOp;
   if (fmt.size === 64) {
     const r = fastDouble(op, src.getFloat64(nOff, true), src.getFloat64(mOff, true), env);
@@ -136,6 +176,18 @@ export function fpMulAddAt(
   dst: DataView,
   dOff: number,
 ): void {
+  if (fmt.size !== 16 && fastAllowed(env)) {
+    const a = readNumber(src, aOff, fmt);
+    const n = readNumber(src, nOff, fmt);
+    const r = fastFma(
+      fmt.size === 64,
+      negAddend ? -a : a,
+      negProduct ? -n : n,
+      readNumber(src, mOff, fmt),
+      env,
+    );
+    if (r !== undefined) return writeNumber(dst, dOff, fmt, r);
+  }
   let a = readBits(src, aOff, fmt);
   let n = readBits(src, nOff, fmt);
   if (negAddend) a = negateBits(fmt, a);
