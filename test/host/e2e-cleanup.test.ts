@@ -123,3 +123,49 @@ test("e2e cleanup: injected hypercall failures in demand paging become PAGE_FAUL
   }
   gunyah.close();
 });
+
+test("e2e cleanup: a failed msgqueue_send fails that RM call; a failed receive is retried", async () => {
+  const platform = bootPlatform({
+    ramSize: 64 << 20,
+    rmRamSize: 4 << 20,
+    seed: 5,
+    cpuFactory: createCpu,
+  });
+  const dev = await openGunyah({ platform, vm: { statusTimeoutMs: 2000 } });
+  assert.ok(dev.ok);
+  const gunyah = dev.value;
+  const baseline = snapshot(platform);
+  // Each of the 10 requests of the start sequence fits in one packet.
+  for (let failAt = 0; failAt < 10; failAt++) {
+    const { mem, vm, vcpu } = await bringUp(gunyah);
+    let n = 0;
+    gunyah.injectHypercallFaults((name) =>
+      name === "MSGQUEUE_SEND" && n++ === failAt ? 31 /* BUSY */ : undefined,
+    );
+    const r = await vm.start();
+    gunyah.injectHypercallFaults(undefined);
+    assert.ok(!r.ok, `start must fail when send ${failAt} fails`);
+    assert.equal(r.error.code, "EBUSY");
+    vcpu.close();
+    vm.close();
+    await vm.released;
+    mem.close();
+    assert.equal(snapshot(platform), baseline, `after failing send ${failAt}`);
+  }
+  // A receive failure is logged; the poll reads the reply on a later turn.
+  const { mem, vm, vcpu } = await bringUp(gunyah);
+  let failed = 0;
+  gunyah.injectHypercallFaults((name) =>
+    name === "MSGQUEUE_RECEIVE" && failed++ < 3 ? 30 : undefined,
+  );
+  const r = await vm.start();
+  gunyah.injectHypercallFaults(undefined);
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
+  assert.ok(failed >= 3);
+  vcpu.close();
+  vm.close();
+  await vm.released;
+  mem.close();
+  assert.equal(snapshot(platform), baseline);
+  gunyah.close();
+});
