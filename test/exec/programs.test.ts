@@ -1,0 +1,37 @@
+// The C programs of guests/tests (four builds each) under gunyah exec must print
+// exactly what they print under qemu-aarch64 and exit with the same status.
+
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { buildDir, buildGuests, missingTools, ours, qemu, traceDiffHint } from "./reference.js";
+
+const skip = missingTools();
+if (!skip) buildGuests();
+const programs = skip
+  ? []
+  : fs
+      .readdirSync(buildDir)
+      .filter((f) => !f.startsWith("probe-") && !f.endsWith(".tmp"))
+      .sort();
+
+test("the guest programs were built", { skip }, () => {
+  assert.ok(programs.length >= 36, `only ${programs.length} programs in ${buildDir}`);
+});
+
+// Start every QEMU reference run now: they proceed while our CPU runs the others.
+const references = new Map(programs.map((p) => [p, qemu(path.join(buildDir, p), [])]));
+
+for (const name of programs) {
+  test(`${name}: same output and exit status as qemu-aarch64`, { skip }, async () => {
+    const program = path.join(buildDir, name);
+    const mine = ours(program, []);
+    const reference = await references.get(name);
+    assert.ok(reference);
+    const hint = traceDiffHint(program, []);
+    assert.equal(mine.stdout.toString("latin1"), reference.stdout.toString("latin1"), hint);
+    assert.equal(mine.status, reference.status, hint);
+    assert.equal(mine.stderr, reference.stderr, "nothing on stderr but what QEMU prints");
+  });
+}
