@@ -581,14 +581,21 @@ function execute(cpu: Cpu, budget: number): number {
         const alo = mode === 1 ? bl : nlo;
         const ahi = mode === 1 ? bh : nhi;
         const step = 1 << scale;
-        const blo = (alo + step) | 0;
-        const bhi = (ahi + (blo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
-        if (op === 37) {
-          if (scale === 3) {
-            const l1 = mem.read64(alo, ahi);
-            const h1 = mem.hi;
-            const l2 = mem.read64(blo, bhi);
-            const h2 = mem.hi;
+        // Fast path: both halves in one page and the first naturally aligned, so one
+        // TLB probe covers the pair (the common STP/LDP of X29/X30 on the stack).
+        const t = (op === 37 ? mem.rBase : mem.wBase) | ((alo >>> 12) & 255);
+        if (
+          tagLo[t] === (alo & (-4096 | (step - 1))) &&
+          tagHi[t] === ahi &&
+          (alo & 0xfff) <= 4096 - 2 * step
+        ) {
+          const v = views[t]!;
+          const a = adds[t]! + (alo & 0xfff);
+          if (op === 37) {
+            const l1 = v.getInt32(a, true);
+            const l2 = v.getInt32(a + step, true);
+            const h1 = scale === 3 ? v.getInt32(a + 4, true) : 0;
+            const h2 = scale === 3 ? v.getInt32(a + 12, true) : 0;
             if (rd !== 31) {
               xl[rd] = l1;
               xh[rd] = h1;
@@ -598,23 +605,17 @@ function execute(cpu: Cpu, budget: number): number {
               xh[rt2] = h2;
             }
           } else {
-            const v1 = mem.read32(alo, ahi);
-            const v2 = mem.read32(blo, bhi);
-            if (rd !== 31) {
-              xl[rd] = v1;
-              xh[rd] = 0;
-            }
-            if (rt2 !== 31) {
-              xl[rt2] = v2;
-              xh[rt2] = 0;
+            v.setInt32(a, xl[rd]!, true);
+            v.setInt32(a + step, xl[rt2]!, true);
+            if (scale === 3) {
+              v.setInt32(a + 4, xh[rd]!, true);
+              v.setInt32(a + 12, xh[rt2]!, true);
             }
           }
-        } else if (scale === 3) {
-          mem.write64(alo, ahi, xl[rd]!, xh[rd]!);
-          mem.write64(blo, bhi, xl[rt2]!, xh[rt2]!);
         } else {
-          mem.write32(alo, ahi, xl[rd]!);
-          mem.write32(blo, bhi, xl[rt2]!);
+          const blo = (alo + step) | 0;
+          const bhi = (ahi + (blo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+          pairSlow(cpu, op === 37, scale, alo, ahi, blo, bhi, rd, rt2);
         }
         if (mode === 1 || mode === 3) {
           xl[s] = nlo;
@@ -657,4 +658,50 @@ function execute(cpu: Cpu, budget: number): number {
     }
   }
   return n;
+}
+
+/** LDP/STP through the memory unit (misses, page crossings, misaligned bases). */
+function pairSlow(
+  cpu: Cpu,
+  load: boolean,
+  scale: number,
+  alo: number,
+  ahi: number,
+  blo: number,
+  bhi: number,
+  rt: number,
+  rt2: number,
+): void {
+  const mem = cpu.mem;
+  const xl = cpu.xl;
+  const xh = cpu.xh;
+  if (load) {
+    let l1: number;
+    let h1 = 0;
+    let l2: number;
+    let h2 = 0;
+    if (scale === 3) {
+      l1 = mem.read64(alo, ahi);
+      h1 = mem.hi;
+      l2 = mem.read64(blo, bhi);
+      h2 = mem.hi;
+    } else {
+      l1 = mem.read32(alo, ahi);
+      l2 = mem.read32(blo, bhi);
+    }
+    if (rt !== 31) {
+      xl[rt] = l1;
+      xh[rt] = h1;
+    }
+    if (rt2 !== 31) {
+      xl[rt2] = l2;
+      xh[rt2] = h2;
+    }
+  } else if (scale === 3) {
+    mem.write64(alo, ahi, xl[rt]!, xh[rt]!);
+    mem.write64(blo, bhi, xl[rt2]!, xh[rt2]!);
+  } else {
+    mem.write32(alo, ahi, xl[rt]!);
+    mem.write32(blo, bhi, xl[rt2]!);
+  }
 }
