@@ -64,7 +64,11 @@ test("the dispatcher survives random calls and keeps its accounting consistent",
         const base = hyp.stats();
         const g = buildGuest(rm);
         // Guest-originated calls run in the vCPU's context (its own cspace, PSCI).
-        const vcpu = (rm as NativeVmContext).cspace.lookup<Vcpu>(g.vcpus[0]!, "thread", 0);
+        const vcpu = (rm as unknown as NativeVmContext).cspace.lookup<Vcpu>(
+          g.vcpus[0]!,
+          "thread",
+          0,
+        );
         assert.ok(vcpu.ok);
         const caps = [
           rm.caps.partition,
@@ -87,7 +91,7 @@ test("the dispatcher survives random calls and keeps its accounting consistent",
             if (a === "ram") return BigInt(rm.caps.ramBase);
             return a;
           });
-          const r = c.guest
+          const r: readonly bigint[] = c.guest
             ? hyp.dispatcher.dispatch(vcpu.value, c.fid, args)
             : rm.hvc.hvc(c.fid, args);
           assert.equal(r.length >= 4, true);
