@@ -51,7 +51,7 @@ export type {
   VcpuFunctionDesc,
 } from "./vm.js";
 export { Vcpu } from "./functions/vcpu.js";
-export { VcpuArg } from "./functions/vcpu.js";
+export { VcpuArg } from "./functions/vcpu-function.js";
 export { IrqfdArg, IRQFD_FLAG_LEVEL } from "./functions/irqfd.js";
 export { IoeventfdArg, IOEVENTFD_FLAG_DATAMATCH } from "./functions/ioeventfd.js";
 export { FunctionTypeId, FN_MAX_ARG_SIZE } from "./functions/registry.js";

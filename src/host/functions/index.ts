@@ -4,7 +4,7 @@ import type { VmContext } from "../vm-context.js";
 import { ioeventfdFunction } from "./ioeventfd.js";
 import { irqfdFunction } from "./irqfd.js";
 import { FunctionTypeId, FunctionTypeRegistry } from "./registry.js";
-import { vcpuFunction } from "./vcpu.js";
+import { vcpuFunction } from "./vcpu-function.js";
 
 export function defaultFunctionTypes(): FunctionTypeRegistry<VmContext> {
   const registry = new FunctionTypeRegistry<VmContext>();

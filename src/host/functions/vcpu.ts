@@ -5,7 +5,6 @@
 // devices progress in this single-threaded system.
 
 import { HypError, MmioAction, VcpuRunState } from "../../hyp/abi/index.js";
-import { layout, u32 } from "../../lib/layout.js";
 import { RateLimitedLog } from "../../lib/log.js";
 import { ok } from "../../lib/result.js";
 import { HypResourceType, VmStatus } from "../../rm/protocol/index.js";
@@ -21,8 +20,6 @@ import {
   type VcpuExit,
 } from "../run-structure.js";
 import type { VmContext, VmRef } from "../vm-context.js";
-import type { BoundFunction, FunctionType } from "./registry.js";
-import { FunctionTypeId } from "./registry.js";
 
 /** vcpu_run states as the bigint X1 carries them. */
 const RunState = {
@@ -43,9 +40,6 @@ const VmmioAction = {
   RETRY: BigInt(MmioAction.RETRY),
   FAULT: BigInt(MmioAction.FAULT),
 } as const;
-
-/** GUNYAH_FN_VCPU argument. */
-export const VcpuArg = layout({ id: u32 });
 
 /** Our own copy of why the last run returned; the shared page is never trusted for it. */
 type RunState = "unknown" | "ready" | "mmio-read" | "mmio-write" | "system-down";
@@ -373,37 +367,4 @@ export class Vcpu {
     if (r.error.code === "EAGAIN") return stuck ? -Errno.EFAULT : 0;
     return r.error.errno;
   }
-}
-
-/** The VCPU function type: `{ id }` -> a Vcpu handle. */
-export function vcpuFunction(): FunctionType<VmContext> {
-  return {
-    id: FunctionTypeId.VCPU,
-    name: "vcpu",
-    bind(ctx, arg): HostResult<BoundFunction<VmContext>> {
-      const decoded = VcpuArg.decodeExact(arg);
-      if (!decoded) return fail("EINVAL", "VCPU argument must be exactly 4 bytes");
-      const ref = ctx.acquire();
-      if (!ref) return fail("ENODEV", "VM is being torn down");
-      const vcpu = new Vcpu(decoded.id, ctx, ref);
-      const added = ctx.tickets.add(vcpu.ticket);
-      if (!added.ok) {
-        vcpu.unbind();
-        vcpu.close();
-        return added;
-      }
-      return ok({
-        value: vcpu,
-        unbind(host) {
-          host.tickets.remove(vcpu.ticket);
-          vcpu.unbind();
-        },
-      });
-    },
-    compare(a, b) {
-      const x = VcpuArg.decodeExact(a);
-      const y = VcpuArg.decodeExact(b);
-      return x !== undefined && y !== undefined && x.id === y.id;
-    },
-  };
 }
