@@ -100,10 +100,10 @@ test("the dispatcher survives random calls and keeps its accounting consistent",
           if (
             hypercallId(n) === c.fid >>> 0 &&
             CREATES.has(n) &&
-            hypErrorFromX0(r[0]) === HypError.OK
+            hypErrorFromX0(r[0] ?? 0n) === HypError.OK
           ) {
-            created.push(r[1]);
-            caps.push(r[1]);
+            created.push(r[1] ?? 0n);
+            caps.push(r[1] ?? 0n);
           }
         }
         const s = hyp.stats();
