@@ -18,6 +18,16 @@ export const A64 = {
   nop: () => 0xd503_201f,
   /** B to self. */
   spin: () => 0x1400_0000,
+  /** B back `n` instructions. */
+  back: (n: number) => (0x1400_0000 | ((-n >>> 0) & 0x3ff_ffff)) >>> 0,
+  /** MSR <op0=3 sysreg>, Xt. */
+  msr: (op1: number, crn: number, crm: number, op2: number, rt: number) =>
+    (0xd518_0000 | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5) | rt) >>> 0,
+  /** MRS Xt, <op0=3 sysreg>. */
+  mrs: (rt: number, op1: number, crn: number, crm: number, op2: number) =>
+    (0xd538_0000 | (op1 << 16) | (crn << 12) | (crm << 8) | (op2 << 5) | rt) >>> 0,
+  /** MSR DAIFClr, #imm. */
+  daifClr: (imm: number) => (0xd503_40ff | (imm << 8)) >>> 0,
 };
 
 /** Loads a 32-bit constant into Xd (MOVZ + MOVK). */

@@ -147,3 +147,48 @@ test("the guest reads the vGIC distributor without an exit", () => {
   assert.equal(r[1], BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE));
   assert.equal(r[4]! & 0xf0n, 0x30n);
 });
+
+test("the virtual timer interrupt reaches the guest through the vGIC (IAR1 = 27)", async () => {
+  const STR = (value: number, addr: number, rv = 1, ra = 2) => [
+    ...mov32(rv, value),
+    ...mov32(ra, addr),
+    A64.strW(rv, ra),
+  ];
+  const code = [
+    ...mov32(0, GUEST_RAM_IPA + 0x800),
+    A64.msr(0, 12, 0, 0, 0), // VBAR_EL1
+    ...STR(0x12, 0x0800_0000), // GICD_CTLR: ARE | EnableGrp1
+    ...STR(0, 0x080a_0014), // GICR_WAKER: wake
+    ...STR(1 << 27, 0x080b_0080), // IGROUPR0: PPI 27 in group 1
+    ...STR(1 << 27, 0x080b_0100), // ISENABLER0: PPI 27
+    ...mov32(0, 0xf0),
+    A64.msr(0, 4, 6, 0, 0), // ICC_PMR_EL1
+    ...mov32(0, 1),
+    A64.msr(0, 12, 12, 7, 0), // ICC_IGRPEN1_EL1
+    ...mov32(0, 1000),
+    A64.msr(3, 14, 3, 0, 0), // CNTV_TVAL_EL0
+    ...mov32(0, 1),
+    A64.msr(3, 14, 3, 1, 0), // CNTV_CTL_EL0: enable
+    A64.daifClr(2), // unmask IRQ
+    A64.wfi(),
+    A64.back(1),
+  ];
+  const program = new Array<number>(0x300).fill(A64.nop());
+  code.forEach((w, i) => (program[i] = w));
+  // IRQ from the current EL with SP_ELx: VBAR + 0x280.
+  const handler = [A64.mrs(1, 0, 12, 12, 0), ...mov32(3, UART), A64.strW(1, 3), A64.spin()];
+  handler.forEach((w, i) => (program[(0x800 + 0x280) / 4 + i] = w));
+  const { hyp, rm, vcpu } = guestWith(program, { vic: true });
+  let r = run(rm, vcpu);
+  assert.equal(r[1], BigInt(VcpuRunState.EXPECTS_WAKEUP), "waits for the timer");
+  await new Promise((resolve) => setImmediate(resolve));
+  hyp.clock.jumpIfIdle();
+  r = run(rm, vcpu);
+  assert.deepEqual(r.slice(0, 4), [
+    0n,
+    BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE),
+    BigInt(UART),
+    4n,
+  ]);
+  assert.equal(r[4], 27n);
+});
