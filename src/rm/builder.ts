@@ -47,6 +47,11 @@ export interface BuildEnv {
     readonly ramSize: number;
   };
   nextResourceHandle(): number;
+  /** Starts serving RPC from a VM over a queue pair (caps and VIRQs in the RM's space); returns the close. */
+  openChannel(
+    vmid: number,
+    endpoint: { rxCap: bigint; txCap: bigint; rxVirq: number; txVirq: number },
+  ): () => void;
   /** Called (on a later turn) when a vCPU of the VM halts. */
   onVcpuHalt(vmid: number, vcpu: BuiltVcpu): void;
 }

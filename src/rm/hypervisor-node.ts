@@ -2,8 +2,8 @@
 // reads to find the hypervisor, its VMID and its virtual devices). Each generated
 // doorbell gets a child at its `generate` path with its label and interrupt.
 
-import type { Fdt, FdtNode } from "../lib/fdt.js";
-import type { GeneratedDoorbell } from "./vm-build.js";
+import { toCells, type Fdt, type FdtNode } from "../lib/fdt.js";
+import type { GeneratedDoorbell, GuestRpc } from "./vm-build.js";
 import type { VmConfig } from "./vm-config.js";
 
 function intidToSpecifier(intid: number, level: boolean): number[] {
@@ -23,6 +23,7 @@ export function addHypervisorNode(
   config: VmConfig,
   vmid: number,
   doorbells: readonly GeneratedDoorbell[],
+  rpc?: GuestRpc,
 ): void {
   const hyp = ensurePath(fdt.root, config.generatePath);
   hyp
@@ -35,6 +36,19 @@ export function addHypervisorNode(
     .setU32("qcom,vmid", vmid)
     .setString("qcom,vendor", "gunyah-ts")
     .setString("qcom,image-name", config.imageName);
+  if (rpc) {
+    // The VM's RM channel: reg = <tx cap>, <rx cap>; interrupts = tx, rx (edge).
+    hyp
+      .addChild("qcom,resource-mgr")
+      .setStrings("compatible", "qcom,resource-manager-1-0", "qcom,resource-manager")
+      .setU32("reg", ...toCells(rpc.txCap, 2), ...toCells(rpc.rxCap, 2))
+      .setU32(
+        "interrupts",
+        ...intidToSpecifier(rpc.txIntid, false),
+        ...intidToSpecifier(rpc.rxIntid, false),
+      )
+      .setEmpty("qcom,is-full-duplex");
+  }
   for (const bell of doorbells) {
     const node = ensurePath(fdt.root, `${config.generatePath}/${bell.name}`);
     node

@@ -254,6 +254,13 @@ export class ResourceManager {
         return hostOf();
       },
       nextResourceHandle: () => ++this.resourceHandle >>> 0,
+      openChannel: (vmid, endpoint) => {
+        const channel = this.addChannel(vmid, endpoint);
+        return () => {
+          channel.close();
+          if (this.channels.get(vmid) === channel) this.channels.delete(vmid);
+        };
+      },
       onVcpuHalt: (vmid: number, vcpu: BuiltVcpu) => {
         const vm = this.vms.get(vmid);
         if (vm) this.lifecycle.vcpuHalted(vm, vcpu);
@@ -304,6 +311,7 @@ export class ResourceManager {
       exited: (vm: VmRecord, exitType: ExitType, reason: Uint8Array) =>
         this.exited(vm, exitType, reason),
       defer: (fn: () => void) => void setImmediate(fn),
+      hasChannel: (vmid: number) => this.channels.has(vmid),
     };
   }
 

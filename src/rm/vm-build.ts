@@ -34,9 +34,11 @@ import {
   type Step,
 } from "./builder.js";
 import { buildDoorbells, buildQueues, type GeneratedDoorbell } from "./vm-vdevices.js";
+import { buildRmChannel, type GuestRpc } from "./vm-rm-channel.js";
 
 export type { BuildEnv, BuiltVcpu, HypResource } from "./builder.js";
 export type { GeneratedDoorbell } from "./vm-vdevices.js";
+export type { GuestRpc } from "./vm-rm-channel.js";
 
 export interface BuiltVm {
   readonly cspace: bigint;
@@ -46,9 +48,14 @@ export interface BuiltVm {
   readonly vcpus: BuiltVcpu[];
   readonly resources: HypResource[];
   readonly undo: UndoStack;
+  /** The VM's own RPC channel to the RM. */
+  readonly rpc: GuestRpc;
 }
 
-function buildCore(b: Builder, config: VmConfig): Step<Omit<BuiltVm, "resources" | "undo">> {
+function buildCore(
+  b: Builder,
+  config: VmConfig,
+): Step<Omit<BuiltVm, "resources" | "undo" | "rpc">> {
   const { hyp } = b.env;
   const cspace = b.create(Call.PARTITION_CREATE_CSPACE);
   if (!cspace.ok) return cspace;
@@ -219,8 +226,10 @@ export function buildVm(
     if (!bells.ok) return bells;
     const queues = buildQueues(b, core.value.vic, config);
     if (!queues.ok) return queues;
+    const rpc = buildRmChannel(b, core.value, config);
+    if (!rpc.ok) return rpc;
     return ok({
-      built: { ...core.value, resources: b.resources, undo: b.undo },
+      built: { ...core.value, resources: b.resources, undo: b.undo, rpc: rpc.value },
       doorbells: bells.value,
     });
   })();

@@ -15,7 +15,9 @@ import {
   MemRange,
   PAGE_SIZE,
   RmError,
+  RmNotification,
   VM_STOP_FLAG_FORCE,
+  VmShutdownNotification,
   VmConfigImageRequest,
   VmExitRequest,
   VmidReply,
@@ -86,8 +88,16 @@ export function vmStop(env: VmCallEnv, client: number, payload: Uint8Array): Rep
   if ((req.flags & ~VM_STOP_FLAG_FORCE) !== 0) return errorReply(RmError.ARGUMENT_INVALID);
   if (vm.status !== VmStatus.RUNNING && vm.status !== VmStatus.PAUSED)
     return errorReply(RmError.VM_STATE);
-  // Our guests have no RM channel to be asked to shut down gracefully, so a stop
-  // without the force flag also ends the VM; the reason is reported either way.
+  if ((req.flags & VM_STOP_FLAG_FORCE) === 0 && env.hasChannel(vm.vmid)) {
+    // A graceful stop asks the guest over its RM channel; it exits by itself (VM_EXIT
+    // or PSCI SYSTEM_OFF), or its owner follows up with a forced stop.
+    env.notify(
+      vm.vmid,
+      RmNotification.VM_SHUTDOWN,
+      VmShutdownNotification.encode({ vmid: vm.vmid, reason: req.reason }),
+    );
+    return okReply();
+  }
   const reason = new Uint8Array(4);
   new DataView(reason.buffer).setUint32(0, req.reason, true);
   env.lifecycle.exit(vm, ExitType.VM_STOP_FORCED, reason);

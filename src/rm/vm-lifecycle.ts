@@ -38,6 +38,8 @@ export interface LifecycleEnv extends MemCallEnv {
   withParcel<T>(handle: number, use: (io: ParcelIo) => T): Result<T, RmError>;
   statusChanged(vm: VmRecord): void;
   exited(vm: VmRecord, exitType: ExitTypeValue, reason: Uint8Array): void;
+  /** Whether a VM has an RPC channel to the RM. */
+  hasChannel(vmid: number): boolean;
   /** Runs `fn` on a later event-loop turn (reset stages). */
   defer(fn: () => void): void;
 }
@@ -124,7 +126,7 @@ export class VmLifecycle {
     }
     parcel.accepted.set(vm.vmid, at);
 
-    addHypervisorNode(fdt, config, vm.vmid, built.value.doorbells);
+    addHypervisorNode(fdt, config, vm.vmid, built.value.doorbells, built.value.built.rpc);
     const out = serializeFdt(fdt);
     const wrote = this.env.withParcel(parcel.handle, (io) =>
       dtOffset + out.length <= size ? io.write(dtOffset, out) : false,
