@@ -6,7 +6,9 @@
 import type { SimdContext } from "./context.js";
 import { CmpKind, fpCompareLane } from "./fp-compare.js";
 import { DOUBLE, SINGLE, absBits, readBits, type FpFormat } from "./fp-format.js";
-import { FpBin, fpBinaryAt, fpMulAddAt } from "./fp-lane.js";
+import { FPCR_FZ } from "./fp-env.js";
+import { fastCompare } from "./fp-fast.js";
+import { FpBin, fpBinaryAt, fpMulAddAt, readNumber } from "./fp-lane.js";
 import { LaneBuffer } from "./vreg.js";
 
 const buf = new LaneBuffer();
@@ -92,6 +94,17 @@ function compareLane(
   nOff: number,
   mOff: number,
 ): boolean {
+  const a = readNumber(ctx.vview, nOff, fmt);
+  const b = readNumber(ctx.vview, mOff, fmt);
+  const minNormal = fmt === DOUBLE ? 2 ** -1022 : 2 ** -126;
+  const nzcv = k.abs
+    ? fastCompare(Math.abs(a), Math.abs(b), minNormal, (ctx.fpcr & FPCR_FZ) !== 0)
+    : fastCompare(a, b, minNormal, (ctx.fpcr & FPCR_FZ) !== 0);
+  if (nzcv !== undefined) {
+    // NZCV 0110 equal, 0010 greater, 1000 less.
+    if (k.kind === CmpKind.EQ) return nzcv === 0x60000000;
+    return nzcv === 0x20000000 || (k.kind === CmpKind.GE && nzcv === 0x60000000);
+  }
   let x = readBits(ctx.vview, nOff, fmt);
   let y = readBits(ctx.vview, mOff, fmt);
   if (k.abs) {

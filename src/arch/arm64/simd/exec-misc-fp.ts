@@ -4,8 +4,16 @@
 
 import type { SimdContext } from "./context.js";
 import { CmpKind, fpCompareLane } from "./fp-compare.js";
-import { fixedToFp, fpConvert, fpRoundInt, fpToFixed } from "./fp-convert.js";
-import { Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
+import {
+  fixedToFp,
+  fpConvert,
+  fpRoundInt,
+  fpToFixed,
+  numberToFixed,
+  numberToFixed32,
+} from "./fp-convert.js";
+import { FPCR_FZ, FPSR_IXC, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
+import { fastAllowed } from "./fp-fast.js";
 import {
   DOUBLE,
   FpType,
@@ -25,7 +33,7 @@ import {
   unsignedRSqrtEstimate,
   unsignedRecipEstimate,
 } from "./fp-estimate.js";
-import { fpSqrtAt } from "./fp-lane.js";
+import { fpSqrtAt, readNumber } from "./fp-lane.js";
 import { processNaN } from "./fp-nan.js";
 import { LaneBuffer } from "./vreg.js";
 
@@ -102,6 +110,37 @@ function perLane(ctx: SimdContext, insn: number, scalar: boolean, fn: LaneFn): b
   return true;
 }
 
+const f32 = new DataView(new ArrayBuffer(4));
+
+function numberToBits32(x: number): number {
+  f32.setFloat32(0, x, true);
+  return f32.getUint32(0, true);
+}
+
+/** Element-wise conversion: fn gets the source lane's offset, returns the lane bits. */
+function convertLanes(
+  ctx: SimdContext,
+  insn: number,
+  scalar: boolean,
+  fn: (fmt: FpFormat, off: number) => number | bigint,
+): boolean {
+  const q = (insn >>> 30) & 1;
+  const sz = (insn >>> 22) & 1;
+  if (!scalar && sz === 1 && q === 0) return false;
+  const fmt = sz ? DOUBLE : SINGLE;
+  const eb = fmt.size >>> 3;
+  const bytes = scalar ? eb : q ? 16 : 8;
+  const n = (insn >>> 5) & 31;
+  buf.reset();
+  for (let off = 0; off < bytes; off += eb) {
+    const r = fn(fmt, n * 16 + off);
+    if (typeof r === "number") buf.view.setUint32(off, r, true);
+    else writeBits(buf.view, off, fmt, r);
+  }
+  buf.commit(ctx, insn & 31, bytes);
+  return true;
+}
+
 function compareZero(
   ctx: SimdContext,
   insn: number,
@@ -122,9 +161,24 @@ export function execFpTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): 
   const opcode = (insn >>> 12) & 31;
   const key = (u << 6) | (a << 5) | opcode;
   const toInt = (rounding: Rounding, unsigned: boolean): boolean =>
-    perLane(ctx, insn, scalar, (fmt, x) =>
-      fpToFixed(fmt, x, 0, unsigned, fmt.size as 32 | 64, rounding, ctx),
-    );
+    convertLanes(ctx, insn, scalar, (fmt, off) => {
+      const x = readNumber(ctx.vview, off, fmt);
+      const minNormal = fmt === DOUBLE ? 2 ** -1022 : 2 ** -126;
+      const flush = (ctx.fpcr & FPCR_FZ) !== 0 && x !== 0 && Math.abs(x) < minNormal;
+      if (x === x && !flush) {
+        if (fmt.size === 32) return numberToFixed32(x, 0, unsigned, rounding, ctx);
+        return numberToFixed(x, 0, unsigned, 64, rounding, ctx);
+      }
+      return fpToFixed(
+        fmt,
+        readBits(ctx.vview, off, fmt),
+        0,
+        unsigned,
+        fmt.size as 32 | 64,
+        rounding,
+        ctx,
+      );
+    });
   const roundInt = (rounding: Rounding, exact: boolean): boolean =>
     !scalar && perLane(ctx, insn, false, (fmt, x) => fpRoundInt(fmt, x, rounding, exact, ctx));
   switch (key) {
@@ -169,9 +223,16 @@ export function execFpTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): 
       return toInt(Rounding.TIEAWAY, u === 1);
     case 0x1d: // SCVTF / UCVTF
     case 0x5d:
-      return perLane(ctx, insn, scalar, (fmt, x) => {
-        const v = u ? x : BigInt.asIntN(fmt.size, x);
-        return fixedToFp(fmt, v, 0, ctx, fpcrRounding(ctx));
+      return convertLanes(ctx, insn, scalar, (fmt, off) => {
+        if (fmt.size === 32 && fastAllowed(ctx)) {
+          // 32-bit integers are exact doubles: one Math.fround is the only rounding.
+          const v = u ? ctx.vview.getUint32(off, true) : ctx.vview.getInt32(off, true);
+          const r = Math.fround(v);
+          if (r !== v) ctx.fpsr |= FPSR_IXC;
+          return numberToBits32(r);
+        }
+        const x = readBits(ctx.vview, off, fmt);
+        return fixedToFp(fmt, u ? x : BigInt.asIntN(fmt.size, x), 0, ctx, fpcrRounding(ctx));
       });
     case 0x2c:
       return compareZero(ctx, insn, scalar, CmpKind.GT, false); // FCMGT #0

@@ -138,10 +138,8 @@ export function numberToFixed(
   rounding: Rounding,
   env: FpEnv,
 ): bigint {
-  const v = value * 2 ** fbits;
-  const floor = Math.floor(v);
-  const err = Number.isFinite(v) ? v - floor : 0;
-  const r = floor + (intRoundsUp(rounding, floor, err) ? 1 : 0);
+  const r = roundScaled(value, fbits, rounding);
+  const err = lastRoundingError;
   const min = unsigned ? 0 : -(2 ** (size - 1));
   const max = unsigned ? 2 ** size : 2 ** (size - 1); // exclusive
   if (r < min || r >= max) {
@@ -154,6 +152,35 @@ export function numberToFixed(
 }
 
 const MAX_EXACT = 1n << 53n;
+
+let lastRoundingError = 0;
+
+/** value * 2^fbits rounded to an integer; the fraction dropped is left in lastRoundingError. */
+function roundScaled(value: number, fbits: number, rounding: Rounding): number {
+  const v = value * 2 ** fbits;
+  const floor = Math.floor(v);
+  lastRoundingError = Number.isFinite(v) ? v - floor : 0;
+  return floor + (intRoundsUp(rounding, floor, lastRoundingError) ? 1 : 0);
+}
+
+/** numberToFixed for 32-bit results as a uint32 number (no bigint on the hot path). */
+export function numberToFixed32(
+  value: number,
+  fbits: number,
+  unsigned: boolean,
+  rounding: Rounding,
+  env: FpEnv,
+): number {
+  const r = roundScaled(value, fbits, rounding);
+  const min = unsigned ? 0 : -2147483648;
+  const max = unsigned ? 4294967295 : 2147483647;
+  if (r < min || r > max) {
+    env.fpsr |= FPSR_IOC;
+    return (r < min ? min : max) >>> 0;
+  }
+  if (lastRoundingError !== 0) env.fpsr |= FPSR_IXC;
+  return r >>> 0;
+}
 
 /** FixedToFP: value / 2^fbits rounded once to `fmt` (value already signed/unsigned). */
 export function fixedToFp(
