@@ -60,11 +60,15 @@ export class SystemClock {
     this.base += BigInt(cpu.instructionsRetired);
   }
 
-  /** Instructions to run before `deadline` is reached (instructions mode), capped. */
+  /**
+   * Instructions to run before `deadline` is reached (instructions mode), capped. A
+   * deadline already passed (the timer fires and stays asserted) does not shorten
+   * the slice: its level is already visible to the vGIC.
+   */
   budgetUntil(deadline: bigint | undefined, cap: number): number {
     if (deadline === undefined || this.mode === "wall") return cap;
     const left = deadline - this.now();
-    if (left <= 0n) return 1;
+    if (left <= 0n) return cap;
     return left < BigInt(cap) ? Number(left) : cap;
   }
 
@@ -85,8 +89,12 @@ export class SystemClock {
     this.waiters.delete(w);
   }
 
+  /**
+   * Registers a waiting vCPU. Only a future deadline can wake it: a timer that has
+   * already fired and still could not wake the vCPU (the GIC masks it) never will.
+   */
   wait(w: Waiter, deadline: bigint | undefined): void {
-    this.waiters.set(w, deadline);
+    this.waiters.set(w, deadline !== undefined && deadline > this.now() ? deadline : undefined);
     this.schedule();
   }
 

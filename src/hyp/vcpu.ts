@@ -226,9 +226,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     this.wakeupVirq.assert();
   }
 
-  /** The vGIC made an interrupt pending for this vCPU. */
+  /** The vGIC made an interrupt pending for this vCPU (inside vcpu_run it is seen directly). */
   kick(): void {
-    if (this.sleep !== undefined) this.wake();
+    if (this.sleep !== undefined && !this.running) this.wake();
   }
 
   private halt(): void {
