@@ -10,6 +10,7 @@ import { RateLimitedLog } from "../lib/log.js";
 import type { Hyp } from "./hvc.js";
 import {
   fragmentMessage,
+  MsgType,
   Reassembler,
   RPC_MAX_PACKET_SIZE,
   type RpcMessage,
@@ -39,6 +40,11 @@ export interface PacketBuffer {
 const DRAIN_BUDGET = 256;
 /** Outgoing packets held per client while its queue is full; beyond this, drop. */
 const OUTBOX_LIMIT = 4096;
+/**
+ * Notifications are dropped earlier than replies, so that events another VM can
+ * trigger (MEM_NOTIFY, exits) can never crowd a slow client's replies out.
+ */
+const NOTIFICATION_BACKLOG_LIMIT = 1024;
 
 export interface ChannelStats {
   packetsIn: number;
@@ -121,6 +127,11 @@ export class RpcChannel {
   /** Fragments and sends a message; what the queue cannot take now waits for its VIRQ. */
   send(message: RpcMessage): boolean {
     if (this.closed) return false;
+    if (message.type === MsgType.NOTIFICATION && this.outbox.length >= NOTIFICATION_BACKLOG_LIMIT) {
+      this.stats.sendFailures++;
+      this.log.warn("client is not reading its queue; notification dropped");
+      return false;
+    }
     const packets = fragmentMessage(message);
     if (!packets.ok) {
       this.stats.sendFailures++;

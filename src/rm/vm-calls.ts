@@ -56,6 +56,8 @@ const isErr = (v: VmRecord | RmError): v is RmError => typeof v === "number";
 export function vmAllocVmid(env: VmCallEnv, client: number, payload: Uint8Array): Reply {
   const req = VmidRequest.decodeExact(payload);
   if (!req) return errorReply(RmError.MSG_INVALID);
+  // Only the VM manager (the host) creates VMs: a guest must not use up the VMIDs.
+  if (!env.isStaticVm(client)) return errorReply(RmError.DENIED);
   const vm = env.vms.allocate(req.vmid, client);
   if (!vm.ok) return errorReply(vm.error);
   env.statusChanged(vm.value);

@@ -547,6 +547,17 @@ test("MEM_APPEND builds a parcel in pieces; accept waits for the END flag", asyn
   for (const i of [300, 301, 302]) assert.equal(host.read(page(i), 1).ok, true);
 });
 
+test("a guest may not allocate VMs (the VMID space is the host's)", () => {
+  assert.equal(asGuest(VmMsg.VM_ALLOC_VMID, vmidReq(0)).error, RmError.DENIED);
+  assert.equal(asGuest(VmMsg.VM_GET_STATE, vmidReq(guest.vmid)).error, RmError.OK, "about itself");
+  assert.equal(
+    asGuest(VmMsg.VM_GET_STATE, vmidReq(3)).error,
+    RmError.VMID_INVALID,
+    "not about others",
+  );
+  assert.equal(asGuest(VmMsg.VM_START, vmidReq(guest.vmid)).error, RmError.VMID_INVALID);
+});
+
 test("MEM_DONATE: accepted once, never reclaimed; freed with the VM", async () => {
   const d = await create(MemMsg.MEM_DONATE, {
     acl: [{ vmid: guest.vmid, rights: 7 }],
