@@ -10,16 +10,7 @@ import { fpCompare } from "./fp-compare.js";
 import { fixedToFp, fpConvert, fpRoundInt, fpToFixed, numberToFixed } from "./fp-convert.js";
 import { FPCR_FZ, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
 import { fastCompare } from "./fp-fast.js";
-import {
-  DOUBLE,
-  SINGLE,
-  absBits,
-  formatOfType,
-  negateBits,
-  readBits,
-  writeBits,
-  type FpFormat,
-} from "./fp-format.js";
+import { DOUBLE, SINGLE, formatOfType, readBits, writeBits, type FpFormat } from "./fp-format.js";
 import { FpBin, fpBinaryAt, fpMulAddAt, fpSqrtAt, readNumber } from "./fp-lane.js";
 import { vfpExpandImm } from "./simd-imm.js";
 import { clearHigh } from "./vreg.js";
@@ -50,6 +41,22 @@ function writeScalar(ctx: SimdContext, reg: number, fmt: FpFormat, bits: bigint)
   clearHigh(ctx, reg, fmt.size >>> 3);
 }
 
+/**
+ * FMOV (register), FABS, FNEG: bit operations on the sign (no FP exception, NaNs
+ * included), done on the raw words. op: 0 copy, 1 clear the sign, 2 flip it.
+ */
+function moveWithSign(ctx: SimdContext, fmt: FpFormat, n: number, d: number, op: number): void {
+  const v = ctx.vview;
+  const top = fmt.size === 64 ? 4 : 0; // offset of the word holding the sign bit
+  const lo = v.getUint32(n * 16, true);
+  let hi = fmt.size === 64 ? v.getUint32(n * 16 + 4, true) : lo;
+  if (op === 1) hi &= 0x7fffffff;
+  else if (op === 2) hi ^= 0x80000000;
+  ctx.vregs.fill(0, d * 16, d * 16 + 16);
+  if (top) v.setUint32(d * 16, lo, true);
+  v.setUint32(d * 16 + top, hi >>> 0, true);
+}
+
 /** FP data-processing (1 source). */
 export function execFpDp1(ctx: SimdContext, insn: number): boolean {
   if (!msZero(insn)) return false;
@@ -66,16 +73,12 @@ export function execFpDp1(ctx: SimdContext, insn: number): boolean {
   }
   const fmt = arithFormat(insn);
   if (fmt === undefined) return false;
-  const x = (): bigint => readScalar(ctx, rn(insn), fmt);
+  const n = rn(insn);
   switch (opcode) {
     case 0: // FMOV (register)
-      writeScalar(ctx, rd(insn), fmt, x());
-      return true;
     case 1: // FABS
-      writeScalar(ctx, rd(insn), fmt, absBits(fmt, x()));
-      return true;
     case 2: // FNEG
-      writeScalar(ctx, rd(insn), fmt, negateBits(fmt, x()));
+      moveWithSign(ctx, fmt, n, rd(insn), opcode);
       return true;
     case 3: // FSQRT
       fpSqrtAt(fmt, ctx, ctx.vview, rn(insn) * 16, ctx.vview, rd(insn) * 16);
@@ -85,14 +88,29 @@ export function execFpDp1(ctx: SimdContext, insn: number): boolean {
     case 9: // FRINTP
     case 10: // FRINTM
     case 11: // FRINTZ
-      writeScalar(ctx, rd(insn), fmt, fpRoundInt(fmt, x(), decodeRounding(opcode), false, ctx));
+      writeScalar(
+        ctx,
+        rd(insn),
+        fmt,
+        fpRoundInt(fmt, readScalar(ctx, n, fmt), decodeRounding(opcode), false, ctx),
+      );
       return true;
     case 12: // FRINTA
-      writeScalar(ctx, rd(insn), fmt, fpRoundInt(fmt, x(), Rounding.TIEAWAY, false, ctx));
+      writeScalar(
+        ctx,
+        rd(insn),
+        fmt,
+        fpRoundInt(fmt, readScalar(ctx, n, fmt), Rounding.TIEAWAY, false, ctx),
+      );
       return true;
     case 14: // FRINTX
     case 15: // FRINTI
-      writeScalar(ctx, rd(insn), fmt, fpRoundInt(fmt, x(), fpcrRounding(ctx), opcode === 14, ctx));
+      writeScalar(
+        ctx,
+        rd(insn),
+        fmt,
+        fpRoundInt(fmt, readScalar(ctx, n, fmt), fpcrRounding(ctx), opcode === 14, ctx),
+      );
       return true;
     default:
       return false;
@@ -187,7 +205,7 @@ export function execFpCsel(ctx: SimdContext, insn: number): boolean {
   if (!msZero(insn) || fmt === undefined) return false;
   const cond = (insn >>> 12) & 15;
   const src = conditionHolds(cond, ctx.getNzcv()) ? rn(insn) : rm(insn);
-  writeScalar(ctx, rd(insn), fmt, readScalar(ctx, src, fmt));
+  moveWithSign(ctx, fmt, src, rd(insn), 0);
   return true;
 }
 
