@@ -72,8 +72,8 @@ export function qemu(
       });
       const out: Buffer[] = [];
       let err = "";
-      child.stdout.on("data", (d: Buffer) => out.push(d));
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      child.stdout?.on("data", (d: Buffer) => out.push(d));
+      child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
       child.on("error", reject);
       child.on("close", (code, signal) => {
         if (typeof stdin === "number") fs.closeSync(stdin);
