@@ -68,6 +68,9 @@ export function runVcpu(
   if (r !== HypError.OK) return err(r);
   const early = vcpuStatus(v);
   if (early) return ok(early);
+  // Hold a reference: a hypercall made by the guest during the slice must not be able
+  // to destroy the vCPU under its own run loop.
+  v.get();
   v.running = true;
   try {
     return ok(runSlice(v, slice));
@@ -75,6 +78,7 @@ export function runVcpu(
     v.running = false;
     v.services.clock.poll();
     v.vpm?.update();
+    v.put();
   }
 }
 

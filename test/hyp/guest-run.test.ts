@@ -192,3 +192,69 @@ test("the virtual timer interrupt reaches the guest through the vGIC (IAR1 = 27)
   ]);
   assert.equal(r[4], 27n);
 });
+
+test("SMP: PSCI CPU_ON starts vCPU 1 at its entry with X0 = context; an SGI from vCPU 0 reaches it", () => {
+  const STR = (value: number, addr: number) => [
+    ...mov32(1, value),
+    ...mov32(2, addr),
+    A64.strW(1, 2),
+  ];
+  const SECOND = 0x400; // byte offset of vCPU 1's entry
+  const boot0 = [
+    ...STR(0x12, 0x0800_0000), // GICD_CTLR: ARE | EnableGrp1
+    ...mov32(0, 0xc400_0003), // CPU_ON (SMC64)
+    ...mov32(1, 1), // target MPIDR Aff0 = 1
+    ...mov32(2, GUEST_RAM_IPA + SECOND),
+    ...mov32(3, 0x5a5a),
+    A64.hvc(0),
+    ...mov32(1, (1 << 24) | 0b10), // SGI 1 to Aff0 = 1
+    A64.msr(0, 12, 11, 5, 1), // ICC_SGI1R_EL1
+    A64.spin(),
+  ];
+  const second = [
+    ...mov32(4, UART),
+    A64.strX(0, 4), // report the context id
+    ...mov32(5, GUEST_RAM_IPA + 0x800),
+    A64.msr(0, 12, 0, 0, 5), // VBAR_EL1
+    ...STR(0, 0x080a_0000 + 0x2_0000 + 0x14), // GICR_WAKER of frame 1
+    ...STR(1 << 1, 0x080a_0000 + 0x2_0000 + 0x1_0080), // IGROUPR0: SGI 1 group 1
+    ...STR(1 << 1, 0x080a_0000 + 0x2_0000 + 0x1_0100), // ISENABLER0: SGI 1
+    ...mov32(5, 0xf0),
+    A64.msr(0, 4, 6, 0, 5), // PMR
+    ...mov32(5, 1),
+    A64.msr(0, 12, 12, 7, 5), // IGRPEN1
+    A64.daifClr(2),
+    A64.wfi(),
+    A64.back(1),
+  ];
+  const program = new Array<number>(0x300).fill(A64.nop());
+  boot0.forEach((w, i) => (program[i] = w));
+  second.forEach((w, i) => (program[SECOND / 4 + i] = w));
+  const handler = [A64.mrs(1, 0, 12, 12, 0), ...mov32(3, UART), A64.strW(1, 3), A64.spin()];
+  handler.forEach((w, i) => (program[(0x800 + 0x280) / 4 + i] = w));
+
+  const { hyp, rm } = boot();
+  const g = buildGuest(rm, { vcpus: 2, vic: true });
+  const pa = rm.caps.ramBase;
+  ok(
+    rm.hvc,
+    Call.ADDRSPACE_MAP,
+    rm.caps.addrspace,
+    g.extent,
+    BigInt(pa),
+    mappingAttrs(Access.RW),
+    0n,
+    0n,
+    0n,
+  );
+  assert.ok(rm.memory.write(pa, assemble(program)).ok);
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, BigInt(UART), 0x1000n, 0n);
+  ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  assert.equal(run(rm, g.vcpus[1]!)[1], BigInt(VcpuRunState.POWERED_OFF));
+  assert.equal(run(rm, g.vcpus[0]!)[1], BigInt(VcpuRunState.READY));
+  let r = run(rm, g.vcpus[1]!);
+  assert.deepEqual(r, [0n, BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE), BigInt(UART), 8n, 0x5a5an]);
+  r = run(rm, g.vcpus[1]!, 0n, BigInt(MmioAction.EMULATE));
+  assert.deepEqual(r.slice(1), [BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE), BigInt(UART), 4n, 1n]);
+  assert.ok(hyp.stats().objects.thread >= 2);
+});
