@@ -7,7 +7,14 @@
 import type { SimdContext } from "./context.js";
 import { conditionHolds } from "./cond.js";
 import { fpCompare } from "./fp-compare.js";
-import { fixedToFp, fpConvert, fpRoundInt, fpToFixed, numberToFixed } from "./fp-convert.js";
+import {
+  fixedToFp,
+  fpConvert,
+  fpRoundInt,
+  fpToFixed,
+  numberToFixed,
+  roundIntNumber,
+} from "./fp-convert.js";
 import { FPCR_FZ, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
 import { fastCompare } from "./fp-fast.js";
 import { DOUBLE, SINGLE, formatOfType, readBits, writeBits, type FpFormat } from "./fp-format.js";
@@ -57,6 +64,27 @@ function moveWithSign(ctx: SimdContext, fmt: FpFormat, n: number, d: number, op:
   v.setUint32(d * 16 + top, hi >>> 0, true);
 }
 
+/** FRINT*: on JS numbers unless NaN or an FZ-flushed denormal. */
+function roundToIntegral(
+  ctx: SimdContext,
+  fmt: FpFormat,
+  n: number,
+  d: number,
+  rounding: Rounding,
+  exact: boolean,
+): void {
+  const x = readNumber(ctx.vview, n * 16, fmt);
+  const minNormal = fmt === DOUBLE ? 2 ** -1022 : 2 ** -126;
+  if (x === x && !((ctx.fpcr & FPCR_FZ) !== 0 && x !== 0 && Math.abs(x) < minNormal)) {
+    const r = roundIntNumber(x, rounding, exact, ctx);
+    ctx.vregs.fill(0, d * 16, d * 16 + 16);
+    if (fmt === DOUBLE) ctx.vview.setFloat64(d * 16, r, true);
+    else ctx.vview.setFloat32(d * 16, r, true);
+    return;
+  }
+  writeScalar(ctx, d, fmt, fpRoundInt(fmt, readScalar(ctx, n, fmt), rounding, exact, ctx));
+}
+
 /** FP data-processing (1 source). */
 export function execFpDp1(ctx: SimdContext, insn: number): boolean {
   if (!msZero(insn)) return false;
@@ -88,29 +116,14 @@ export function execFpDp1(ctx: SimdContext, insn: number): boolean {
     case 9: // FRINTP
     case 10: // FRINTM
     case 11: // FRINTZ
-      writeScalar(
-        ctx,
-        rd(insn),
-        fmt,
-        fpRoundInt(fmt, readScalar(ctx, n, fmt), decodeRounding(opcode), false, ctx),
-      );
+      roundToIntegral(ctx, fmt, n, rd(insn), decodeRounding(opcode), false);
       return true;
     case 12: // FRINTA
-      writeScalar(
-        ctx,
-        rd(insn),
-        fmt,
-        fpRoundInt(fmt, readScalar(ctx, n, fmt), Rounding.TIEAWAY, false, ctx),
-      );
+      roundToIntegral(ctx, fmt, n, rd(insn), Rounding.TIEAWAY, false);
       return true;
     case 14: // FRINTX
     case 15: // FRINTI
-      writeScalar(
-        ctx,
-        rd(insn),
-        fmt,
-        fpRoundInt(fmt, readScalar(ctx, n, fmt), fpcrRounding(ctx), opcode === 14, ctx),
-      );
+      roundToIntegral(ctx, fmt, n, rd(insn), fpcrRounding(ctx), opcode === 14);
       return true;
     default:
       return false;

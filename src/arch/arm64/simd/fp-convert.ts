@@ -105,6 +105,19 @@ export function fpRoundInt(
 }
 
 /**
+ * FPRoundInt of a non-NaN value already unpacked to a JS number (FZ applied): the
+ * result is an integer of the same format, with the input's sign when it is zero.
+ */
+export function roundIntNumber(v: number, rounding: Rounding, exact: boolean, env: FpEnv): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const floor = Math.floor(v);
+  const err = v - floor;
+  const r = floor + (intRoundsUp(rounding, floor, err) ? 1 : 0);
+  if (exact && err !== 0) env.fpsr |= FPSR_IXC;
+  return r === 0 ? (v < 0 ? -0 : 0) : r;
+}
+
+/**
  * FPToFixed: the integer nearest (per `rounding`) to value * 2^fbits, saturated to a
  * `size`-bit signed or unsigned integer (IOC on saturation or NaN, IXC when inexact).
  * Returns the two's complement bit pattern.
