@@ -48,6 +48,18 @@ test("gunyah run boots the demo guest through every layer and exits 0", limits, 
   assert.match(r.stdout, /powering off/);
 });
 
+test(
+  "with 4 vCPUs the demo still powers off cleanly: the secondaries, never started, stop too",
+  limits,
+  async () => {
+    const started = Date.now();
+    const r = await gunyah(["run", "--cpus", "4", "--timeout", "50"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /powering off/);
+    assert.ok(Date.now() - started < 20_000, "no vCPU loop hangs the teardown");
+  },
+);
+
 test("a guest that reads beyond its RAM ends with code 2 and says where", limits, async () => {
   const guest = rawGuest("fault.bin", [
     0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)
