@@ -306,7 +306,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   }
 
   invalidateStage2(): void {
-    this.mem.flush();
+    this.mem.flushStage2();
     this.decodedPages.clear();
   }
 

@@ -75,17 +75,27 @@ export function run(cpu: Cpu, budget: number): CpuExit {
 function refillFetch(cpu: Cpu): void {
   const pc = cpu.pc;
   if ((pc & 3) !== 0) cpu.pcAlignmentFault();
-  const lo = (pc % TWO32) | 0;
+  const lo = pc | 0;
   const hi = Math.floor(pc / TWO32) | 0;
-  const tr = cpu.mem.fetchTranslate(lo, hi);
+  const mem = cpu.mem;
+  let i = mem.xBase | ((lo >>> 12) & 1023);
+  if (mem.tagLo[i] !== (lo & -4096) || mem.tagHi[i] !== hi) {
+    mem.fetchTranslate(lo, hi); // fills entry i (or faults)
+    i = mem.xBase | ((lo >>> 12) & 1023);
+  }
   cpu.fetchBase = pc - (lo & 0xfff);
-  cpu.fetchView = tr.view;
-  cpu.fetchAdd = tr.add;
-  let page = cpu.decodedPages.get(tr.ipaPage);
+  cpu.fetchView = mem.views[i]!;
+  cpu.fetchAdd = mem.adds[i]!;
+  let page = mem.codePages[i];
   if (page === undefined) {
-    if (cpu.decodedPages.size >= 8192) cpu.decodedPages.clear();
-    page = { words: new Int32Array(1024), ops: new Uint16Array(1024) };
-    cpu.decodedPages.set(tr.ipaPage, page);
+    const ipaPage = mem.ipaPages[i]!;
+    page = cpu.decodedPages.get(ipaPage);
+    if (page === undefined) {
+      if (cpu.decodedPages.size >= 8192) cpu.decodedPages.clear();
+      page = { words: new Int32Array(1024), ops: new Uint16Array(1024) };
+      cpu.decodedPages.set(ipaPage, page);
+    }
+    mem.codePages[i] = page;
   }
   cpu.fetchWords = page.words;
   cpu.fetchOps = page.ops;
@@ -445,7 +455,7 @@ function execute(cpu: Cpu, budget: number): number {
         const ahi = (xh[s]! + (alo >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
         if (op === 35) {
           if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 255);
+            const t = mem.rBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -459,7 +469,7 @@ function execute(cpu: Cpu, budget: number): number {
           } else loadGpr(cpu, size, alo, ahi, rd);
         } else {
           if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 255);
+            const t = mem.wBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -491,7 +501,7 @@ function execute(cpu: Cpu, budget: number): number {
         const ahi = mode === 1 ? bh : nhi;
         if (op === 39) {
           if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 255);
+            const t = mem.rBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -505,7 +515,7 @@ function execute(cpu: Cpu, budget: number): number {
           } else loadGpr(cpu, size, alo, ahi, rd);
         } else {
           if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 255);
+            const t = mem.wBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -538,7 +548,7 @@ function execute(cpu: Cpu, budget: number): number {
         const ahi = R.hi;
         if (op === 41) {
           if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 255);
+            const t = mem.rBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -552,7 +562,7 @@ function execute(cpu: Cpu, budget: number): number {
           } else loadGpr(cpu, size, alo, ahi, rd);
         } else {
           if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 255);
+            const t = mem.wBase | ((alo >>> 12) & 1023);
             if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
               const v = views[t]!;
               const a = adds[t]! + (alo & 0xfff);
@@ -583,7 +593,7 @@ function execute(cpu: Cpu, budget: number): number {
         const step = 1 << scale;
         // Fast path: both halves in one page and the first naturally aligned, so one
         // TLB probe covers the pair (the common STP/LDP of X29/X30 on the stack).
-        const t = (op === 37 ? mem.rBase : mem.wBase) | ((alo >>> 12) & 255);
+        const t = (op === 37 ? mem.rBase : mem.wBase) | ((alo >>> 12) & 1023);
         if (
           tagLo[t] === (alo & (-4096 | (step - 1))) &&
           tagHi[t] === ahi &&
@@ -627,6 +637,21 @@ function execute(cpu: Cpu, budget: number): number {
       case 43 /* NOP */:
         cpu.pc = pc + 4;
         break;
+      case 128 /* HINT */:
+      case 130 /* BARRIER */: {
+        // NOP-like hints (NOP, YIELD, SEV, PAuth and BTI hints, CSDB...) and barriers
+        // are inline; WFE/WFI (hints 2 and 3) and SB go to the system group.
+        const hint = (insn >>> 5) & 0x7f;
+        if (op === 128 ? hint === 2 || hint === 3 : (hint & 7) === 7) {
+          execSystem(cpu, op, insn);
+          fbase = cpu.fetchBase;
+          fview = cpu.fetchView;
+          fadd = cpu.fetchAdd;
+          fwords = cpu.fetchWords;
+          fops = cpu.fetchOps;
+        } else cpu.pc = pc + 4;
+        break;
+      }
       default:
         cpu.insn = insn;
         if (op >= SIMD_OP_BASE) {

@@ -47,6 +47,11 @@ export interface MemoryPort {
   probeWrite(lo: number, hi: number, size: number): Translation;
   fetchTranslate(lo: number, hi: number): Translation;
   readIpa64(ipa: number): { lo: number; hi: number } | undefined;
+  stage2(ipaPage: number): Stage2Page | undefined;
+  flushPage(lo: number, hi: number): void;
+  flushStage2(): void;
+  readonly codePages: ({ readonly words: Int32Array; readonly ops: Uint16Array } | undefined)[];
+  readonly ipaPages: Float64Array;
   viewOf(page: Stage2Page): DataView;
   setEl(el: number): void;
   flush(): void;

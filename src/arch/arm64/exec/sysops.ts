@@ -27,7 +27,7 @@ export function execSys(cpu: Cpu, insn: number): void {
   const el0 = cpu.el === 0;
   if (crn === 8 && op1 === 0) {
     if (el0) return cpu.undefinedInstruction();
-    cpu.mem.flush();
+    tlbi(cpu, crm, op2, rt);
     return;
   }
   if (crn !== 7) return cpu.undefinedInstruction();
@@ -97,4 +97,19 @@ function addressTranslate(cpu: Cpu, rt: number, write: boolean, el0: boolean): v
   const paHi = Math.floor(pa / 4294967296) & 0xffff;
   // ATTR in bits 63:56, SH = inner shareable (0b11) in bits 8:7.
   par(cpu, paLo | (3 << 7), paHi | (r.attr << 24));
+}
+
+/**
+ * TLBI (C5.5): the by-VA forms (VAE1, VAAE1, VALE1, VAALE1 and their IS forms, op2
+ * 1, 3, 5, 7) drop one page; VMALLE1 and ASIDE1 (op2 0, 2) drop everything, as does
+ * any other form. Xt holds VA[55:12] in bits 43:0.
+ */
+function tlbi(cpu: Cpu, crm: number, op2: number, rt: number): void {
+  const byVa = (crm === 3 || crm === 7) && (op2 & 1) === 1;
+  if (!byVa) return cpu.mem.flush();
+  const l = rt === 31 ? 0 : cpu.xl[rt]!;
+  const h = rt === 31 ? 0 : cpu.xh[rt]!;
+  const lo = l << 12;
+  const hi = (((h << 12) | (l >>> 20)) << 8) >> 8; // VA[55:32], sign-extended from bit 55
+  cpu.mem.flushPage(lo, hi);
 }

@@ -12,11 +12,18 @@ import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.j
 import type { MemoryPort, Translation } from "../state.js";
 import { FSC } from "../fault.js";
 
-const ENTRIES = 256;
+const ENTRIES = 1024;
 const INVALID_TAG = 0x800; // never equals a masked address: bit 11 is always cleared
 const PAGE_MASK = -4096;
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
+const S2_ENTRIES = 1024;
+
+/** The decoded ops of one IPA page (see interp.ts). */
+export interface CodePage {
+  readonly words: Int32Array;
+  readonly ops: Uint16Array;
+}
 
 export class MemoryUnit implements MemoryPort {
   readonly tagLo = new Int32Array(ENTRIES * 8).fill(INVALID_TAG);
@@ -29,6 +36,20 @@ export class MemoryUnit implements MemoryPort {
   xBase = ENTRIES * 6;
   /** High half of the last 64-bit read. */
   hi = 0;
+  /** Decoded-op pages of exec entries (same index as the TLB). */
+  readonly codePages: (CodePage | undefined)[] = new Array<CodePage | undefined>(ENTRIES * 8).fill(
+    undefined,
+  );
+  readonly ipaPages = new Float64Array(ENTRIES * 8);
+  /** 1 if the entry's memory is Device (unaligned accesses fault). */
+  private readonly devices = new Uint8Array(ENTRIES * 8);
+  // A direct-mapped cache of Stage2Port answers (table walks hit the same few pages),
+  // dropped only by invalidateStage2().
+  private readonly s2Key = new Float64Array(S2_ENTRIES).fill(-1);
+  private readonly s2Page: (Stage2Page | undefined)[] = new Array<Stage2Page | undefined>(
+    S2_ENTRIES,
+  ).fill(undefined);
+  private readonly desc = { lo: 0, hi: 0 };
   private readonly viewCache = new WeakMap<ArrayBufferLike, DataView>();
   readonly tr: Translation = { ipa: 0, device: false, view: EMPTY_VIEW, add: 0, ipaPage: 0 };
 
@@ -48,6 +69,40 @@ export class MemoryUnit implements MemoryPort {
     this.cpu.fetchBase = NaN;
   }
 
+  /** Drops the cached stage-2 answers too (the hypervisor changed a mapping). */
+  flushStage2(): void {
+    this.s2Key.fill(-1);
+    this.s2Page.fill(undefined);
+    this.flush();
+  }
+
+  /**
+   * TLBI by VA (Arm ARM D8.13): drops the entries of one VA page in every (EL, kind)
+   * set. Tags are compared without the top byte, so TBI-tagged aliases go too.
+   */
+  flushPage(lo: number, hi: number): void {
+    const idx = (lo >>> 12) & 1023;
+    const tag = lo & PAGE_MASK;
+    for (let set = 0; set < 8; set++) {
+      const i = set * ENTRIES + idx;
+      if (this.tagLo[i] === tag && ((this.tagHi[i]! ^ hi) & 0x00ffffff) === 0)
+        this.tagLo[i] = INVALID_TAG;
+    }
+    this.cpu.fetchBase = NaN;
+  }
+
+  /** The Stage2Port answer for an IPA page, through the small cache. */
+  stage2(ipaPage: number): Stage2Page | undefined {
+    const k = ipaPage & (S2_ENTRIES - 1);
+    if (this.s2Key[k] === ipaPage) return this.s2Page[k];
+    const page = this.port.lookup(ipaPage);
+    if (page !== undefined) {
+      this.s2Key[k] = ipaPage;
+      this.s2Page[k] = page;
+    }
+    return page;
+  }
+
   viewOf(page: Stage2Page): DataView {
     const buf = page.bytes.buffer;
     let v = this.viewCache.get(buf);
@@ -61,21 +116,21 @@ export class MemoryUnit implements MemoryPort {
   // ---- fast paths (small enough for V8 to inline at every call site) ----
 
   read8(lo: number, hi: number): number {
-    const i = this.rBase | ((lo >>> 12) & 255);
+    const i = this.rBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi)
       return this.views[i]!.getUint8(this.adds[i]! + (lo & 0xfff));
     return this.slowRead(lo, hi, 1, ACCESS_READ, false);
   }
 
   read16(lo: number, hi: number): number {
-    const i = this.rBase | ((lo >>> 12) & 255);
+    const i = this.rBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4095) && this.tagHi[i] === hi)
       return this.views[i]!.getUint16(this.adds[i]! + (lo & 0xfff), true);
     return this.slowRead(lo, hi, 2, ACCESS_READ, false);
   }
 
   read32(lo: number, hi: number): number {
-    const i = this.rBase | ((lo >>> 12) & 255);
+    const i = this.rBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4093) && this.tagHi[i] === hi)
       return this.views[i]!.getInt32(this.adds[i]! + (lo & 0xfff), true);
     return this.slowRead(lo, hi, 4, ACCESS_READ, false);
@@ -83,7 +138,7 @@ export class MemoryUnit implements MemoryPort {
 
   /** Returns the low half; the high half is left in `this.hi`. */
   read64(lo: number, hi: number): number {
-    const i = this.rBase | ((lo >>> 12) & 255);
+    const i = this.rBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4089) && this.tagHi[i] === hi) {
       const v = this.views[i]!;
       const a = this.adds[i]! + (lo & 0xfff);
@@ -94,28 +149,28 @@ export class MemoryUnit implements MemoryPort {
   }
 
   write8(lo: number, hi: number, value: number): void {
-    const i = this.wBase | ((lo >>> 12) & 255);
+    const i = this.wBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi)
       this.views[i]!.setUint8(this.adds[i]! + (lo & 0xfff), value);
     else this.slowWrite(lo, hi, 1, value, 0, false);
   }
 
   write16(lo: number, hi: number, value: number): void {
-    const i = this.wBase | ((lo >>> 12) & 255);
+    const i = this.wBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4095) && this.tagHi[i] === hi)
       this.views[i]!.setUint16(this.adds[i]! + (lo & 0xfff), value, true);
     else this.slowWrite(lo, hi, 2, value, 0, false);
   }
 
   write32(lo: number, hi: number, value: number): void {
-    const i = this.wBase | ((lo >>> 12) & 255);
+    const i = this.wBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4093) && this.tagHi[i] === hi)
       this.views[i]!.setInt32(this.adds[i]! + (lo & 0xfff), value, true);
     else this.slowWrite(lo, hi, 4, value, 0, false);
   }
 
   write64(lo: number, hi: number, vlo: number, vhi: number): void {
-    const i = this.wBase | ((lo >>> 12) & 255);
+    const i = this.wBase | ((lo >>> 12) & 1023);
     if (this.tagLo[i] === (lo & -4089) && this.tagHi[i] === hi) {
       const v = this.views[i]!;
       const a = this.adds[i]! + (lo & 0xfff);
@@ -151,14 +206,29 @@ export class MemoryUnit implements MemoryPort {
     const misaligned = (lo & (size - 1)) !== 0;
     if (misaligned && (strict || this.cpu.alignmentCheck))
       this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+    const base = (el * 4 + access) * ENTRIES;
+    const i = base | ((lo >>> 12) & 1023);
+    if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi) {
+      // A TLB hit that missed the fast path (misaligned or page-crossing access).
+      const tr = this.tr;
+      if (misaligned && this.devices[i] === 1)
+        this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+      tr.view = this.views[i]!;
+      tr.add = this.adds[i]!;
+      tr.ipaPage = this.ipaPages[i]!;
+      tr.ipa = tr.ipaPage * 4096 + (lo & 0xfff);
+      tr.device = this.devices[i] === 1;
+      return tr;
+    }
     const tr = translate(this.cpu, this, lo, hi, access, el);
     if (misaligned && tr.device) this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
-    const base = (el * 4 + access) * ENTRIES;
-    const i = base | ((lo >>> 12) & 255);
     this.tagLo[i] = lo & PAGE_MASK;
     this.tagHi[i] = hi;
     this.views[i] = tr.view;
     this.adds[i] = tr.add;
+    this.ipaPages[i] = tr.ipaPage;
+    this.devices[i] = tr.device ? 1 : 0;
+    this.codePages[i] = undefined;
     return tr;
   }
 
@@ -271,11 +341,14 @@ export class MemoryUnit implements MemoryPort {
 
   /** Reads a naturally aligned u64 at an IPA for the table walker, or undefined. */
   readIpa64(ipa: number): { lo: number; hi: number } | undefined {
-    const page = this.port.lookup(Math.floor(ipa / 4096));
+    const page = this.stage2(Math.floor(ipa / 4096));
     if (page === undefined || !page.read) return undefined;
     const v = this.viewOf(page);
     const a = page.bytes.byteOffset + page.offset + (ipa % 4096);
-    return { lo: v.getInt32(a, true), hi: v.getInt32(a + 4, true) };
+    const d = this.desc;
+    d.lo = v.getInt32(a, true);
+    d.hi = v.getInt32(a + 4, true);
+    return d;
   }
 }
 

@@ -192,7 +192,7 @@ export function translate(
     tr.device = r.device;
   }
   const ipaPage = Math.floor(ipa / 4096);
-  const page = mu.port.lookup(ipaPage);
+  const page = mu.stage2(ipaPage);
   const allowed =
     page !== undefined && (access === ACCESS_EXEC ? page.exec : isWrite ? page.write : page.read);
   if (!allowed || page === undefined)
