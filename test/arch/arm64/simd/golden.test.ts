@@ -1,4 +1,4 @@
-// Bit-exact comparison with QEMU (golden/golden.json, recorded by golden/record.ts
+// Bit-exact comparison with QEMU (golden/golden.json.gz, recorded by golden/record.ts
 // under qemu-aarch64 -cpu cortex-a57): the assembled cases of golden/cases.ts across
 // FPCR rounding modes, FZ, DN and AHP, and random encodings from every SIMD decode
 // row, including whether the encoding is UNDEFINED. All of V0-V31, X0-X30, FPSR and
@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { executeSimd } from "../../../../src/arch/arm64/simd/index.js";
 import { FakeContext, decodeSimd } from "./fake-context.js";
 import { makeInput, type InputKind } from "./golden/inputs.js";
@@ -26,7 +27,7 @@ interface GoldenRecord {
 }
 
 const golden = JSON.parse(
-  readFileSync(new URL("./golden/golden.json", import.meta.url), "utf8"),
+  gunzipSync(readFileSync(new URL("./golden/golden.json.gz", import.meta.url))).toString("utf8"),
 ) as GoldenRecord[];
 
 const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");

@@ -1,4 +1,4 @@
-// Records golden.json: every case of cases.ts (assembled with aarch64-linux-gnu-as)
+// Records golden.json.gz: every case of cases.ts (assembled with aarch64-linux-gnu-as)
 // plus random encodings drawn from each SIMD decode row, each run on a register state
 // rebuilt from (kind, seed) by inputs.ts, under qemu-aarch64 -cpu cortex-a57 (an
 // ARMv8.0 core: FP16 and later extensions are UNDEFINED there, as here). Only the
@@ -9,13 +9,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { SIMD_ROWS } from "../../../../../src/arch/arm64/simd/index.js";
 import { CASES } from "./cases.js";
 import { STATE_BYTES, encodeState, makeInput, type InputKind } from "./inputs.js";
 
 const here = new URL(".", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "simd-golden-"));
-const FUZZ_PER_ROW = 300;
+const FUZZ_PER_ROW = 1000;
 
 export interface GoldenRecord {
   asm?: string;
@@ -118,10 +119,8 @@ function main(): void {
     const nzcv = Number(o.readBigUInt64LE(4 + 784));
     return { ...r, out: { s, v, x, fpsr, nzcv } };
   });
-  writeFileSync(
-    join(here, "golden.json"),
-    JSON.stringify(golden).replace(/\},\{"/g, '},\n{"') + "\n",
-  );
+  const json = JSON.stringify(golden).replace(/\},\{"/g, '},\n{"') + "\n";
+  writeFileSync(join(here, "golden.json.gz"), gzipSync(json, { level: 9 }));
   const undef = golden.filter((g) => g.out.s !== 0).length;
   console.log(
     `recorded ${golden.length} records (${undef} UNDEFINED), ${CASES.length} assembled cases`,
