@@ -1,0 +1,113 @@
+// CPU benchmark: guest MIPS of the gunyah-ts A64 core under `gunyah exec` on
+// compute-heavy programs, and the wall-clock ratio against qemu-aarch64 (TCG) running
+// the same program in the same run. Integer: a C SHA-256 + CRC-32 loop and busybox
+// sha256sum of a generated file; floating point: a busybox awk loop.
+
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { defaultCpuFactory, execProgram } from "../src/exec/index.js";
+
+const root = path.resolve(import.meta.dirname, "..");
+const busybox = path.join(root, ".assets/busybox");
+const hashProgram = path.join(root, "guests/tests/build/hash.O2");
+
+interface Workload {
+  readonly name: string;
+  readonly program: string;
+  readonly args: readonly string[];
+}
+
+function runOurs(
+  w: Workload,
+  out: string,
+): { wall: number; instructions: number; runSeconds: number } {
+  const fd = fs.openSync(out, "w");
+  const devnull = fs.openSync("/dev/null", "r+");
+  const t0 = performance.now();
+  try {
+    const r = execProgram({
+      program: w.program,
+      argv: [w.program, ...w.args],
+      env: ["LC_ALL=C"],
+      createCpu: defaultCpuFactory,
+      stdio: { stdin: devnull, stdout: fd, stderr: devnull },
+    });
+    if (!r.ok) throw new Error(r.error);
+    if (r.value.end.kind !== "exit") throw new Error(`${w.name}: ended by ${r.value.end.kind}`);
+    return {
+      wall: (performance.now() - t0) / 1000,
+      instructions: r.value.instructions,
+      runSeconds: r.value.seconds,
+    };
+  } finally {
+    fs.closeSync(fd);
+    fs.closeSync(devnull);
+  }
+}
+
+function runQemu(w: Workload): { wall: number; stdout: Buffer } {
+  const t0 = performance.now();
+  const r = spawnSync("qemu-aarch64", ["-cpu", "neoverse-n1", w.program, ...w.args], {
+    env: { LC_ALL: "C" },
+    maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) throw new Error(`qemu-aarch64 ${w.name}: status ${r.status}`);
+  return { wall: (performance.now() - t0) / 1000, stdout: r.stdout };
+}
+
+export async function bench(): Promise<Record<string, number | string>> {
+  if (!fs.existsSync(hashProgram))
+    spawnSync("bash", [path.join(root, "guests/tests/build.sh")], { stdio: "ignore" });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gunyah-cpu-bench-"));
+  const data = path.join(dir, "data.bin");
+  const block = Buffer.alloc(1 << 20);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
+  fs.writeFileSync(data, block);
+  const workloads: Workload[] = [
+    { name: "C sha256+crc32 (512 KiB)", program: hashProgram, args: ["524288"] },
+  ];
+  if (fs.existsSync(busybox)) {
+    workloads.push({
+      name: "busybox sha256sum (1 MiB)",
+      program: busybox,
+      args: ["sha256sum", data],
+    });
+    workloads.push({
+      name: "busybox awk FP loop",
+      program: busybox,
+      args: [
+        "awk",
+        'BEGIN { s = 0; for (i = 1; i <= 5000; i++) s += i * 1.5 / (i + 0.5) - s / (i + 7); printf "%.10f\\n", s }',
+      ],
+    });
+  }
+  const figures: Record<string, number | string> = {};
+  const qemuAvailable = spawnSync("qemu-aarch64", ["--version"]).status === 0;
+  try {
+    for (const w of workloads) {
+      const out = path.join(dir, "out");
+      const mine = runOurs(w, out);
+      figures[`${w.name}: instructions (M)`] = Number((mine.instructions / 1e6).toFixed(2));
+      figures[`${w.name}: guest MIPS`] = Number(
+        (mine.instructions / mine.runSeconds / 1e6).toFixed(1),
+      );
+      figures[`${w.name}: wall (s)`] = Number(mine.wall.toFixed(2));
+      if (qemuAvailable) {
+        const reference = runQemu(w);
+        figures[`${w.name}: qemu-aarch64 wall (s)`] = Number(reference.wall.toFixed(2));
+        figures[`${w.name}: slower than qemu (x)`] = Number(
+          (mine.wall / reference.wall).toFixed(1),
+        );
+        figures[`${w.name}: output matches qemu`] = fs.readFileSync(out).equals(reference.stdout)
+          ? "yes"
+          : "NO";
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (!qemuAvailable) figures["qemu-aarch64"] = "not installed: no ratio";
+  return figures;
+}
