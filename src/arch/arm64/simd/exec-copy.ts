@@ -4,9 +4,12 @@
 
 import type { SimdContext } from "./context.js";
 import { advSimdExpandImm } from "./simd-imm.js";
-import { LaneBuffer, clearHigh, getLane, getLaneSigned, setLane, snapshot } from "./vreg.js";
+import { SA, SB } from "./lanes.js";
+import { LaneBuffer, clearHigh, getLane, getLaneSigned, setLane } from "./vreg.js";
 
 const buf = new LaneBuffer();
+// Up to four table registers; entries past 16 * len are never read (idx is checked).
+const TABLE_BYTES = new Uint8Array(64);
 
 /** Element size index (0..3) and the remaining index bits of imm5, or undefined. */
 function decodeImm5(imm5: number): { size: number; index: number } | undefined {
@@ -39,7 +42,7 @@ export function execCopy(ctx: SimdContext, insn: number): boolean {
   if (op === 1) {
     if (q === 0) return false;
     // INS (element): Vd[index] = Vn[imm4 >> size]; other lanes unchanged.
-    const src = snapshot(ctx, n);
+    const src = SA.load(ctx, n).u8;
     copyElement(src, imm4 >>> size, ctx.vregs.subarray(d * 16, d * 16 + 16), index, ebytes);
     return true;
   }
@@ -48,7 +51,7 @@ export function execCopy(ctx: SimdContext, insn: number): boolean {
     case 0: {
       // DUP (element)
       if (size === 3 && q === 0) return false;
-      const src = snapshot(ctx, n);
+      const src = SA.load(ctx, n).u8;
       for (let i = 0; i < bytes / ebytes; i++) copyElement(src, index, buf.bytes, i, ebytes);
       buf.commit(ctx, d, bytes);
       return true;
@@ -101,7 +104,7 @@ export function execScalarCopy(ctx: SimdContext, insn: number): boolean {
   const dec = decodeImm5((insn >>> 16) & 31);
   if (op !== 0 || imm4 !== 0 || dec === undefined) return false;
   const ebytes = 1 << dec.size;
-  const src = snapshot(ctx, (insn >>> 5) & 31);
+  const src = SA.load(ctx, (insn >>> 5) & 31).u8;
   const d = insn & 31;
   copyElement(src, dec.index, ctx.vregs.subarray(d * 16, d * 16 + 16), 0, ebytes);
   clearHigh(ctx, d, ebytes);
@@ -144,8 +147,8 @@ export function execExtract(ctx: SimdContext, insn: number): boolean {
   const imm4 = (insn >>> 11) & 15;
   if (((insn >>> 22) & 3) !== 0 || (q === 0 && imm4 >= 8)) return false;
   const bytes = q ? 16 : 8;
-  const lo = snapshot(ctx, (insn >>> 5) & 31);
-  const hi = snapshot(ctx, (insn >>> 16) & 31);
+  const lo = SA.load(ctx, (insn >>> 5) & 31).u8;
+  const hi = SB.load(ctx, (insn >>> 16) & 31).u8;
   for (let i = 0; i < bytes; i++) {
     const j = i + imm4;
     buf.bytes[i] = (j < bytes ? lo[j] : hi[j - bytes]) ?? 0;
@@ -164,8 +167,8 @@ export function execPermute(ctx: SimdContext, insn: number): boolean {
   const bytes = q ? 16 : 8;
   const elements = bytes / ebytes;
   const pairs = elements / 2;
-  const a = snapshot(ctx, (insn >>> 5) & 31);
-  const b = snapshot(ctx, (insn >>> 16) & 31);
+  const a = SA.load(ctx, (insn >>> 5) & 31).u8;
+  const b = SB.load(ctx, (insn >>> 16) & 31).u8;
   const out = buf.reset().bytes;
   switch (opcode & 3) {
     case 1: // UZP
@@ -200,13 +203,15 @@ export function execTable(ctx: SimdContext, insn: number): boolean {
   const n = (insn >>> 5) & 31;
   const d = insn & 31;
   const bytes = q ? 16 : 8;
-  const table = new Uint8Array(16 * len);
-  for (let r = 0; r < len; r++) table.set(snapshot(ctx, (n + r) & 31), 16 * r);
-  const indices = snapshot(ctx, (insn >>> 16) & 31);
-  const old = snapshot(ctx, d);
+  const table = TABLE_BYTES;
+  for (let r = 0; r < len; r++) {
+    table.set(ctx.vregs.subarray(((n + r) & 31) * 16, ((n + r) & 31) * 16 + 16), 16 * r);
+  }
+  const indices = SA.load(ctx, (insn >>> 16) & 31).u8;
+  const old = SB.load(ctx, d).u8;
   for (let i = 0; i < bytes; i++) {
     const idx = indices[i] ?? 0;
-    buf.bytes[i] = idx < table.length ? (table[idx] ?? 0) : isTbx ? (old[i] ?? 0) : 0;
+    buf.bytes[i] = idx < 16 * len ? (table[idx] ?? 0) : isTbx ? (old[i] ?? 0) : 0;
   }
   buf.commit(ctx, d, bytes);
   return true;

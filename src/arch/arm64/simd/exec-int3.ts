@@ -6,7 +6,7 @@
 import type { SimdContext } from "./context.js";
 import { doublingMulHigh, polyMul8, sat, satBig, shiftByRegister } from "./int-lane.js";
 import { SA, SB, SD, SR } from "./lanes.js";
-import { LaneBuffer, getLaneBig, snapshot } from "./vreg.js";
+import { LaneBuffer, getLaneBig } from "./vreg.js";
 
 const buf = new LaneBuffer();
 
@@ -162,43 +162,43 @@ function laneBig(
 function logical(ctx: SimdContext, insn: number, bytes: number): void {
   const u = (insn >>> 29) & 1;
   const size = (insn >>> 22) & 3;
-  const n = snapshot(ctx, (insn >>> 5) & 31);
-  const m = snapshot(ctx, (insn >>> 16) & 31);
+  const a = SA.load(ctx, (insn >>> 5) & 31).u32;
+  const b = SB.load(ctx, (insn >>> 16) & 31).u32;
   const d = insn & 31;
-  const old = snapshot(ctx, d);
-  for (let i = 0; i < bytes; i++) {
-    const a = n[i] ?? 0;
-    const b = m[i] ?? 0;
-    const c = old[i] ?? 0;
-    let r: number;
+  const c = SD.load(ctx, d).u32;
+  const r = SR.u32;
+  const words = bytes >>> 2;
+  for (let i = 0; i < words; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    const z = c[i] ?? 0;
     switch ((u << 2) | size) {
       case 0:
-        r = a & b;
+        r[i] = x & y; // AND
         break;
       case 1:
-        r = a & ~b;
+        r[i] = x & ~y; // BIC
         break;
       case 2:
-        r = a | b;
+        r[i] = x | y; // ORR
         break;
       case 3:
-        r = a | ~b;
+        r[i] = x | ~y; // ORN
         break;
       case 4:
-        r = a ^ b;
+        r[i] = x ^ y; // EOR
         break;
-      case 5: // BSL
-        r = b ^ ((b ^ a) & c);
+      case 5:
+        r[i] = y ^ ((y ^ x) & z); // BSL
         break;
-      case 6: // BIT
-        r = c ^ ((c ^ a) & b);
+      case 6:
+        r[i] = z ^ ((z ^ x) & y); // BIT
         break;
-      default: // BIF
-        r = c ^ ((c ^ a) & ~b);
+      default:
+        r[i] = z ^ ((z ^ x) & ~y); // BIF
     }
-    buf.bytes[i] = r & 0xff;
   }
-  buf.commit(ctx, d, bytes);
+  SR.store(ctx, d, bytes);
 }
 
 function vectorAllowed(op: number, u: number, size: number, q: number): boolean {

@@ -123,9 +123,13 @@ export class LaneBuffer {
     else this.set(esize, index, Number(BigInt.asUintN(esize, value)));
   }
 
-  /** Writes the first `bytes` bytes to Vd and zeroes the rest of Vd. */
+  /** Writes the first `bytes` bytes to Vd and zeroes the rest of Vd (word copies). */
   commit(ctx: SimdContext, reg: number, bytes: number): void {
-    ctx.vregs.set(this.bytes.subarray(0, bytes), reg * 16);
-    clearHigh(ctx, reg, bytes);
+    const v = ctx.vview;
+    const base = reg * 16;
+    const first = this.view.getUint32(0, true);
+    v.setUint32(base, bytes >= 4 ? first : first & ((1 << (8 * bytes)) - 1), true);
+    for (let i = 4; i < 16; i += 4)
+      v.setUint32(base + i, i < bytes ? this.view.getUint32(i, true) : 0, true);
   }
 }
