@@ -183,7 +183,21 @@ function handleExit(exit: CpuExit, cpu: Arm64Cpu, state: ProcessState): ExecEnd 
 
 /** Executes one instruction and answers its exit (trace tools step this way). */
 export function stepProcess(cpu: Arm64Cpu, state: ProcessState): ExecEnd | undefined {
-  return handleExit(cpu.run(1), cpu, state);
+  return handleExit(runGuarded(cpu, 1), cpu, state);
+}
+
+/** cpu.run, with the guest PC added to an internal CPU error (a bug to report). */
+function runGuarded(cpu: Arm64Cpu, budget: number): CpuExit {
+  const pc = cpu.pc;
+  try {
+    return cpu.run(budget);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `CPU internal error in a slice starting at pc ${hex(pc)} (now ${hex(cpu.pc)}): ${message}`,
+      { cause: e },
+    );
+  }
 }
 
 /** Runs a loaded process to its end. */
@@ -205,7 +219,7 @@ export function runProcess(
     }
     if (step) step(cpu);
     const budget = step ? 1 : Math.min(CHUNK, limit - done);
-    end = handleExit(cpu.run(budget), cpu, state);
+    end = handleExit(runGuarded(cpu, budget), cpu, state);
   }
   state.files.closeAll();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
