@@ -46,12 +46,14 @@ function linuxInit(s: ReturnType<typeof setup>) {
   });
 }
 
-test("GICD identification: PIDR2 says GICv3, TYPER lines and 10-bit IDs, CTLR has ARE and DS", () => {
+test("GICD identification: PIDR2 says GICv3, TYPER lines, ESPI and ID bits, CTLR has ARE and DS", () => {
   const s = setup();
   assert.equal(s.rd(GICD_BASE + 0xffe8) & 0xf0n, 0x30n);
   const typer = s.rd(GICD_BASE + 4);
   assert.equal(typer & 0x1fn, 31n); // 1020 INTIDs
-  assert.equal((typer >> 19n) & 0x1fn, 9n);
+  assert.equal((typer >> 19n) & 0x1fn, 12n); // 13-bit INTIDs: extended SPIs up to 5119
+  assert.equal((typer >> 8n) & 1n, 1n);
+  assert.equal((typer >> 27n) & 0x1fn, 31n);
   assert.equal(s.rd(GICD_BASE) & 0x50n, 0x50n);
 });
 
@@ -172,4 +174,29 @@ test("unaligned and odd-width accesses are RAZ/WI", () => {
   assert.equal(s.rd(GICD_BASE) & 3n, 0n);
   assert.equal(s.gic.claims(GICR_BASE + 0x2_0000), false);
   assert.equal(s.gic.claims(GICD_BASE + 0xfffc), true);
+});
+
+test("extended SPIs: IROUTERnE, ISENABLERnE, IPRIORITYRnE and ICFGRnE route INTID 4101 to vCPU 1", () => {
+  const s = setup(2);
+  linuxInit(s);
+  const e = 5; // INTID 4101
+  s.wr(GICD_BASE + 0x1000, 1n << BigInt(e)); // IGROUPR0E: group 1
+  s.wr(GICD_BASE + 0x2000 + e, 0x80n, 1); // IPRIORITYR1E byte
+  s.wr(GICD_BASE + 0x8000 + 8 * e, 1n, 8); // IROUTER5E: Aff0 = 1
+  s.wr(GICD_BASE + 0x1200, 1n << BigInt(e)); // ISENABLER0E
+  s.wr(GICD_BASE + 0x3000, 2n << BigInt(2 * e)); // ICFGR0E: edge
+  assert.equal(s.rd(GICD_BASE + 0x3000), 2n << BigInt(2 * e));
+  assert.equal(s.rd(GICD_BASE + 0x2000 + e, 1), 0x80n);
+  assert.equal(s.gic.validVirq(4101), true);
+  assert.equal(s.gic.validVirq(5120), false);
+  s.gic.assert(4101);
+  assert.equal(s.ports[1]!.line, true);
+  assert.equal(s.ports[0]!.line, false);
+  assert.equal((s.rd(GICD_BASE + 0x1600) >> BigInt(e)) & 1n, 1n, "ISPENDR0E shows it pending");
+  assert.equal(s.icc[1]!.read(Icc.IAR1), 4101n);
+  assert.equal((s.icc[1]!.read(Icc.CTLR)! >> 19n) & 1n, 1n, "ExtRange");
+  s.icc[1]!.write(Icc.EOIR1, 4101n);
+  assert.equal((s.rd(GICD_BASE + 0x1a00) >> BigInt(e)) & 1n, 0n, "no longer active");
+  s.wr(GICD_BASE + 0x1400, 1n << BigInt(e)); // ICENABLER0E
+  assert.equal(s.rd(GICD_BASE + 0x1200), 0n);
 });

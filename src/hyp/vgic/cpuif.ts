@@ -30,8 +30,8 @@ export const Icc = {
   IGRPEN1: iccKey(3, 0, 12, 12, 7),
 } as const;
 
-/** ICC_CTLR_EL1 read-only fields: PRIbits = 4 (5 bits), IDbits = 0 (16), A3V = 1. */
-const CTLR_RO = (4 << 8) | (1 << 15);
+/** ICC_CTLR_EL1 read-only fields: PRIbits = 4 (5 bits), IDbits = 0 (16), A3V, ExtRange. */
+const CTLR_RO = (4 << 8) | (1 << 15) | (1 << 19);
 const CTLR_CBPR = 1;
 const CTLR_EOIMODE = 2;
 /** SRE, DFB, DIB read as one: system register access only. */

@@ -7,6 +7,8 @@ import type { VirqSource } from "../virq.js";
 import type { VcpuIrqPort } from "../vic.js";
 import {
   CpuIfState,
+  ESPI_BASE,
+  ESPI_COUNT,
   IrqBank,
   MAX_INTID,
   SPURIOUS,
@@ -37,6 +39,9 @@ export class GicCore {
   readonly spis = new IrqBank(MAX_INTID);
   /** IROUTER per SPI: affinity (Aff3 39:32, Aff2..Aff0 23:0) and IRM (bit 31). */
   readonly routes: bigint[] = new Array<bigint>(MAX_INTID).fill(0n);
+  /** Extended SPIs, indexed by INTID - 4096, and their IROUTERnE. */
+  readonly espis = new IrqBank(ESPI_COUNT);
+  readonly espiRoutes: bigint[] = new Array<bigint>(ESPI_COUNT).fill(0n);
   readonly slots: (VcpuSlot | undefined)[];
   /** EnableGrp0 | EnableGrp1; ARE and DS always read as one. */
   ctlr = 0;
@@ -69,12 +74,14 @@ export class GicCore {
       return s ? { bank: s.bank, i: intid } : undefined;
     }
     if (intid < this.spiLimit) return { bank: this.spis, i: intid };
+    if (intid >= ESPI_BASE && intid < ESPI_BASE + ESPI_COUNT)
+      return { bank: this.espis, i: intid - ESPI_BASE };
     return undefined;
   }
 
-  /** The vCPU an SPI is routed to (IRM = 1: vCPU 0 stands for "any"). */
+  /** The vCPU an SPI or extended SPI is routed to (IRM = 1: the first vCPU stands for "any"). */
   targetOf(spi: number): number | undefined {
-    const route = this.routes[spi] ?? 0n;
+    const route = (spi >= ESPI_BASE ? this.espiRoutes[spi - ESPI_BASE] : this.routes[spi]) ?? 0n;
     if ((route & (1n << 31n)) !== 0n) return this.slots.findIndex((s) => s !== undefined);
     const aff = route & 0xff_00ff_ffffn;
     const idx = this.slots.findIndex((s) => s !== undefined && (s.mpidr & 0xff_00ff_ffffn) === aff);
@@ -84,18 +91,20 @@ export class GicCore {
   // --- inputs ----------------------------------------------------------------------
 
   validSpi(virq: number): boolean {
-    return isSpi(virq) && virq < this.spiLimit;
+    return isSpi(virq) && (virq < this.spiLimit || virq >= ESPI_BASE);
   }
 
   assertSpi(intid: number): void {
-    if (!this.validSpi(intid)) return;
-    this.spis.latch[intid] = 1;
+    const loc = this.validSpi(intid) ? this.locate(0, intid) : undefined;
+    if (!loc) return;
+    loc.bank.latch[loc.i] = 1;
     this.updateSpi(intid);
   }
 
   clearSpi(intid: number): void {
-    if (!this.validSpi(intid)) return;
-    this.spis.latch[intid] = 0;
+    const loc = this.validSpi(intid) ? this.locate(0, intid) : undefined;
+    if (!loc) return;
+    loc.bank.latch[loc.i] = 0;
     this.updateSpi(intid);
   }
 
@@ -163,6 +172,9 @@ export class GicCore {
     for (let i = 0; i < 32; i++) consider(s.bank, i, i);
     for (let i = 32; i < this.spiLimit; i++)
       if (this.spis.enabled[i] && this.targetOf(i) === vcpu) consider(this.spis, i, i);
+    for (let i = 0; i < ESPI_COUNT; i++)
+      if (this.espis.enabled[i] && this.targetOf(ESPI_BASE + i) === vcpu)
+        consider(this.espis, i, ESPI_BASE + i);
     return best;
   }
 
@@ -221,7 +233,7 @@ export class GicCore {
   /** ICC_EOIR: drops the running priority; with EOImode 0 it also deactivates. */
   endOfInterrupt(vcpu: number, intid: number, group: number): void {
     const s = this.slots[vcpu];
-    if (!s || intid >= SPURIOUS) return;
+    if (!s) return;
     const stack = s.cpu.activeStack;
     const top = stack[stack.length - 1];
     // EOI must name the most recently acknowledged interrupt (IHI 0069 4.1.1): otherwise

@@ -94,12 +94,17 @@ export function accessPriority(
   return value;
 }
 
-/** ICFGR: two bits per INTID (bit 1 set = edge); SGIs are read-only edge. */
+/**
+ * ICFGR: two bits per INTID (bit 1 set = edge). For the SGI/PPI and SPI banks the
+ * SGIs (INTIDs 0..15) are read-only edge; `sgis` is false for the extended SPIs,
+ * whose bank indices start at 0.
+ */
 export function accessConfig(
   bank: IrqBank,
   firstIntid: number,
   map: (intid: number) => number | undefined,
   write: number | undefined,
+  sgis = true,
 ): number {
   let value = 0;
   for (let k = 0; k < 16; k++) {
@@ -107,7 +112,7 @@ export function accessConfig(
     const i = map(intid);
     if (i === undefined) continue;
     if (write !== undefined) {
-      if (intid >= 16) bank.edge[i] = (write >>> (2 * k + 1)) & 1;
+      if (intid >= 16 || !sgis) bank.edge[i] = (write >>> (2 * k + 1)) & 1;
     } else value |= bank.edge[i]! << (2 * k + 1);
   }
   return value >>> 0;

@@ -5,6 +5,9 @@
 
 export const SPURIOUS = 1023;
 export const MAX_INTID = 1020;
+/** Extended SPIs (GICv3.1): INTIDs 4096..5119. */
+export const ESPI_BASE = 4096;
+export const ESPI_COUNT = 1024;
 /** Five implemented priority bits (ICC_CTLR_EL1.PRIbits = 4): the low three read as zero. */
 export const PRIORITY_MASK = 0xf8;
 export const IDLE_PRIORITY = 0xff;
