@@ -26,9 +26,13 @@ export interface Stage2Entry {
   cached: Stage2Page | undefined;
 }
 
-/** An extent's mappings, indexed by physical page. */
+/**
+ * An extent's mappings, indexed by physical page. Most pages are mapped once (a VM's
+ * RAM), so a single entry is stored as itself and only shared pages get an array:
+ * a 1 GiB identity map then costs one map slot per page, not one array per page.
+ */
 export class ExtentMappings {
-  private readonly byPa = new Map<number, Stage2Entry[]>();
+  private readonly byPa = new Map<number, Stage2Entry | Stage2Entry[]>();
   private count = 0;
 
   get size(): number {
@@ -36,34 +40,45 @@ export class ExtentMappings {
   }
 
   add(entry: Stage2Entry): void {
-    const list = this.byPa.get(entry.paPage);
-    if (list) list.push(entry);
-    else this.byPa.set(entry.paPage, [entry]);
+    const cur = this.byPa.get(entry.paPage);
+    if (cur === undefined) this.byPa.set(entry.paPage, entry);
+    else if (Array.isArray(cur)) cur.push(entry);
+    else this.byPa.set(entry.paPage, [cur, entry]);
     this.count++;
   }
 
   remove(entry: Stage2Entry): void {
-    const list = this.byPa.get(entry.paPage);
-    if (!list) return;
-    const i = list.indexOf(entry);
+    const cur = this.byPa.get(entry.paPage);
+    if (cur === undefined) return;
+    if (!Array.isArray(cur)) {
+      if (cur !== entry) return;
+      this.byPa.delete(entry.paPage);
+      this.count--;
+      return;
+    }
+    const i = cur.indexOf(entry);
     if (i < 0) return;
-    list.splice(i, 1);
+    cur.splice(i, 1);
     this.count--;
-    if (list.length === 0) this.byPa.delete(entry.paPage);
+    if (cur.length === 1) this.byPa.set(entry.paPage, cur[0]!);
   }
 
   /** Removes and returns every entry mapping physical page `paPage`. */
   take(paPage: number): Stage2Entry[] {
-    const list = this.byPa.get(paPage);
-    if (!list) return [];
+    const cur = this.byPa.get(paPage);
+    if (cur === undefined) return [];
     this.byPa.delete(paPage);
+    const list = Array.isArray(cur) ? cur : [cur];
     this.count -= list.length;
     return list;
   }
 
   all(): Stage2Entry[] {
     const out: Stage2Entry[] = [];
-    for (const list of this.byPa.values()) out.push(...list);
+    for (const cur of this.byPa.values()) {
+      if (Array.isArray(cur)) out.push(...cur);
+      else out.push(cur);
+    }
     return out;
   }
 }
