@@ -445,131 +445,72 @@ function execute(cpu: Cpu, budget: number): number {
         break;
       }
       case 35 /* LDR_UIMM */:
-      case 36 /* STR_UIMM */: {
-        const size = insn >>> 30;
-        const s = rn + ((rn + 1) >> 5);
-        const bl = xl[s]!;
-        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
-        const o = ((insn >>> 10) & 0xfff) << size;
-        const alo = (bl + o) | 0;
-        const ahi = (xh[s]! + (alo >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
-        if (op === 35) {
-          if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              const lo = v.getInt32(a, true);
-              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
-              if (rd !== 31) {
-                xl[rd] = lo;
-                xh[rd] = hi;
-              }
-            } else loadGpr(cpu, size, alo, ahi, rd);
-          } else loadGpr(cpu, size, alo, ahi, rd);
-        } else {
-          if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              v.setInt32(a, xl[rd]!, true);
-              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
-            } else storeGpr(cpu, size, alo, ahi, rd);
-          } else storeGpr(cpu, size, alo, ahi, rd);
-        }
-        cpu.pc = pc + 4;
-        break;
-      }
+      case 36 /* STR_UIMM */:
       case 39 /* LDR_IMM9 */:
-      case 40 /* STR_IMM9 */: {
-        const mode = (insn >>> 10) & 3;
-        if (mode === 2) {
-          execUnprivileged(cpu, op, insn);
-          cpu.pc = pc + 4;
-          break;
-        }
+      case 40 /* STR_IMM9 */:
+      case 41 /* LDR_REG */:
+      case 42 /* STR_REG */: {
+        // Single-register LDR/STR: compute the address for the form, then one inline
+        // TLB fast path for 32/64-bit accesses (loadGpr/storeGpr otherwise).
         const size = insn >>> 30;
         const s = rn + ((rn + 1) >> 5);
         const bl = xl[s]!;
         const bh = xh[s]!;
-        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
-        addImm64(bl, bh, (insn << 11) >> 23);
-        const nlo = R.lo;
-        const nhi = R.hi;
-        const alo = mode === 1 ? bl : nlo;
-        const ahi = mode === 1 ? bh : nhi;
-        if (op === 39) {
-          if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              const lo = v.getInt32(a, true);
-              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
-              if (rd !== 31) {
-                xl[rd] = lo;
-                xh[rd] = hi;
-              }
-            } else loadGpr(cpu, size, alo, ahi, rd);
-          } else loadGpr(cpu, size, alo, ahi, rd);
+        let alo: number;
+        let ahi: number;
+        let writeback = false;
+        let nlo = 0;
+        let nhi = 0;
+        if (op <= 36) {
+          const o = ((insn >>> 10) & 0xfff) << size;
+          alo = (bl + o) | 0;
+          ahi = (bh + (alo >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
+        } else if (op <= 40) {
+          const mode = (insn >>> 10) & 3;
+          if (mode === 2) {
+            execUnprivileged(cpu, op, insn);
+            cpu.pc = pc + 4;
+            break;
+          }
+          addImm64(bl, bh, (insn << 11) >> 23);
+          nlo = R.lo;
+          nhi = R.hi;
+          writeback = mode !== 0;
+          alo = mode === 1 ? bl : nlo;
+          ahi = mode === 1 ? bh : nhi;
         } else {
-          if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              v.setInt32(a, xl[rd]!, true);
-              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
-            } else storeGpr(cpu, size, alo, ahi, rd);
-          } else storeGpr(cpu, size, alo, ahi, rd);
+          const option = (insn >>> 13) & 7;
+          if ((option & 2) === 0) cpu.undefinedInstruction();
+          const rm = (insn >>> 16) & 31;
+          const ml = xl[rm]!;
+          const mh = option === 3 || option === 7 ? xh[rm]! : option === 6 ? ml >> 31 : 0;
+          lsl64(ml, mh, (insn & 0x1000) !== 0 ? size : 0);
+          add64(bl, bh, R.lo, R.hi, 0);
+          alo = R.lo;
+          ahi = R.hi;
         }
-        if (mode !== 0) {
+        if (rn === 31 && (bl & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+        const load = op === 35 || op === 39 || op === 41;
+        const t = (load ? mem.rBase : mem.wBase) | ((alo >>> 12) & 1023);
+        if (size >= 2 && tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
+          const v = views[t]!;
+          const a = adds[t]! + (alo & 0xfff);
+          if (load) {
+            const lo = v.getInt32(a, true);
+            const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
+            if (rd !== 31) {
+              xl[rd] = lo;
+              xh[rd] = hi;
+            }
+          } else {
+            v.setInt32(a, xl[rd]!, true);
+            if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
+          }
+        } else if (load) loadGpr(cpu, size, alo, ahi, rd);
+        else storeGpr(cpu, size, alo, ahi, rd);
+        if (writeback) {
           xl[s] = nlo;
           xh[s] = nhi;
-        }
-        cpu.pc = pc + 4;
-        break;
-      }
-      case 41 /* LDR_REG */:
-      case 42 /* STR_REG */: {
-        const size = insn >>> 30;
-        const option = (insn >>> 13) & 7;
-        if ((option & 2) === 0) cpu.undefinedInstruction();
-        const rm = (insn >>> 16) & 31;
-        const shift = (insn & 0x1000) !== 0 ? size : 0;
-        const ml = xl[rm]!;
-        const mh = option === 3 || option === 7 ? xh[rm]! : option === 6 ? ml >> 31 : 0;
-        lsl64(ml, mh, shift);
-        const s = rn + ((rn + 1) >> 5);
-        if (rn === 31 && (xl[s]! & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
-        add64(xl[s]!, xh[s]!, R.lo, R.hi, 0);
-        const alo = R.lo;
-        const ahi = R.hi;
-        if (op === 41) {
-          if (size >= 2) {
-            const t = mem.rBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              const lo = v.getInt32(a, true);
-              const hi = size === 3 ? v.getInt32(a + 4, true) : 0;
-              if (rd !== 31) {
-                xl[rd] = lo;
-                xh[rd] = hi;
-              }
-            } else loadGpr(cpu, size, alo, ahi, rd);
-          } else loadGpr(cpu, size, alo, ahi, rd);
-        } else {
-          if (size >= 2) {
-            const t = mem.wBase | ((alo >>> 12) & 1023);
-            if (tagLo[t] === (alo & (size === 3 ? -4089 : -4093)) && tagHi[t] === ahi) {
-              const v = views[t]!;
-              const a = adds[t]! + (alo & 0xfff);
-              v.setInt32(a, xl[rd]!, true);
-              if (size === 3) v.setInt32(a + 4, xh[rd]!, true);
-            } else storeGpr(cpu, size, alo, ahi, rd);
-          } else storeGpr(cpu, size, alo, ahi, rd);
         }
         cpu.pc = pc + 4;
         break;
