@@ -16,7 +16,7 @@ import {
   roundIntNumber,
 } from "./fp-convert.js";
 import { FPCR_FZ, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
-import { fastCompare } from "./fp-fast.js";
+import { fastCompare, fastConvertSD } from "./fp-fast.js";
 import { DOUBLE, SINGLE, formatOfType, readBits, writeBits, type FpFormat } from "./fp-format.js";
 import { FpBin, fpBinaryAt, fpMulAddAt, fpSqrtAt, readNumber } from "./fp-lane.js";
 import { vfpExpandImm } from "./simd-imm.js";
@@ -95,6 +95,17 @@ export function execFpDp1(ctx: SimdContext, insn: number): boolean {
     // FCVT: opc (bits 16:15) selects the destination; opc == type is unallocated.
     const to = formatOfType(opcode & 3);
     if (to === undefined || to === from) return false;
+    if (from.size + to.size === 96) {
+      // Single <-> double: try the exact number path first.
+      const r = fastConvertSD(to === DOUBLE, readNumber(ctx.vview, rn(insn) * 16, from), ctx);
+      if (r !== undefined) {
+        const d = rd(insn);
+        ctx.vregs.fill(0, d * 16, d * 16 + 16);
+        if (to === DOUBLE) ctx.vview.setFloat64(d * 16, r, true);
+        else ctx.vview.setFloat32(d * 16, r, true);
+        return true;
+      }
+    }
     const r = fpConvert(from, to, readScalar(ctx, rn(insn), from), ctx, fpcrRounding(ctx));
     writeScalar(ctx, rd(insn), to, r);
     return true;

@@ -13,7 +13,7 @@ import {
   numberToFixed32,
 } from "./fp-convert.js";
 import { FPCR_FZ, FPSR_IXC, Rounding, decodeRounding, fpcrRounding } from "./fp-env.js";
-import { fastAllowed } from "./fp-fast.js";
+import { fastAllowed, fastConvertSD } from "./fp-fast.js";
 import {
   DOUBLE,
   FpType,
@@ -57,8 +57,16 @@ function convertWidth(
   const src = ctx.vregs.slice(n * 16, n * 16 + 16);
   const view = new DataView(src.buffer);
   buf.reset();
+  const sd = kind !== "xn" && sz === 1; // single <-> double: number fast path
   if (kind === "l") {
     for (let e = 0; e < elements; e++) {
+      if (sd) {
+        const r = fastConvertSD(true, view.getFloat32((q * elements + e) * 4, true), ctx);
+        if (r !== undefined) {
+          buf.view.setFloat64(e * 8, r, true);
+          continue;
+        }
+      }
       const bits = readBits(view, (q * elements + e) * (narrowFmt.size >>> 3), narrowFmt);
       writeBits(
         buf.view,
@@ -72,6 +80,13 @@ function convertWidth(
   }
   if (q === 1) buf.bytes.set(ctx.vregs.subarray(d * 16, d * 16 + 8));
   for (let e = 0; e < elements; e++) {
+    if (sd) {
+      const r = fastConvertSD(false, view.getFloat64(e * 8, true), ctx);
+      if (r !== undefined) {
+        buf.view.setFloat32((q * elements + e) * 4, r, true);
+        continue;
+      }
+    }
     const bits = readBits(view, e * (wide.size >>> 3), wide);
     const r = fpConvert(wide, narrowFmt, bits, ctx, rounding);
     writeBits(buf.view, (q * elements + e) * (narrowFmt.size >>> 3), narrowFmt, r);

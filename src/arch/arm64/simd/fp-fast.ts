@@ -207,3 +207,21 @@ export function fastCompare(
   if (x === y) return 0x6 << 28;
   return x < y ? 0x8 << 28 : 0x2 << 28;
 }
+
+/**
+ * FCVT between single and double on JS numbers: widening is exact (unless the input
+ * is a NaN or a denormal that FZ flushes); narrowing in round-to-nearest is one
+ * Math.fround when the result is normal. Undefined: take the exact path.
+ */
+export function fastConvertSD(toDouble: boolean, x: number, env: FpEnv): number | undefined {
+  if (x !== x) return undefined;
+  if (x === 0 || !Number.isFinite(x)) return toDouble ? x : undefined;
+  const fz = (env.fpcr & (1 << 24)) !== 0;
+  if (toDouble) return fz && Math.abs(x) < MIN_NORMAL_S ? undefined : x;
+  if (!fastAllowed(env)) return undefined;
+  const r = Math.fround(x);
+  const a = Math.abs(r);
+  if (!(a > MIN_NORMAL_S && a <= MAX_S)) return undefined;
+  if (r !== x) env.fpsr |= FPSR_IXC;
+  return r;
+}

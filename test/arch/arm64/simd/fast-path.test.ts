@@ -5,9 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fpAdd, fpDiv, fpMul, fpMulAdd, fpSqrt } from "../../../../src/arch/arm64/simd/fp-arith.js";
+import { fpConvert } from "../../../../src/arch/arm64/simd/fp-convert.js";
 import type { FpEnv } from "../../../../src/arch/arm64/simd/fp-env.js";
 import {
   FastOp,
+  fastConvertSD,
   fastDouble,
   fastFma,
   fastSingle,
@@ -156,4 +158,35 @@ test("fast FMA agrees with the exact reference, including cancellation and ties"
     }
   }
   assert.ok(answered > 8000, `fast FMA answered only ${answered} cases`);
+});
+
+test("fast single<->double conversion agrees with FPConvert", () => {
+  let answered = 0;
+  for (let i = 0; i < 20000; i++) {
+    const x = randomDouble(i % 2 ? 60 : 2200);
+    const bx = bitsOf(DOUBLE, x);
+    if (
+      check(
+        "fcvt d->s",
+        SINGLE,
+        (e) => fastConvertSD(false, x, e),
+        (e) => fpConvert(DOUBLE, SINGLE, bx, e, 0),
+        [x],
+      )
+    )
+      answered++;
+    const f = Math.fround(randomDouble(i % 2 ? 60 : 300));
+    const bf = bitsOf(SINGLE, f);
+    if (
+      check(
+        "fcvt s->d",
+        DOUBLE,
+        (e) => fastConvertSD(true, f, e),
+        (e) => fpConvert(SINGLE, DOUBLE, bf, e, 0),
+        [f],
+      )
+    )
+      answered++;
+  }
+  assert.ok(answered > 20000, `answered only ${answered}`);
 });
