@@ -1,0 +1,51 @@
+// The project's goal, end to end: Debian's stock arm64 Linux through every gunyah-ts
+// layer to a busybox /init that powers off. Minutes of CPU on these machines, so it is
+// opt-in: GUNYAH_E2E_LINUX=1 node scripts/run-tests.mjs test/e2e/linux
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { main } from "../../src/cli/main.js";
+
+const assets = resolve(import.meta.dirname, "..", "..", ".assets", "linux");
+const kernel = join(assets, "Image");
+const initrd = join(assets, "initramfs-test.cpio.gz");
+const skip =
+  (process.env.GUNYAH_E2E_LINUX !== "1" && "opt-in: set GUNYAH_E2E_LINUX=1") ||
+  (!existsSync(kernel) && "no .assets/linux (scripts/fetch-test-assets.sh)");
+
+test(
+  "Debian's arm64 Linux boots to busybox /init and powers off: exit 0",
+  { skip, timeout: 30 * 60_000 },
+  async () => {
+    let stdout = "";
+    let stderr = "";
+    const decoder = new TextDecoder();
+    const code = await main(
+      [
+        "run",
+        "--kernel",
+        kernel,
+        "--initrd",
+        initrd,
+        "--append",
+        "console=ttyAMA0 panic=-1 cryptomgr.notests=1",
+        "--timeout",
+        "1700",
+      ],
+      {
+        stdout: (d) =>
+          void (stdout += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
+        stderr: (t) => void (stderr += t),
+        stdin: undefined,
+        onInterrupt: undefined,
+      },
+    );
+    assert.equal(code, 0, `${stderr}\n${stdout.slice(-3000)}`);
+    assert.match(stdout, /Machine model: gunyah-ts virtual machine/);
+    assert.match(stdout, /ttyAMA0 at MMIO 0x9000000/);
+    assert.match(stdout, /Run \/init as init process/);
+    assert.match(stdout, /GUNYAH-LINUX-OK/);
+    assert.match(stdout, /reboot: Power down/);
+  },
+);
