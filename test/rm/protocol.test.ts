@@ -25,6 +25,14 @@ import {
   VmExitedNotification,
   VmSetBootContextRequest,
   type RpcMessage,
+  concatBytes,
+  MemCreateHeader,
+  AttrEntry,
+  MemMsg,
+  MemAcceptReplyHeader,
+  MemSharedNotification,
+  MemOwnerNotification,
+  HypResourcesHeader,
 } from "../../src/rm/protocol/index.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -240,4 +248,86 @@ test("header codec round trip", () => {
   const h = { type: MsgType.NOTIFICATION, fragments: 62, seq: 0xffff, msgId: 0xdeadbeef } as const;
   const back = decodeHeader(encodeHeader(h));
   assert.deepEqual(back, { ok: true, value: h });
+});
+
+test("golden: MEM_LEND request (one ACL entry, one SGL entry, no attrs)", () => {
+  const payload = concatBytes(
+    MemCreateHeader.encode({ memType: 0, flags: 1, label: 0x10 }),
+    encodeList(AclEntry, [{ vmid: 0x80, rights: 6 }]),
+    encodeList(SglEntry, [{ ipa: 0x8100_0000n, size: 0x2000n }]),
+    encodeList(AttrEntry, []),
+  );
+  const packets = packetsOf({
+    type: MsgType.REQUEST,
+    seq: 0x0203,
+    msgId: MemMsg.MEM_LEND,
+    payload,
+  });
+  assert.deepEqual(packets.map(hex), [
+    "2101030212000051" + // header: REQUEST, seq 0x0203, MEM_LEND
+      "00000100" + // mem_type 0, flags SANITIZE
+      "10000000" + // label
+      "01000000" +
+      "80000600" + // ACL: 1 entry {vmid 0x80, rights RW}
+      "01000000" +
+      "0000008100000000" +
+      "0020000000000000" + // SGL: 1 entry
+      "00000000", // attrs: none
+  ]);
+});
+
+test("golden: MEM_ACCEPT reply and MEM_SHARED / MEM_RELEASED notifications", () => {
+  const reply = replyPayload(
+    RmError.OK,
+    concatBytes(
+      MemAcceptReplyHeader.encode({ sglCount: 1, flags: 0 }),
+      SglEntry.encode({ ipa: 0x4100_0000n, size: 0x1000n }),
+    ),
+  );
+  assert.equal(hex(reply), "00000000" + "01000000" + "0000004100000000" + "0010000000000000");
+  const shared = MemSharedNotification.encode({
+    handle: 5,
+    memType: 0,
+    transType: 2,
+    flags: 0,
+    ownerVmid: 3,
+    label: 7,
+    memInfoTag: 9,
+  });
+  assert.equal(hex(shared), "05000000" + "00020000" + "03000000" + "07000000" + "09000000");
+  const released = MemOwnerNotification.encode({ handle: 5, vmid: 0x80, memInfoTag: 9 });
+  assert.equal(hex(released), "05000000" + "80000000" + "09000000");
+});
+
+test("golden: VM_EXITED with a reason, VM_GET_HYP_RESOURCES reply with one entry", () => {
+  const exited = concatBytes(
+    VmExitedNotification.encode({ vmid: 0x81, exitType: 7, reasonSize: 4 }),
+    new Uint8Array([0xcd, 0xab, 0, 0]),
+  );
+  const p = packetsOf({
+    type: MsgType.NOTIFICATION,
+    seq: 1,
+    msgId: RmNotification.VM_EXITED,
+    payload: exited,
+  });
+  assert.deepEqual(p.map(hex), ["2103010001001056" + "81000700" + "04000000" + "cdab0000"]);
+  const reply = replyPayload(
+    RmError.OK,
+    concatBytes(
+      HypResourcesHeader.encode({ count: 1 }),
+      HypResourceEntry.encode({
+        type: 10,
+        partnerVmid: 0x81,
+        handle: 2,
+        label: 0,
+        capId: 0x1122n,
+        virqHandle: 0,
+        virq: 0xffff_ffff,
+        base: 0n,
+        size: 0n,
+      }),
+    ),
+  );
+  assert.equal(reply.length, 4 + 4 + 44);
+  assert.equal(hex(reply.subarray(0, 16)), "00000000" + "01000000" + "0a008100" + "02000000");
 });
