@@ -149,3 +149,16 @@ test("transport: notifications are shed before replies when the client stops rea
     false,
   );
 });
+
+test("transport: a new request in the middle of a fragmented one drops the partial one", () => {
+  const { port, handlers, messages, channel } = setup();
+  const [first, second] = request(1, 300);
+  port.inbound.push(first!, ...request(2), second!);
+  handlers.get(40)!();
+  assert.deepEqual(
+    messages.map((m) => m.seq),
+    [2],
+  );
+  assert.equal(channel.reassembler.stats.discardedPartials, 1);
+  assert.equal(channel.stats.dropped, 1, "the orphaned continuation");
+});
