@@ -21,9 +21,20 @@ export interface Cap {
   readonly object: HypObject;
   readonly rights: number;
   revoked: boolean;
-  /** The cap this one was copied from; revoking a master revokes its copies. */
-  parent: Cap | undefined;
-  readonly children: Set<Cap>;
+  /** The cap made with the object; only it can revoke the others (revoke_caps_from). */
+  readonly master: boolean;
+}
+
+/** Every valid cap of an object (Gunyah's per-object cap list). */
+const capsOf = new WeakMap<HypObject, Set<Cap>>();
+
+function capList(object: HypObject): Set<Cap> {
+  let set = capsOf.get(object);
+  if (!set) {
+    set = new Set();
+    capsOf.set(object, set);
+  }
+  return set;
 }
 
 export type LookupResult<T> = Result<T, number>;
@@ -88,20 +99,12 @@ export class Cspace extends HypObject {
    * Stores a cap to `object`; the cap takes over one reference, which the caller
    * provides (a fresh object's creation reference, or `object.get()`).
    */
-  insert(object: HypObject, rights: number, parent?: Cap): Result<bigint, number> {
+  insert(object: HypObject, rights: number, master: boolean): Result<bigint, number> {
     if (!this.isActive) return err(HypError.OBJECT_STATE);
     const slot = this.freeSlots.pop();
     if (slot === undefined) return err(HypError.CSPACE_FULL);
-    const cap: Cap = {
-      cspace: this,
-      slot,
-      object,
-      rights: rights >>> 0,
-      revoked: false,
-      parent,
-      children: new Set(),
-    };
-    parent?.children.add(cap);
+    const cap: Cap = { cspace: this, slot, object, rights: rights >>> 0, revoked: false, master };
+    capList(object).add(cap);
     this.slots[slot] = cap;
     this.registry.capAdded();
     return ok(this.idOf(slot));
@@ -155,11 +158,7 @@ export class Cspace extends HypObject {
   }
 
   private removeCap(cap: Cap): void {
-    // Copies outlive their master: they become masters of their own subtree.
-    for (const child of cap.children) child.parent = undefined;
-    cap.children.clear();
-    cap.parent?.children.delete(cap);
-    cap.parent = undefined;
+    capsOf.get(cap.object)?.delete(cap);
     this.slots[cap.slot] = undefined;
     this.freeSlots.push(cap.slot);
     this.registry.capRemoved();
@@ -167,15 +166,19 @@ export class Cspace extends HypObject {
   }
 }
 
-/** Revokes `cap` (and every copy made from it): lookups then fail with CAP_REVOKED. */
-export function revokeCap(cap: Cap): void {
-  revokeChildren(cap);
-  if (cap.revoked) return;
-  cap.revoked = true;
-  cap.object.put();
-}
-
-/** cspace_revoke_caps_from: revokes every copy derived from a master cap. */
-export function revokeChildren(master: Cap): void {
-  for (const child of [...master.children]) revokeCap(child);
+/**
+ * cspace_revoke_caps_from: from the master cap, revokes every other cap of the object
+ * in any cspace (they read CAP_REVOKED until deleted). Only the master may do this
+ * (INSUFFICIENT_RIGHTS otherwise), as in Gunyah's cspace_revoke_caps.
+ */
+export function revokeCaps(master: Cap): number {
+  if (!master.master) return HypError.CSPACE_INSUFFICIENT_RIGHTS;
+  const list = capsOf.get(master.object);
+  for (const cap of [...(list ?? [])]) {
+    if (cap === master) continue;
+    list?.delete(cap);
+    cap.revoked = true;
+    cap.object.put();
+  }
+  return HypError.OK;
 }

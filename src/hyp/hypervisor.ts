@@ -196,7 +196,7 @@ function check(code: number): void {
 }
 
 function insert(cspace: Cspace, object: HypObject): bigint {
-  const r = cspace.insert(object, Rights.ALL);
+  const r = cspace.insert(object, Rights.ALL, true);
   if (!r.ok) throw new InvariantError(`boot: cap insert failed ${r.error}`);
   return r.value;
 }

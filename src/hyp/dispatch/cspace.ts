@@ -1,10 +1,11 @@
-// cspace_* hypercalls: delete (0x22), copy (0x23), revoke (0x24), configure (0x25),
-// attach_thread (0x3e), revoke_caps_from (0x59).
+// cspace_* hypercalls: delete (0x22), copy (0x23), configure (0x25), attach_thread
+// (0x3e), revoke_caps_from (0x59). cspace_revoke_cap_from (0x24) is UNIMPLEMENTED, as
+// in Gunyah's cspace_twolevel.
 
 import { Call } from "../abi/calls.js";
 import { HypError } from "../abi/errors.js";
 import { Rights } from "../abi/objects.js";
-import { revokeCap, revokeChildren, type Cspace } from "../cspace.js";
+import { revokeCaps, type Cspace } from "../cspace.js";
 import type { HypObject } from "../object.js";
 import { done, fail, lookup, type HandlerTable } from "./types.js";
 
@@ -30,25 +31,16 @@ export const cspaceHandlers: HandlerTable = {
       if (!cap.ok) return fail(cap.error);
       const dst = lookup<Cspace>(c, a[2]!, "cspace", Rights.cspace.CAP_CREATE);
       if (!dst.ok) return fail(dst.error);
-      const rights = Number(a[3]! & 0xffff_ffffn) & cap.value.rights;
+      const rights = (Number(a[3]! & 0xffff_ffffn) & cap.value.rights) >>> 0;
+      // A copy with no rights left is refused (Gunyah's cspace_copy_cap).
+      if (rights === 0) return fail(HypError.CSPACE_INSUFFICIENT_RIGHTS);
       const object = cap.value.object.get();
-      const id = dst.value.insert(object, rights, cap.value);
+      const id = dst.value.insert(object, rights, false);
       if (!id.ok) {
         object.put();
         return fail(id.error);
       }
       return done(HypError.OK, id.value);
-    },
-  },
-  [Call.CSPACE_REVOKE_CAP_FROM]: {
-    res0: [2],
-    fn: (_k, c, a) => {
-      const cs = lookup<Cspace>(c, a[0]!, "cspace", Rights.cspace.CAP_REVOKE);
-      if (!cs.ok) return fail(cs.error);
-      const cap = cs.value.lookupCap(a[1]!);
-      if (!cap.ok) return fail(cap.error);
-      revokeCap(cap.value);
-      return fail(HypError.OK);
     },
   },
   [Call.CSPACE_REVOKE_CAPS_FROM]: {
@@ -58,8 +50,7 @@ export const cspaceHandlers: HandlerTable = {
       if (!cs.ok) return fail(cs.error);
       const cap = cs.value.lookupCap(a[1]!);
       if (!cap.ok) return fail(cap.error);
-      revokeChildren(cap.value);
-      return fail(HypError.OK);
+      return fail(revokeCaps(cap.value));
     },
   },
   [Call.CSPACE_CONFIGURE]: {

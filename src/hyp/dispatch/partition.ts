@@ -20,7 +20,7 @@ function create(type: ObjectType) {
     if (!cs.ok) return fail(cs.error);
     const object = k.createObject(type, p.value);
     if (!object) return fail(HypError.UNIMPLEMENTED);
-    const cap = cs.value.insert(object, Rights.ALL);
+    const cap = cs.value.insert(object, Rights.ALL, true);
     if (!cap.ok) {
       object.put();
       return fail(cap.error);
