@@ -154,6 +154,15 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
   });
   if (!created.ok) throw new Error(created.error);
   const { cpu, state } = created.value;
+  // qemu-aarch64 answers prctl(PR_GET_NAME) with its own thread's name, not the
+  // program's: mirror it, as for the hwcaps, so that busybox's start-up matches.
+  state.threadName = "qemu-aarch64";
+  // QEMU's -D log file takes descriptor 3 in the guest's descriptor space: take it too.
+  const stdin = state.files.get(0);
+  if (stdin) {
+    stdin.refs++;
+    state.files.installAt(3, stdin, true);
+  }
   // A FIFO, not a Node pipe: Node's child pipes are sockets, which QEMU cannot reopen
   // by name, and a FIFO makes QEMU wait for us instead of filling a disk.
   const fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), "trace-diff-"));

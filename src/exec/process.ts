@@ -127,6 +127,8 @@ export function createProcess(
   const exePath = Buffer.from(path.resolve(options.program)).toString("latin1");
   const state = new ProcessState(mem, ids, stdio, cwd, exePath);
   state.brkStart = state.brk = loaded.value.brkStart;
+  // The task's comm, as exec sets it: the file's base name, 15 bytes at most.
+  state.threadName = Buffer.from(path.basename(options.program)).subarray(0, 15).toString("latin1");
   const cpu = options.createCpu({ mode: "user", memory: mem });
   mem.onInvalidate = () => cpu.invalidateStage2();
   cpu.reset(loaded.value.entry);
