@@ -7,6 +7,7 @@ import { err, ok, type Result } from "../lib/result.js";
 import { MmioBus } from "./bus.js";
 import type { InterruptLine, MmioDevice } from "./device.js";
 import type { IrqBell, VirtioMmioNode } from "./devicetree.js";
+import type { GuestRam } from "./guest-ram.js";
 import type { VmPort } from "./host-port.js";
 import { MachineLayout } from "./layout.js";
 import type { StartError } from "./outcome.js";
@@ -19,8 +20,12 @@ export interface DeviceSpec {
   readonly level: boolean;
   /** How the guest's device tree describes it (the PL011 node is built in). */
   readonly dtKind: "pl011" | "virtio-mmio";
-  /** Makes the device once its interrupt line is known (undefined: polled only). */
-  create(irq: InterruptLine | undefined): MmioDevice;
+  /**
+   * Makes the device once its interrupt line is known (undefined: polled only). `ram`
+   * is the guest RAM as a device may reach it (rings and buffers of a virtio device);
+   * pages lent to the guest answer with an error, so DMA needs RAM mapped "share".
+   */
+  create(irq: InterruptLine | undefined, ram: GuestRam): MmioDevice;
 }
 
 export interface AttachedDevices {
@@ -57,6 +62,7 @@ export class IrqfdLine implements InterruptLine {
 export async function attachDevices(
   vm: VmPort,
   specs: readonly DeviceSpec[],
+  ram: GuestRam,
 ): Promise<Result<AttachedDevices, StartError>> {
   const bus = new MmioBus();
   const devices: MmioDevice[] = [];
@@ -76,7 +82,7 @@ export async function attachDevices(
       line = new IrqfdLine(() => irqfd.value.trigger());
       bells.push({ label: spec.spi, spi: spec.spi, level: spec.level });
     }
-    const device = spec.create(line);
+    const device = spec.create(line, ram);
     const r = bus.register(spec.base, device);
     if (!r.ok) {
       const why =

@@ -48,6 +48,9 @@ class HostGuestMemory implements GuestMemoryPort {
   write(offset: number, bytes: Uint8Array): Result<void, HostFailure> {
     return result(this.mem.write(offset, bytes));
   }
+  read(offset: number, length: number): Result<Uint8Array, HostFailure> {
+    return result(this.mem.read(offset, length));
+  }
 }
 
 class HostVcpu implements VcpuPort {

@@ -16,8 +16,10 @@ export type HostCall<T> = Promise<Result<T, HostFailure>>;
 
 export interface GuestMemoryPort {
   readonly size: number;
-  /** Copies `bytes` into the memory at `offset` while the host still owns it. */
+  /** Copies `bytes` into the memory at `offset`; fails on pages lent to the guest. */
   write(offset: number, bytes: Uint8Array): Result<void, HostFailure>;
+  /** Copies `length` bytes out; fails on pages lent to the guest. */
+  read(offset: number, length: number): Result<Uint8Array, HostFailure>;
 }
 
 /** Boot registers (VM_SET_BOOT_CONTEXT): X0..X30, PC, SP_EL1. */

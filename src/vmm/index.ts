@@ -42,3 +42,4 @@ export {
 } from "./outcome.js";
 export { Pl011, PL011_SIZE } from "./pl011.js";
 export { hostPort } from "./host-adapter.js";
+export { guestRam, MAX_GUEST_ACCESS, type GuestRam, type GuestRamError } from "./guest-ram.js";

@@ -17,6 +17,7 @@ import { invariant } from "../lib/assert.js";
 import { RateLimitedLog } from "../lib/log.js";
 import type { MmioBus } from "./bus.js";
 import { attachDevices, type DeviceSpec } from "./devices.js";
+import { guestRam } from "./guest-ram.js";
 import { buildGuestDeviceTree, serializeGuestDeviceTree } from "./devicetree.js";
 import type { HostFailure, HypervisorPort, VcpuPort, VmPort } from "./host-port.js";
 import { MachineLayout } from "./layout.js";
@@ -104,6 +105,12 @@ function delay(ms: number): Promise<void> {
 export interface MachineOptions {
   /** Devices beyond the built-in PL011 (virtio-mmio slots), in registration order. */
   readonly extraDevices?: readonly DeviceSpec[];
+  /**
+   * How guest RAM is given to the guest: "lend" (default; the host loses access, the
+   * guest is isolated) or "share" (the host keeps access, as device DMA into guest
+   * RAM needs when the guest kernel has no restricted DMA pool).
+   */
+  readonly ramAccess?: "lend" | "share";
 }
 
 /** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
@@ -150,7 +157,8 @@ async function buildOnVm(
     dtKind: "pl011",
     create: (irq) => new Pl011(io.output, irq),
   };
-  const attached = await attachDevices(vm, [uartSpec, ...(options.extraDevices ?? [])]);
+  const ram = guestRam(mem.value, ramBase, res.memorySize);
+  const attached = await attachDevices(vm, [uartSpec, ...(options.extraDevices ?? [])], ram);
   if (!attached.ok) return attached;
   const { bus, bells, virtioNodes, devices } = attached.value;
   const uart = devices[0];
@@ -185,7 +193,7 @@ async function buildOnVm(
     memory: mem.value,
     offset: 0,
     size: res.memorySize,
-    access: "lend",
+    access: options.ramAccess ?? "lend",
   });
   if (!mapped.ok) return hostError("map guest memory", mapped.error);
   const dtbAddr = ramBase + plan.dtb.offset;

@@ -31,7 +31,7 @@ export interface MmioReply {
   readonly action: number;
 }
 
-class FakeMemory implements GuestMemoryPort {
+export class FakeMemory implements GuestMemoryPort {
   readonly bytes: Uint8Array;
   constructor(readonly size: number) {
     this.bytes = new Uint8Array(size);
@@ -42,6 +42,14 @@ class FakeMemory implements GuestMemoryPort {
     this.bytes.set(data, offset);
     return ok();
   }
+  read(offset: number, length: number): Result<Uint8Array, HostFailure> {
+    if (offset < 0 || offset + length > this.size)
+      return err({ message: "EFAULT: outside guest memory" });
+    if (this.lent) return err({ message: "EFAULT: lent to the guest" });
+    return ok(this.bytes.slice(offset, offset + length));
+  }
+  /** Set when the builder maps the memory lent: the host can no longer read it. */
+  lent = false;
 }
 
 export class FakeVcpu implements VcpuPort {
@@ -140,6 +148,8 @@ export class FakeVm implements VmPort {
 
   async mapMemory(request: MapRequest): HostCall<void> {
     this.maps.push(request);
+    if (request.access === "lend" && "lent" in request.memory)
+      (request.memory as FakeMemory).lent = true;
     return ok();
   }
   async setDtbConfig(addr: number, size: number): HostCall<void> {
