@@ -16,14 +16,23 @@ import type {
 } from "./port.js";
 import type { SimdContext } from "./simd/context.js";
 import { MemoryUnit } from "./mmu/memory.js";
-import { ACCESS_EXEC, ACCESS_WRITE } from "./mmu/translate.js";
-import { EC, FSC, VECTOR, abortInstruction } from "./fault.js";
+import { EC, FSC, VECTOR, abortInstruction, esrOf } from "./fault.js";
+import {
+  enterException,
+  exceptionReturn,
+  checkInterrupts,
+  translationFault,
+  alignmentFault,
+  pcAlignmentFault,
+  spAlignmentFault,
+} from "./exceptions.js";
 import { GenericTimer } from "./timer.js";
 import { run } from "./interp.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
 import { SysregFile } from "./sysfile.js";
 import type { CpuState } from "./state.js";
 import { syndromeFor } from "./syndrome.js";
+import { traceState } from "./trace.js";
 
 export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   readonly xl = new Int32Array(33);
@@ -352,69 +361,17 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   /** Exception entry to EL1 (Arm ARM D1.10.2, AArch64.TakeException). */
   enterException(vector: number, esr: number, returnPc: number, farLo = 0, farHi = 0): void {
-    const spsr = this.pstate();
-    let offset = vector;
-    if (this.el === 0) offset += 0x400;
-    else if (this.spsel === 1) offset += 0x200;
-    this.spsr = spsr;
-    this.elrLo = (returnPc % 4294967296) | 0;
-    this.elrHi = Math.floor(returnPc / 4294967296) | 0;
-    if (vector === VECTOR.SYNC) {
-      this.esr = esr;
-      const ec = esr >>> 26;
-      if (
-        ec === EC.DABT_CURRENT ||
-        ec === EC.DABT_LOWER ||
-        ec === EC.IABT_CURRENT ||
-        ec === EC.IABT_LOWER ||
-        ec === EC.PC_ALIGN ||
-        ec === EC.SP_ALIGN
-      ) {
-        this.farLo = farLo;
-        this.farHi = farHi;
-      }
-    }
-    this.setMode(1, 1);
-    this.daif = 0x3c0;
-    this.exclValid = false;
-    this.pc = this.vbar + offset;
-    this.fetchBase = NaN;
+    return enterException(this, vector, esr, returnPc, farLo, farHi);
   }
 
   /** ERET (Arm ARM D1.11): restores PSTATE from SPSR_EL1, PC from ELR_EL1. */
   exceptionReturn(): void {
-    const spsr = this.spsr;
-    const m = spsr & 0x1f;
-    const target = toSignedNumber(this.elrLo, this.elrHi);
-    this.exclValid = false;
-    const legal = m === 0 || m === 4 || m === 5;
-    if (!legal) {
-      // Illegal exception return (D1.11.2): PSTATE.IL set, the next instruction takes
-      // an Illegal Execution state exception; we take it at the target at once.
-      this.pc = target;
-      this.enterException(VECTOR.SYNC, esrOf(EC.ILLEGAL_STATE, 0), target);
-      return;
-    }
-    this.setNzcv(spsr);
-    this.daif = spsr & 0x3c0;
-    this.setMode(m >>> 2, m & 1);
-    this.pc = target;
-    this.fetchBase = NaN;
-    this.irqCheck = true;
+    return exceptionReturn(this);
   }
 
   /** Takes a pending, unmasked IRQ or FIQ; true if one was taken. */
   checkInterrupts(): boolean {
-    if (this.user) return false;
-    if (this.fiqLine && (this.daif & 0x40) === 0) {
-      this.enterException(VECTOR.FIQ, 0, this.pc);
-      return true;
-    }
-    if (this.irqLine && (this.daif & 0x80) === 0) {
-      this.enterException(VECTOR.IRQ, 0, this.pc);
-      return true;
-    }
-    return false;
+    return checkInterrupts(this);
   }
 
   /** A synchronous exception caused by the current instruction (PC at it). */
@@ -441,71 +398,19 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   }
 
   translationFault(lo: number, hi: number, access: number, fsc: number, s1ptw: boolean): never {
-    const address = toSignedNumber(lo, hi);
-    if (this.user) {
-      if (access === ACCESS_EXEC) this.userFault({ kind: "fetch-abort", pc: this.pc, address });
-      this.userFault({
-        kind: "data-abort",
-        pc: this.pc,
-        address,
-        isWrite: access === ACCESS_WRITE,
-      });
-    }
-    const lower = this.el === 0;
-    const iss = fsc | (s1ptw ? 1 << 7 : 0);
-    if (access === ACCESS_EXEC) {
-      this.enterException(
-        VECTOR.SYNC,
-        esrOf(lower ? EC.IABT_LOWER : EC.IABT_CURRENT, iss),
-        this.pc,
-        lo,
-        hi,
-      );
-    } else {
-      const wnr = access === ACCESS_WRITE ? 1 << 6 : 0;
-      this.enterException(
-        VECTOR.SYNC,
-        esrOf(lower ? EC.DABT_LOWER : EC.DABT_CURRENT, iss | wnr),
-        this.pc,
-        lo,
-        hi,
-      );
-    }
-    return abortInstruction();
+    return translationFault(this, lo, hi, access, fsc, s1ptw);
   }
 
   alignmentFault(lo: number, hi: number, isWrite: boolean): never {
-    if (this.user)
-      this.userFault({ kind: "alignment", pc: this.pc, address: toSignedNumber(lo, hi) });
-    const lower = this.el === 0;
-    const wnr = isWrite ? 1 << 6 : 0;
-    this.enterException(
-      VECTOR.SYNC,
-      esrOf(lower ? EC.DABT_LOWER : EC.DABT_CURRENT, FSC.ALIGNMENT | wnr),
-      this.pc,
-      lo,
-      hi,
-    );
-    return abortInstruction();
+    return alignmentFault(this, lo, hi, isWrite);
   }
 
   pcAlignmentFault(): never {
-    const lo = (this.pc % 4294967296) | 0;
-    const hi = Math.floor(this.pc / 4294967296) | 0;
-    if (this.user) this.userFault({ kind: "alignment", pc: this.pc, address: this.pc });
-    this.enterException(VECTOR.SYNC, esrOf(EC.PC_ALIGN, 0), this.pc, lo, hi);
-    return abortInstruction();
+    return pcAlignmentFault(this);
   }
 
   spAlignmentFault(): never {
-    if (this.user)
-      this.userFault({
-        kind: "alignment",
-        pc: this.pc,
-        address: toSignedNumber(this.xl[32]!, this.xh[32]!),
-      });
-    this.enterException(VECTOR.SYNC, esrOf(EC.SP_ALIGN, 0), this.pc);
-    return abortInstruction();
+    return spAlignmentFault(this);
   }
 
   /** No backing at stage 2: the run ends with a stage2-abort exit (or a user fault). */
@@ -565,24 +470,6 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   /** The state after an instruction, in qemu's `-d cpu` layout, for trace diffs. */
   traceState(): string {
-    const hex = (lo: number, hi: number): string => toBig(lo, hi).toString(16).padStart(16, "0");
-    const lines: string[] = [];
-    let line = ` PC=${hex((this.pc % 4294967296) | 0, Math.floor(this.pc / 4294967296) | 0)} `;
-    for (let i = 0; i < 31; i++) {
-      line += `X${String(i).padStart(2, "0")}=${hex(this.xl[i]!, this.xh[i]!)}`;
-      if ((i + 2) % 3 === 0) {
-        lines.push(line);
-        line = "";
-      } else line += " ";
-    }
-    lines.push(`${line}SP=${hex(this.xl[32]!, this.xh[32]!)}`);
-    const flags = `${this.nf ? "N" : "-"}${this.zf ? "Z" : "-"}${this.cf ? "C" : "-"}${this.vf ? "V" : "-"}`;
-    const psr = this.pstate().toString(16).padStart(8, "0");
-    lines.push(`PSTATE=${psr} ${flags} EL${this.el}${this.spsel ? "h" : "t"}`);
-    return lines.join("\n");
+    return traceState(this);
   }
-}
-
-export function esrOf(ec: number, iss: number): number {
-  return ((ec << 26) | (1 << 25) | iss) >>> 0;
 }

@@ -42,3 +42,8 @@ export const FSC = {
 
 /** Exception vector offsets from VBAR_EL1 (Arm ARM D1.10.2). */
 export const VECTOR = { SYNC: 0x000, IRQ: 0x080, FIQ: 0x100, SERROR: 0x180 } as const;
+
+/** ESR_EL1 for an exception class and syndrome; IL = 1 (32-bit A64 instructions). */
+export function esrOf(ec: number, iss: number): number {
+  return ((ec << 26) | (1 << 25) | iss) >>> 0;
+}

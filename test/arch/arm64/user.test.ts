@@ -127,3 +127,13 @@ test("DC ZVA zeroes a 64-byte block", { skip }, () => {
   assert.ok(mem.bytes.subarray(0x500000, 0x500040).every((b) => b === 0));
   assert.equal(mem.bytes[0x500040], 0xee);
 });
+
+test("traceState uses qemu's -d cpu layout", { skip }, () => {
+  const { cpu } = user(`  movz x1, #0x1234\n  cmp x1, x1\n  svc #0`);
+  cpu.run(10);
+  const lines = cpu.traceState().split("\n");
+  assert.equal(lines.length, 12);
+  assert.equal(lines[0], " PC=000000000040000c X00=0000000000000000 X01=0000000000001234");
+  assert.match(lines[10]!, /^X29=0{16} X30=0{16} {2}SP=00000000007ff000$/);
+  assert.equal(lines[11], "PSTATE=60000000 -ZC- EL0t");
+});
