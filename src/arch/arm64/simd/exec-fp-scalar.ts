@@ -233,11 +233,20 @@ export function execFpCsel(ctx: SimdContext, insn: number): boolean {
   return true;
 }
 
+/** VFPExpandImm results by imm8 and size (at most 512 entries). */
+const FMOV_IMM_CACHE = new Map<number, bigint>();
+
 /** FMOV (scalar, immediate). */
 export function execFpImm(ctx: SimdContext, insn: number): boolean {
   const fmt = arithFormat(insn);
   if (!msZero(insn) || fmt === undefined || ((insn >>> 5) & 31) !== 0) return false;
-  writeScalar(ctx, rd(insn), fmt, vfpExpandImm((insn >>> 13) & 0xff, fmt));
+  const key = ((insn >>> 13) & 0xff) | (fmt.size << 8);
+  let bits = FMOV_IMM_CACHE.get(key);
+  if (bits === undefined) {
+    bits = vfpExpandImm((insn >>> 13) & 0xff, fmt);
+    FMOV_IMM_CACHE.set(key, bits);
+  }
+  writeScalar(ctx, rd(insn), fmt, bits);
   return true;
 }
 

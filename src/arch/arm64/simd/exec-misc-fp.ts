@@ -19,9 +19,7 @@ import {
   FpType,
   HALF,
   SINGLE,
-  absBits,
   isNaNType,
-  negateBits,
   readBits,
   unpack,
   writeBits,
@@ -34,6 +32,7 @@ import {
   unsignedRecipEstimate,
 } from "./fp-estimate.js";
 import { fpSqrtAt, readNumber } from "./fp-lane.js";
+import { SA, SR } from "./lanes.js";
 import { processNaN } from "./fp-nan.js";
 import { LaneBuffer } from "./vreg.js";
 
@@ -156,6 +155,23 @@ function convertLanes(
   return true;
 }
 
+/** FABS / FNEG (vector): clear or flip each element's sign bit; no FP exceptions. */
+function signLanes(ctx: SimdContext, insn: number, negate: boolean): boolean {
+  const q = (insn >>> 30) & 1;
+  const sz = (insn >>> 22) & 1;
+  if (sz === 1 && q === 0) return false;
+  const eb = sz ? 8 : 4;
+  const bytes = q ? 16 : 8;
+  const src = SA.load(ctx, (insn >>> 5) & 31).u8;
+  const out = SR.u8;
+  out.set(src);
+  for (let top = eb - 1; top < bytes; top += eb) {
+    out[top] = negate ? (src[top] ?? 0) ^ 0x80 : (src[top] ?? 0) & 0x7f;
+  }
+  SR.store(ctx, insn & 31, bytes);
+  return true;
+}
+
 function compareZero(
   ctx: SimdContext,
   insn: number,
@@ -260,9 +276,9 @@ export function execFpTwoMisc(ctx: SimdContext, insn: number, scalar: boolean): 
     case 0x2e:
       return compareZero(ctx, insn, scalar, CmpKind.GT, true); // FCMLT #0
     case 0x2f:
-      return !scalar && perLane(ctx, insn, false, absBits); // FABS
+      return !scalar && signLanes(ctx, insn, false); // FABS
     case 0x6f:
-      return !scalar && perLane(ctx, insn, false, negateBits); // FNEG
+      return !scalar && signLanes(ctx, insn, true); // FNEG
     case 0x3f:
       return scalar && perLane(ctx, insn, true, (fmt, x) => fpRecpX(fmt, x, ctx)); // FRECPX
     case 0x7f:
