@@ -14,6 +14,7 @@ import {
   VmStatusNotification,
 } from "../../src/rm/protocol/index.js";
 import { FakeRm, resource } from "./fake-rm.js";
+import { until } from "./setup.js";
 
 setLogSink(() => {});
 
@@ -130,15 +131,14 @@ test("rm client: notifications dispatch by id, also while a call waits", async (
   rm.silent = true;
   const pending = calls.allocVmid();
   rm.notifyStatus(0x80, VmStatus.RUNNING);
-  await new Promise((r) => setTimeout(r, 5));
+  await until(() => seen.length === 1);
   assert.deepEqual(seen, [VmStatus.RUNNING]);
   rm.release();
   assert.ok((await pending).ok);
   off();
   rm.notifyStatus(0x80, VmStatus.EXITED);
-  await new Promise((r) => setTimeout(r, 5));
+  await until(() => client.stats.notifications === 2);
   assert.deepEqual(seen, [VmStatus.RUNNING]);
-  assert.equal(client.stats.notifications, 2);
 });
 
 test("rm client: a missing reply times out; a full queue waits for room", async () => {

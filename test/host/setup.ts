@@ -92,3 +92,12 @@ export function configuredVm(host: TestHost, size = 1 << 20) {
 }
 
 export const tick = (ms = 0) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits until `pred()` holds (or fails the test after `ms`). */
+export async function until(pred: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await tick(1);
+  }
+}

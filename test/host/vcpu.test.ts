@@ -388,3 +388,19 @@ test("vcpu run: immediate_exit, hypervisor errors, RETRY, and handles that canno
   vm.close();
   await vm.released;
 });
+
+test("vcpu run: closing every handle during a run defers teardown until run() returns", async () => {
+  const { host, vm, vcpu } = await running({ wakeupTimeoutMs: 10_000 });
+  script(host, { state: S.EXPECTS_WAKEUP }, mmioWrite(0x0900_0000, 1, 0n));
+  const pending = vcpu.run();
+  await tick(5);
+  vcpu.close();
+  vm.close();
+  await tick(10);
+  assert.ok(!host.rm.log.includes("VM_STOP"), "teardown waits for the run in progress");
+  host.native.virqs.fire(VCPU_VIRQ);
+  const r = await pending;
+  assert.ok(r.ok && r.value.reason === "mmio");
+  await vm.released;
+  assert.ok(host.rm.log.includes("VM_DEALLOC_VMID"));
+});

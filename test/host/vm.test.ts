@@ -10,7 +10,7 @@ import {
   VmStatus,
 } from "../../src/rm/protocol/index.js";
 import { bootReg } from "../../src/host/vm.js";
-import { configuredVm, GUEST_BASE, RAM_BASE, testHost, tick } from "./setup.js";
+import { configuredVm, GUEST_BASE, RAM_BASE, testHost, tick, until } from "./setup.js";
 
 const START_SEQUENCE = [
   "VM_ALLOC_VMID",
@@ -191,8 +191,7 @@ test("vm: VM_EXITED from the RM is recorded raw; a forced stop is skipped once e
   const { vm } = configuredVm(host);
   assert.ok((await vm.start()).ok);
   host.rm.notifyExited(0x80, 1, new Uint8Array([9, 8, 7]));
-  await tick(5);
-  assert.equal(vm.status, VmStatus.EXITED);
+  await until(() => vm.status === VmStatus.EXITED);
   const n = host.rm.requests.length;
   vm.close();
   await vm.released;
@@ -205,7 +204,7 @@ test("vm: notifications for other VMs and stale statuses are ignored", async () 
   assert.ok((await vm.start()).ok);
   host.rm.notifyExited(0x99, 1);
   host.rm.notifyStatus(0x80, VmStatus.LOAD); // not allowed from RUNNING
-  await tick(5);
+  await until(() => host.device.rmStats.notifications === 2);
   assert.equal(vm.status, VmStatus.RUNNING);
   vm.close();
   await vm.released;
@@ -257,10 +256,9 @@ test("device: RM notifications of any id reach listeners", async () => {
   const seen: number[] = [];
   const off = host.device.onRmNotification(0x5110_0012, (p) => seen.push(p.length));
   host.rm.notify(0x5110_0012, new Uint8Array(12));
-  await tick(5);
+  await until(() => seen.length === 1);
   off();
   host.rm.notify(0x5110_0012, new Uint8Array(12));
-  await tick(5);
+  await until(() => host.device.rmStats.notifications === 2);
   assert.deepEqual(seen, [12]);
-  assert.equal(host.device.rmStats.notifications, 2);
 });

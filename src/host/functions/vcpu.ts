@@ -201,11 +201,16 @@ export class Vcpu {
   async run(): Promise<HostResult<VcpuExit>> {
     if (this.closed) return fail("EBADF", "vCPU handle is closed");
     if (!this.bound) return fail("ENODEV", "vCPU function was removed");
+    // A run in progress keeps the VM alive, as the ioctl's file reference does in
+    // Linux: closing the handle meanwhile defers teardown until run() returns.
+    const ref = this.ctx.acquire();
+    if (!ref) return fail("ENODEV", "VM is being torn down");
     const release = await this.runLock.lock();
     try {
       return await this.runLocked();
     } finally {
       release();
+      ref.drop();
     }
   }
 
