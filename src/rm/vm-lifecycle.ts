@@ -9,7 +9,7 @@ import {
   VcpuRegisterSet,
   VcpuRunState,
 } from "../hyp/abi/index.js";
-import { serializeFdt } from "../lib/fdt.js";
+import { DEFAULT_FDT_LIMITS, serializeFdt } from "../lib/fdt.js";
 import { u64ToSafe } from "../lib/checked.js";
 import { RateLimitedLog } from "../lib/log.js";
 import { err, ok, type Result } from "../lib/result.js";
@@ -92,6 +92,7 @@ export class VmLifecycle {
       imageOffset === undefined ||
       imageSize === undefined ||
       dtSize === 0 ||
+      dtSize > DEFAULT_FDT_LIMITS.maxSize ||
       dtOffset + dtSize > size ||
       imageOffset + imageSize > size ||
       size > range.size

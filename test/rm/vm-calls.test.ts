@@ -24,9 +24,19 @@ import {
   VmConfigImageRequest,
   MemRange,
   concatBytes,
+  MemHandleReply,
+  MemMsg,
 } from "../../src/rm/protocol/index.js";
 import { bootTestPlatform, leakSnapshot } from "./helpers/boot.js";
-import { createVm, destroyVm, DTB_REGION, statusIs, vmidReq } from "./helpers/requests.js";
+import {
+  createVm,
+  destroyVm,
+  DTB_REGION,
+  guestDtb,
+  memCreateReq,
+  statusIs,
+  vmidReq,
+} from "./helpers/requests.js";
 
 const { platform, client } = bootTestPlatform();
 const ram = platform.host.ram;
@@ -205,6 +215,40 @@ test("VM_INIT refuses a bad configuration DT and stays clean", async () => {
   const handle = [...Array(64).keys()].map((i) => i + 1).find((h) => platform.rm.parcels.get(h));
   await destroyVm(client, { vmid, dtbHandle: handle!, dtbPa: dtbPa(1), guestIpa: 0 }, false);
   assert.equal(leakSnapshot(platform), before);
+});
+
+test("VM_INIT refuses a DT size above the parser's limit (the RM never reads it)", async () => {
+  const a = await client.call(VmMsg.VM_ALLOC_VMID, vmidReq(0));
+  const vmid = VmidReply.decode(a.data)!.vmid;
+  const pa = ram.base + 0x80_0000;
+  const size = 0x30_0000;
+  // A valid DT: only its declared size is wrong.
+  assert.ok(platform.host.vm.memory.write(pa, guestDtb()).ok);
+  const lend = await client.call(
+    MemMsg.MEM_LEND,
+    memCreateReq({ acl: [{ vmid, rights: 7 }], sgl: [{ ipa: pa, size }] }),
+  );
+  assert.equal(lend.error, 0);
+  const handle = MemHandleReply.decode(lend.data)!.handle;
+  const cfg = VmConfigImageRequest.encode({
+    vmid,
+    auth: 0,
+    memHandle: handle,
+    imageOffset: 0n,
+    imageSize: 0n,
+    dtOffset: 0n,
+    dtSize: BigInt(size),
+  });
+  assert.equal((await client.call(VmMsg.VM_CONFIG_IMAGE, cfg)).error, 0);
+  const layout = VmSetAddressLayoutRequest.encode({
+    vmid,
+    rangeId: 0,
+    base: 0x4000_0000n,
+    size: BigInt(size),
+  });
+  assert.equal((await client.call(VmMsg.VM_SET_ADDRESS_LAYOUT, layout)).error, 0);
+  await expectError(VmMsg.VM_INIT, vmidReq(vmid), RmError.ARGUMENT_INVALID);
+  await destroyVm(client, { vmid, dtbHandle: handle, dtbPa: pa, guestIpa: 0 }, false);
 });
 
 test("full lifecycle: init, resources, start, guest PSCI SYSTEM_OFF -> VM_EXITED, teardown", async () => {
