@@ -163,6 +163,10 @@ export function fastFma(
   env: FpEnv,
 ): number | undefined {
   if (double) {
+    if ((x === 0 || y === 0) && operandOk(x, MIN_NORMAL_D) && operandOk(y, MIN_NORMAL_D)) {
+      // A zero product (with its sign) plus the addend is exact: no rounding, no flags.
+      return operandOk(addend, MIN_NORMAL_D) ? addend + x * y : undefined;
+    }
     if (!inSafeRange(x) || !inSafeRange(y)) return undefined;
     const az = Math.abs(addend);
     if (!(addend === 0 || (az >= 2 ** -900 && az <= 2 ** 900))) return undefined;

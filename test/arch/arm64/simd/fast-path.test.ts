@@ -126,7 +126,7 @@ test("fast FMA agrees with the exact reference, including cancellation and ties"
     for (const double of [true, false]) {
       const fmt = double ? DOUBLE : SINGLE;
       const gen = double ? randomDouble : randomSingle;
-      const x = gen(double ? 300 : 30);
+      const x = i % 11 === 0 ? (i % 2 ? -0 : 0) : gen(double ? 300 : 30);
       const y = gen(double ? 300 : 30);
       let z: number;
       const p = x * y;
