@@ -413,3 +413,39 @@ test("vdevices: doorbells and a message-queue pair become host resources with wo
   );
   assert.equal(leakSnapshot(platform), before);
 });
+
+test("a guest's PSCI SYSTEM_RESET is reported as VM_EXITED PSCI_SYSTEM_RESET", async () => {
+  const code = new Uint8Array(12);
+  const dv = new DataView(code.buffer);
+  // x0 = 0x84000009 (SYSTEM_RESET); hvc #0
+  [0xd2800120, 0xf2b08000, 0xd4000002].forEach((w, i) => dv.setUint32(i * 4, w, true));
+  assert.ok(platform.host.vm.memory.write(dtbPa(5) + 0x8000, code).ok);
+  const vm = await createVm(client, { dtbPa: dtbPa(5) });
+  const pc = VmSetBootContextRequest.encode({
+    vmid: vm.vmid,
+    regSet: 1,
+    regIndex: 0,
+    value: BigInt(vm.guestIpa + 0x8000),
+  });
+  assert.equal((await client.call(VmMsg.VM_SET_BOOT_CONTEXT, pc)).error, 0);
+  const res = await client.call(VmMsg.VM_GET_HYP_RESOURCES, vmidReq(vm.vmid));
+  const n = HypResourcesHeader.decode(res.data)!.count;
+  const vcpu0 = [...Array(n).keys()]
+    .map((i) => HypResourceEntry.decode(res.data, 4 + 44 * i)!)
+    .find((e) => e.type === HypResourceType.VIRTUAL_CPU && e.label === 0)!;
+  const since = client.mark();
+  assert.equal((await client.call(VmMsg.VM_START, vmidReq(vm.vmid))).error, 0);
+  for (let i = 0; i < 10; i++) {
+    const out = platform.host.vm.hvc.hvc(hypercallId(Call.VCPU_RUN), [
+      vcpu0.capId,
+      0n,
+      0n,
+      0n,
+      RES0,
+    ]);
+    if (hypErrorFromX0(out[0]) !== 0 || out[1] === 0x100n || out[1] === 2n) break;
+  }
+  const exited = await client.waitNotification((m) => m.msgId === RmNotification.VM_EXITED, since);
+  assert.equal(VmExitedNotification.decode(exited.payload)!.exitType, ExitType.PSCI_SYSTEM_RESET);
+  await destroyVm(client, vm, false);
+});
