@@ -18,6 +18,11 @@ function ensurePath(root: FdtNode, path: string): FdtNode {
   return node;
 }
 
+/**
+ * Adds the generated nodes. The node is deliberately not a "simple-bus": a guest
+ * kernel without Gunyah drivers must not try to make platform devices of children
+ * whose `reg` holds capability IDs rather than addresses.
+ */
 export function addHypervisorNode(
   fdt: Fdt,
   config: VmConfig,
@@ -29,7 +34,7 @@ export function addHypervisorNode(
   hyp
     .setU32("#address-cells", 2)
     .setU32("#size-cells", 0)
-    .setStrings("compatible", "gunyah-hypervisor-1.0", "gunyah-hypervisor", "simple-bus");
+    .setStrings("compatible", "gunyah-hypervisor-1.0", "gunyah-hypervisor");
   hyp
     .addChild("qcom,gunyah-vm")
     .setStrings("compatible", "qcom,gunyah-vm-id-1.0", "qcom,gunyah-vm-id")
