@@ -39,7 +39,3 @@ export function fpcrRounding(env: FpEnv): Rounding {
 export function decodeRounding(rmode: number): Rounding {
   return (rmode & 3) as Rounding;
 }
-
-export function raise(env: FpEnv, flags: number): void {
-  env.fpsr |= flags;
-}

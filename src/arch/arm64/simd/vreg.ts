@@ -60,10 +60,6 @@ export function getLane64(ctx: SimdContext, reg: number, index: number): bigint 
   return ctx.vview.getBigUint64(reg * 16 + index * 8, true);
 }
 
-export function getLane64Signed(ctx: SimdContext, reg: number, index: number): bigint {
-  return ctx.vview.getBigInt64(reg * 16 + index * 8, true);
-}
-
 export function setLane64(ctx: SimdContext, reg: number, index: number, value: bigint): void {
   ctx.vview.setBigUint64(reg * 16 + index * 8, BigInt.asUintN(64, value), true);
 }
@@ -87,11 +83,6 @@ export function setLaneBig(
 /** Zeroes bytes [fromByte, 16) of register `reg`. */
 export function clearHigh(ctx: SimdContext, reg: number, fromByte: number): void {
   if (fromByte < 16) ctx.vregs.fill(0, reg * 16 + fromByte, reg * 16 + 16);
-}
-
-/** A copy of the 16 bytes of register `reg` (operands may alias the destination). */
-export function snapshot(ctx: SimdContext, reg: number): Uint8Array {
-  return ctx.vregs.slice(reg * 16, reg * 16 + 16);
 }
 
 /**
