@@ -14,6 +14,21 @@ import { HypObject, type ObjectRegistry } from "./object.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
 
 export const VMMIO_MAX_RANGES = 128;
+/** VMIDs 1..255 (Gunyah's NUM_VMIDS; 0 is reserved for the hypervisor). */
+export const MAX_VMID = 255;
+
+/** VMIDs of active address spaces: two may not share one (activation gives BUSY). */
+export class VmidSet {
+  private readonly used = new Set<number>();
+  claim(vmid: number): boolean {
+    if (this.used.has(vmid)) return false;
+    this.used.add(vmid);
+    return true;
+  }
+  release(vmid: number): void {
+    this.used.delete(vmid);
+  }
+}
 /** IPAs are limited to 44 bits (16 TiB), a stage-2 input size every v8 core supports. */
 export const IPA_LIMIT = 2 ** 44;
 const MAP_FLAGS_VALID = BigInt(MapFlags.PARTIAL | MapFlags.PRIVATE | MapFlags.NOSYNC);
@@ -41,9 +56,12 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   private vmmio: VmmioRange[] = [];
   private readonly cpus = new Set<Invalidatable>();
 
+  private vmidClaimed = false;
+
   constructor(
     registry: ObjectRegistry,
     private readonly physmem: PhysicalMemory,
+    private readonly vmids: VmidSet,
   ) {
     super("addrspace", registry);
   }
@@ -51,16 +69,20 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   configure(vmid: bigint): number {
     const e = this.requireInit();
     if (e !== HypError.OK) return e;
-    if (vmid > 0xffffn || vmid < 0n) return HypError.ARGUMENT_INVALID;
+    if (vmid < 1n || vmid > BigInt(MAX_VMID)) return HypError.ARGUMENT_INVALID;
     this.vmid = Number(vmid);
     return HypError.OK;
   }
 
   protected onActivate(): number {
-    return this.vmid === undefined ? HypError.OBJECT_CONFIG : HypError.OK;
+    if (this.vmid === undefined) return HypError.OBJECT_CONFIG;
+    if (!this.vmids.claim(this.vmid)) return HypError.BUSY;
+    this.vmidClaimed = true;
+    return HypError.OK;
   }
 
   protected onDestroy(): void {
+    if (this.vmidClaimed && this.vmid !== undefined) this.vmids.release(this.vmid);
     for (const e of this.entries.values()) e.owner.remove(e);
     this.entries.clear();
     this.vmmio = [];
@@ -181,7 +203,11 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     return HypError.OK;
   }
 
-  /** The entries of [ipa, ipa+pages) that map `extent` at the expected physical pages. */
+  /**
+   * The entries of [ipa, ipa+pages) that map `extent` at the expected physical pages.
+   * Unmap passes `requireAll` false: like Gunyah's pgtable_vm_unmap_matching it
+   * skips pages that are unmapped or map something else.
+   */
   private ownedEntries(
     extent: Memextent,
     ipa: number,
@@ -191,13 +217,10 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     const out: Stage2Entry[] = [];
     for (let i = 0; i < r.pages; i++) {
       const e = this.entries.get(ipa + i);
-      if (!e) {
-        if (requireAll) return HypError.ADDR_INVALID;
-        continue;
-      }
-      if (e.owner !== extent.mappings || e.paPage !== r.firstPage + i)
-        return HypError.ARGUMENT_INVALID;
-      out.push(e);
+      const matches =
+        e !== undefined && e.owner === extent.mappings && e.paPage === r.firstPage + i;
+      if (matches) out.push(e);
+      else if (requireAll) return e ? HypError.ARGUMENT_INVALID : HypError.ADDR_INVALID;
     }
     return out;
   }
@@ -264,21 +287,28 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     });
   }
 
+  /**
+   * addrspace_configure_vmmio ADD: byte-granular like Gunyah's GPT. Size 0 is
+   * ARGUMENT_SIZE, a wrapping range ADDR_OVERFLOW, the 129th range NORESOURCES, an
+   * overlap ARGUMENT_INVALID.
+   */
   addVmmio(base: bigint, size: bigint): number {
-    const r = pageRange(base, size);
-    if (typeof r === "number") return r;
-    const b = r.firstPage * PAGE_SIZE;
-    const s = r.pages * PAGE_SIZE;
-    if (b + s > IPA_LIMIT) return HypError.ADDR_OVERFLOW;
+    if (size === 0n) return HypError.ARGUMENT_SIZE;
+    const b = u64ToSafe(base);
+    const s = u64ToSafe(size);
+    if (b === undefined || s === undefined || checkedAdd(b, s) === undefined || b + s > IPA_LIMIT)
+      return HypError.ADDR_OVERFLOW;
+    if (this.vmmio.length >= VMMIO_MAX_RANGES) return HypError.NORESOURCES;
     if (this.vmmio.some((v) => rangesOverlap(v.base, v.size, b, s)))
       return HypError.ARGUMENT_INVALID;
-    if (this.vmmio.length >= VMMIO_MAX_RANGES) return HypError.NORESOURCES;
     this.vmmio.push({ base: b, size: s });
     return HypError.OK;
   }
 
   /** Removal needs the exact range that was added. */
   removeVmmio(base: bigint, size: bigint): number {
+    if (size === 0n) return HypError.ARGUMENT_SIZE;
+    if (base + size > (1n << 64n) - 1n) return HypError.ADDR_OVERFLOW;
     const i = this.vmmio.findIndex((v) => BigInt(v.base) === base && BigInt(v.size) === size);
     if (i < 0) return HypError.ARGUMENT_INVALID;
     this.vmmio.splice(i, 1);

@@ -113,7 +113,7 @@ export class Hypervisor {
     const cspace = new Cspace(k.registry, k.prng);
     cspace.configureInternal(ROOT_CSPACE_CAPS);
     check(cspace.activate());
-    const addrspace = new Addrspace(k.registry, k.physmem);
+    const addrspace = new Addrspace(k.registry, k.physmem, k.vmids);
     check(addrspace.configure(BigInt(options.vmid)));
     check(addrspace.activate());
 

@@ -2,7 +2,7 @@
 // registry, the PRNG, and the factory that creates an object of each type from a
 // partition. Hypercall handlers receive this; the public Hypervisor class wraps it.
 
-import { Addrspace } from "./addrspace.js";
+import { Addrspace, VmidSet } from "./addrspace.js";
 import { Cspace } from "./cspace.js";
 import { Doorbell } from "./doorbell.js";
 import { MemDb } from "./memdb.js";
@@ -28,6 +28,7 @@ export class Kernel {
   readonly physmem: PhysicalMemory;
   readonly memdb: MemDb;
   readonly prng: Prng;
+  readonly vmids = new VmidSet();
   /** The guest vic's backend (the virtual GICv3); set by the hypervisor at boot. */
   guestVicBackend: BackendFactory | undefined;
   readonly extraFactories = new Map<ObjectType, ExtraFactory>();
@@ -46,7 +47,7 @@ export class Kernel {
       case "cspace":
         return new Cspace(this.registry, this.prng);
       case "addrspace":
-        return new Addrspace(this.registry, this.physmem);
+        return new Addrspace(this.registry, this.physmem, this.vmids);
       case "memextent":
         return new Memextent(this.registry, this, partition);
       case "doorbell":

@@ -443,10 +443,42 @@ test("addrspace_map checks: alignment, overflow, existing mapping, access, reser
   ok(rm.hvc, Call.ADDRSPACE_MAP, as, me, 0x4000_3000n, RW, PARTIAL, 0n, BigInt(PAGE));
 });
 
-test("VMMIO ranges: at most 128, no overlap, removal by exact match", () => {
+test("VMMIO ranges: byte-granular, at most 128, no overlap, removal by exact match, INIT or ACTIVE", () => {
   const { rm } = boot();
-  const as = makeAddrspace(rm, 0x82);
-  for (let i = 0; i < 128; i++)
+  const as = create(rm, "addrspace"); // still INIT: ranges may be set before activation
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE, as, 0x82n);
+  expectError(rm.hvc, HypError.ARGUMENT_SIZE, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x1000n, 0n, 0n);
+  expectError(
+    rm.hvc,
+    HypError.ADDR_OVERFLOW,
+    Call.ADDRSPACE_CONFIGURE_VMMIO,
+    as,
+    (1n << 64n) - 2n,
+    4n,
+    0n,
+  );
+  expectError(
+    rm.hvc,
+    HypError.UNIMPLEMENTED,
+    Call.ADDRSPACE_CONFIGURE_VMMIO,
+    as,
+    0x1000n,
+    0x10n,
+    2n,
+  );
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x900_0000n, 0x10n, 0n); // not page-sized
+  ok(rm.hvc, Call.OBJECT_ACTIVATE, as);
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_INVALID,
+    Call.ADDRSPACE_CONFIGURE_VMMIO,
+    as,
+    0x900_000fn,
+    0x10n,
+    0n,
+  );
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x900_0010n, 0x10n, 0n); // adjacent is fine
+  for (let i = 2; i < 128; i++)
     ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, BigInt(0x1000_0000 + i * 0x2000), 0x1000n, 0n);
   expectError(
     rm.hvc,
@@ -462,38 +494,64 @@ test("VMMIO ranges: at most 128, no overlap, removal by exact match", () => {
     HypError.ARGUMENT_INVALID,
     Call.ADDRSPACE_CONFIGURE_VMMIO,
     as,
-    0x1000_0000n,
-    0x2000n,
+    0x900_0000n,
+    0x20n,
+    1n,
+  );
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x900_0000n, 0x10n, 1n);
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_INVALID,
+    Call.ADDRSPACE_CONFIGURE_VMMIO,
+    as,
+    0x900_0000n,
+    0x10n,
+    1n,
+  );
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x2000_0000n, 0x1000n, 0n);
+});
+
+test("address spaces: VMIDs 1..255, one active address space per VMID", () => {
+  const { rm } = boot();
+  for (const bad of [0n, 256n]) {
+    const as = create(rm, "addrspace");
+    expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.ADDRSPACE_CONFIGURE, as, bad);
+  }
+  const a = makeAddrspace(rm, 0x90);
+  const b = create(rm, "addrspace");
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE, b, 0x90n);
+  expectError(rm.hvc, HypError.BUSY, Call.OBJECT_ACTIVATE, b);
+  const root = create(rm, "addrspace");
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE, root, 0xffn);
+  expectError(rm.hvc, HypError.BUSY, Call.OBJECT_ACTIVATE, root); // the root VM holds 0xff
+  ok(rm.hvc, Call.CSPACE_DELETE_CAP_FROM, rm.caps.cspace, a);
+  makeAddrspace(rm, 0x90);
+});
+
+test("unmap skips pages that are not mapped by the extent there (Gunyah's unmap_matching)", () => {
+  const { rm } = boot();
+  const as = makeAddrspace(rm, 0x83);
+  const m1 = deriveExtent(rm, rm.caps.memextent, 0, 2 * PAGE);
+  const m2 = deriveExtent(rm, rm.caps.memextent, 2 * PAGE, PAGE);
+  ok(rm.hvc, Call.ADDRSPACE_MAP, as, m1, 0x4000_0000n, RW, PARTIAL, 0n, BigInt(PAGE));
+  ok(rm.hvc, Call.ADDRSPACE_MAP, as, m2, 0x4000_1000n, RW, 0n, 0n, 0n);
+  ok(rm.hvc, Call.ADDRSPACE_UNMAP, as, m1, 0x4000_0000n, 0n, 0n, 0n);
+  const r = rm.hvc.hvc(hypercallId(Call.ADDRSPACE_LOOKUP), [
+    as,
+    m2,
+    0x4000_1000n,
+    BigInt(PAGE),
     0n,
-  );
+  ]);
+  assert.equal(r[0], 0n, "m2's page survived an unmap of m1 over it");
   expectError(
     rm.hvc,
-    HypError.ARGUMENT_INVALID,
-    Call.ADDRSPACE_CONFIGURE_VMMIO,
+    HypError.ADDR_INVALID,
+    Call.ADDRSPACE_LOOKUP,
     as,
-    0x1000_0000n,
-    0x2000n,
-    1n,
-  );
-  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x1000_0000n, 0x1000n, 1n);
-  expectError(
-    rm.hvc,
-    HypError.ARGUMENT_INVALID,
-    Call.ADDRSPACE_CONFIGURE_VMMIO,
-    as,
-    0x1000_0000n,
-    0x1000n,
-    1n,
-  );
-  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, as, 0x1000_0000n, 0x1000n, 0n);
-  expectError(
-    rm.hvc,
-    HypError.ARGUMENT_INVALID,
-    Call.ADDRSPACE_CONFIGURE_VMMIO,
-    as,
-    0x3000_0000n,
-    0x1000n,
-    2n,
+    m1,
+    0x4000_0000n,
+    BigInt(PAGE),
   );
 });
 

@@ -5,7 +5,7 @@
 
 import { Call } from "../abi/calls.js";
 import { HypError } from "../abi/errors.js";
-import { DONATE_NOSYNC, Rights, VmmioOp } from "../abi/objects.js";
+import { DONATE_NOSYNC, ObjectState, Rights, VmmioOp } from "../abi/objects.js";
 import type { Addrspace } from "../addrspace.js";
 import { Memextent, pageRange } from "../memextent.js";
 import type { HypObject } from "../object.js";
@@ -85,11 +85,14 @@ export const memoryHandlers: HandlerTable = {
   [Call.ADDRSPACE_CONFIGURE_VMMIO]: {
     res0: [4],
     fn: (_k, c, a) => {
-      const as = lookup<Addrspace>(c, a[0]!, "addrspace", Rights.addrspace.ADD_VMMIO_RANGE);
+      // INIT or ACTIVE address spaces (Gunyah: before or after activation).
+      const as = lookup<Addrspace>(c, a[0]!, "addrspace", Rights.addrspace.ADD_VMMIO_RANGE, false);
       if (!as.ok) return fail(as.error);
+      if (as.value.state !== ObjectState.INIT && !as.value.isActive)
+        return fail(HypError.OBJECT_STATE);
       if (a[3] === BigInt(VmmioOp.ADD)) return fail(as.value.addVmmio(a[1]!, a[2]!));
       if (a[3] === BigInt(VmmioOp.REMOVE)) return fail(as.value.removeVmmio(a[1]!, a[2]!));
-      return fail(HypError.ARGUMENT_INVALID);
+      return fail(HypError.UNIMPLEMENTED);
     },
   },
   [Call.MEMEXTENT_CONFIGURE]: {
