@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerRmServerCommand } from "./commands/rm-server.js";
 import { registerRunCommand } from "./commands/run.js";
 import type { CliIo } from "./io.js";
 import { terminalInput } from "./terminal.js";
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
     .configureOutput({ writeOut: (s) => cli.stdout(s), writeErr: (s) => cli.stderr(s) });
   registerRunCommand(program, cli, done);
   registerExecCommand(program, done);
+  registerRmServerCommand(program, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

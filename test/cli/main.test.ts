@@ -180,4 +180,5 @@ test("the top-level help lists every command", async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^\s+run \[options\]/m);
   assert.match(r.stdout, /^\s+exec \[options\] <program> \[args\.\.\.\]/m);
+  assert.match(r.stdout, /^\s+rm-server \[options\]/m);
 });
