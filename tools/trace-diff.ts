@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { captureState, createProcess, defaultCpuFactory, stepProcess } from "../src/exec/index.js";
-import type { CpuFactory, TraceState } from "../src/exec/index.js";
+import type { CpuFactory, ProcessState, TraceState } from "../src/exec/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -192,6 +192,8 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
   let qemuInitialNzcv: bigint | undefined;
   let ourInitialNzcv: bigint | undefined;
   let divergence: Divergence | undefined;
+  /** Buffers getrandom filled on our side (QEMU's bytes come from the host). */
+  const randomBuffers: { at: number; length: number }[] = [];
   const diverge = (fields: FieldDiff[]): Divergence => ({
     index: compared,
     pc: lastPc,
@@ -226,6 +228,8 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
       }
       if (fields.length > 0 && lastWord !== undefined)
         fields = synchronise(fields, lastWord, cpu, notes, compared);
+      if (fields.length > 0 && lastWord !== undefined)
+        fields = synchroniseRandom(fields, lastWord, cpu, state, randomBuffers, notes, compared);
       if (fields.length > 0) {
         divergence = diverge(fields);
         break;
@@ -234,7 +238,13 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
       lastPc = cpu.pc;
       const fetched = state.mem.read(cpu.pc, 4);
       lastWord = fetched.ok ? new DataView(fetched.value.buffer).getUint32(0, true) : undefined;
+      const getrandom =
+        lastWord !== undefined && (lastWord & SVC_MASK) >>> 0 === SVC_BITS && cpu.getX(8) === 278n
+          ? Number(cpu.getX(0))
+          : undefined;
       const end = stepProcess(cpu, state);
+      const got = Number(BigInt.asIntN(64, cpu.getX(0)));
+      if (getrandom !== undefined && got > 0) randomBuffers.push({ at: getrandom, length: got });
       if (end) {
         ended = true;
         if (end.kind === "signal")
@@ -272,6 +282,51 @@ function synchronise(
     : `syscall ${cpu.getX(8)} result`;
   notes.push(`#${index}: ${what}: X${reg} ours ${only.ours}, qemu ${only.qemu} (synchronised)`);
   return [];
+}
+
+/** Loads and stores: op0 bits 27 and 25 = 1x0 (Arm ARM C4.1). */
+function isLoadStore(word: number): boolean {
+  return ((word >>> 25) & 0b101) === 0b100;
+}
+
+/**
+ * A load that brought getrandom bytes into a register: QEMU's bytes came from the
+ * host's generator, ours from ours. Copy QEMU's value into the register and into the
+ * buffer, and carry on.
+ */
+function synchroniseRandom(
+  fields: FieldDiff[],
+  word: number,
+  cpu: { setX(i: number, v: bigint): void },
+  state: ProcessState,
+  buffers: readonly { at: number; length: number }[],
+  notes: string[],
+  index: number,
+): FieldDiff[] {
+  const only = fields.length === 1 ? fields[0] : undefined;
+  if (!only || !only.name.startsWith("X") || !isLoadStore(word)) return fields;
+  const ours = BigInt(only.ours);
+  const qemuValue = BigInt(only.qemu);
+  for (const size of [8, 4, 2, 1]) {
+    if (ours >> BigInt(size * 8) !== 0n || qemuValue >> BigInt(size * 8) !== 0n) continue;
+    const needle = Buffer.alloc(8);
+    needle.writeBigUInt64LE(ours, 0);
+    for (const b of buffers) {
+      const r = state.mem.read(b.at, b.length);
+      if (!r.ok) continue;
+      const at = Buffer.from(r.value).indexOf(needle.subarray(0, size));
+      if (at < 0) continue;
+      const replacement = Buffer.alloc(8);
+      replacement.writeBigUInt64LE(qemuValue, 0);
+      state.mem.poke(b.at + at, replacement.subarray(0, size));
+      cpu.setX(Number(only.name.slice(1)), qemuValue);
+      notes.push(
+        `#${index}: load of getrandom bytes: ${only.name} ours ${only.ours}, qemu ${only.qemu} (synchronised)`,
+      );
+      return [];
+    }
+  }
+  return fields;
 }
 
 export function formatReport(r: TraceDiffReport): string {

@@ -3,12 +3,13 @@
 // it goes wrong. Also: the loader's stack and address layout equal QEMU's byte for byte.
 
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { defaultCpuFactory } from "../../src/exec/index.js";
 import type { CpuFactory } from "../../src/exec/index.js";
 import { formatReport, traceDiff } from "../../tools/trace-diff.js";
-import { buildDir, buildGuests, missingTools, ours, qemu } from "./reference.js";
+import { buildDir, buildGuests, busybox, missingTools, ours, qemu } from "./reference.js";
 
 const skip = missingTools();
 if (!skip) buildGuests();
