@@ -248,8 +248,13 @@ export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean
     SA.load(ctx, n, 0, bytes).load(ctx, m, bytes, bytes);
     const x = SA.lanes(esize, signed);
     const r = SR.lanes(esize, false);
-    for (let e = 0; e < elements; e++)
-      r[e] = lane(op, unsigned, esize, x[2 * e] ?? 0, x[2 * e + 1] ?? 0, 0, ctx);
+    for (let e = 0; e < elements; e++) {
+      const a = x[2 * e] ?? 0;
+      const b = x[2 * e + 1] ?? 0;
+      if (op === Op.ADDP) r[e] = a + b;
+      else if (op === Op.MAXP) r[e] = a >= b ? a : b;
+      else r[e] = a <= b ? a : b;
+    }
     SR.store(ctx, d, bytes);
     return true;
   }
