@@ -3,6 +3,7 @@
 // the two ends of this contract cannot drift apart.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import type { createFdt } from "../../src/lib/fdt.js";
 import { serializeFdt } from "../../src/lib/fdt.js";
 import { gicSpecifierToIntid, parseVmConfig, parseVmConfigBlob } from "../../src/rm/vm-config.js";
@@ -140,4 +141,32 @@ test("the generated /hypervisor node", () => {
   assert.equal(hyp.find("qcom,gunyah-vm")!.getU32("qcom,vmid"), 0x81);
   assert.deepEqual(hyp.find("bell-1")!.getU32Array("interrupts"), [0, 3, 4]);
   assert.equal(hyp.find("bell-1")!.getU32("qcom,label"), 1);
+});
+
+test("fuzz: mutated configuration DTBs are refused or parsed, never thrown on", () => {
+  const base = guestDtb({
+    cpus: 2,
+    bells: [{ label: 1, spi: 3 }],
+    queues: [{ label: 2, spis: [4, 5] }],
+  });
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), {
+        minLength: 1,
+        maxLength: 6,
+      }),
+      (edits) => {
+        const b = base.slice();
+        for (const [at, v] of edits) b[at] = v;
+        const r = parseVmConfigBlob(b);
+        if (r.ok) {
+          const c = r.value.config;
+          assert.ok(c.vcpus >= 1 && c.vcpus <= 64);
+          for (const d of c.doorbells) assert.ok(d.intid >= 32 && d.intid <= 5119);
+          assert.ok(c.memorySize > 0 && c.memoryBase % 4096 === 0);
+        }
+      },
+    ),
+    { numRuns: Number(process.env.GUNYAH_FUZZ_RUNS ?? 300), seed: 0x5eed },
+  );
 });
