@@ -9,8 +9,8 @@
 
 import { RateLimitedLog } from "../lib/log.js";
 import { ok } from "../lib/result.js";
-import { AddressRange, AUTH_NONE, MemRights, VmStatus } from "../rm/protocol/index.js";
-import type { Binding } from "./bindings.js";
+import { AddressRange, AUTH_NONE, MemRights, Vmid, VmStatus } from "../rm/protocol/index.js";
+import { MapFlag, type Binding } from "./bindings.js";
 import { fail, type HostResult } from "./errors.js";
 import { PAGE_SIZE } from "./host-ram.js";
 import { toHostResource } from "./resources.js";
@@ -40,9 +40,9 @@ function sglFor(binding: Binding, gpa: number, size: number): Array<{ ipa: bigin
 
 function rightsOf(binding: Binding): number {
   let rights = 0;
-  if (binding.flags & 0x10) rights |= MemRights.R;
-  if (binding.flags & 0x20) rights |= MemRights.W;
-  if (binding.flags & 0x40) rights |= MemRights.X;
+  if (binding.flags & MapFlag.ALLOW_READ) rights |= MemRights.R;
+  if (binding.flags & MapFlag.ALLOW_WRITE) rights |= MemRights.W;
+  if (binding.flags & MapFlag.ALLOW_EXEC) rights |= MemRights.X;
   return rights;
 }
 
@@ -56,12 +56,15 @@ export async function startVm(core: VmCore): Promise<HostResult<void>> {
   core.vmid = vmid.value;
   core.forceStatus(VmStatus.LOAD);
 
-  // Lend the DTB pages: one ACL entry, the guest's (Linux lends when the ACL has one).
+  // The DTB pages: lent with one ACL entry, the guest's; a shared mapping shares them
+  // with the host kept in the ACL (Linux lends when the ACL has one entry).
+  const b = dtb.value.binding;
+  const guestAcl = { vmid: vmid.value, rights: rightsOf(b) || MemRights.RWX };
   const parcel = await rm.memCreate({
-    kind: "lend",
+    kind: b.lend ? "lend" : "share",
     label: 0,
-    acl: [{ vmid: vmid.value, rights: rightsOf(dtb.value.binding) || MemRights.RWX }],
-    sgl: sglFor(dtb.value.binding, dtb.value.start, dtb.value.size),
+    acl: b.lend ? [guestAcl] : [guestAcl, { vmid: Vmid.HLOS, rights: MemRights.RW }],
+    sgl: sglFor(b, dtb.value.start, dtb.value.size),
   });
   if (!parcel.ok) return parcel;
   core.dtbParcel = { handle: parcel.value, gpa: dtb.value.start, size: dtb.value.size };

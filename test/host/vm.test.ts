@@ -262,3 +262,36 @@ test("device: RM notifications of any id reach listeners", async () => {
   await until(() => host.device.rmStats.notifications === 2);
   assert.deepEqual(seen, [12]);
 });
+
+test("vm start: a DTB in shared memory is shared, with the host kept in the ACL", async () => {
+  const host = testHost();
+  const vm = host.device.createVm();
+  const mem = host.device.createGuestMem({ size: 0x10000 });
+  assert.ok(vm.ok && mem.ok);
+  assert.ok(
+    vm.value.mapMem({
+      guestAddr: GUEST_BASE,
+      flags: 0x2 | 0x30,
+      guestMem: mem.value,
+      offset: 0,
+      size: 0x10000,
+    }).ok,
+  );
+  assert.ok(vm.value.setDtbConfig({ guestPhysAddr: GUEST_BASE + 0x2000, size: 0x1800 }).ok);
+  assert.ok((await vm.value.start()).ok);
+  assert.equal(host.rm.log[1], "MEM_SHARE");
+  const p = host.rm.requests[1]!.payload;
+  assert.equal(new DataView(p.buffer, p.byteOffset).getUint16(8, true), 2);
+  assert.deepEqual(
+    [AclEntry.decode(p, 12), AclEntry.decode(p, 16)],
+    [
+      { vmid: 0x80, rights: 6 },
+      { vmid: 3, rights: 6 },
+    ],
+  );
+  const sgl = SglEntry.decode(p, 20 + 4);
+  assert.equal(sgl?.size, 0x2000n, "the DTB's two pages");
+  vm.value.close();
+  await vm.value.released;
+  assert.equal(host.rm.parcels.size, 0);
+});
