@@ -35,6 +35,6 @@ test(`${CYCLES} VM create-start-teardown cycles leak nothing`, async () => {
   assert.equal(rm.hostVirqsInUse, rmBefore.hostVirqsInUse);
   assert.equal(rm.channels[3]!.dropped, 0);
   console.log(
-    `# ${CYCLES} cycles in ${ms.toFixed(0)} ms (${((CYCLES / ms) * 1000).toFixed(0)} VMs/s)`,
+    `${CYCLES} cycles in ${ms.toFixed(0)} ms (${((CYCLES / ms) * 1000).toFixed(0)} VMs/s)`,
   );
 });
