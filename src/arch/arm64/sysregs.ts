@@ -6,69 +6,12 @@
 // GIC CPU interface. Values move through R.lo/R.hi (no BigInt on the hot ones).
 
 import { sysregKey as key } from "./port.js";
-import type { CpuState as Cpu } from "./state.js";
-import { R, toBig, fromBig } from "./bits.js";
+import { fromBig } from "./bits.js";
+import { El0, constant, set, setBig, storage, type SysregRow } from "./sysreg-kit.js";
+import { TIMER_ROWS } from "./sysregs-timer.js";
+import { DEBUG_ROWS, PMU_AND_BREAKPOINT_ROWS } from "./sysregs-debug.js";
 
-/** Who may access at EL0 (Arm ARM D1.7): never, always, or when a control bit allows. */
-export const enum El0 {
-  NEVER = 0,
-  ALWAYS = 1,
-  /** SCTLR_EL1.UCT (CTR_EL0). */
-  UCT = 2,
-  /** SCTLR_EL1.UMA (DAIF). */
-  UMA = 3,
-  /** CNTKCTL_EL1.EL0VCTEN or EL0PCTEN (CNTFRQ_EL0). */
-  CNTFRQ = 4,
-  CNTVCT = 5,
-  CNTPCT = 6,
-  CNTV = 7,
-  CNTP = 8,
-  /** ID registers: UNDEFINED at EL0 in system mode (Linux emulates them), readable in user mode. */
-  ID = 9,
-}
-
-export interface SysregRow {
-  readonly name: string;
-  readonly el0: El0;
-  /** Sets R.lo/R.hi; undefined = write-only. */
-  readonly read?: (cpu: Cpu) => void;
-  /** undefined = read-only (MSR is UNDEFINED). */
-  readonly write?: (cpu: Cpu, lo: number, hi: number) => void;
-}
-
-function set(lo: number, hi = 0): void {
-  R.lo = lo | 0;
-  R.hi = hi | 0;
-}
-
-function setBig(v: bigint): void {
-  fromBig(BigInt.asUintN(64, v));
-}
-
-function storage(name: string, el0 = El0.NEVER, readOnlyAtEl0 = false): SysregRow {
-  return {
-    name,
-    el0,
-    read: (cpu) => {
-      const s = cpu.sys.slot(name);
-      set(cpu.sys.lo[s]!, cpu.sys.hi[s]!);
-    },
-    write: (cpu, lo, hi) => {
-      if (readOnlyAtEl0 && cpu.el === 0) return cpu.undefinedInstruction();
-      const s = cpu.sys.slot(name);
-      cpu.sys.lo[s] = lo;
-      cpu.sys.hi[s] = hi;
-    },
-  };
-}
-
-function constant(name: string, lo: number, hi = 0, el0 = El0.NEVER): SysregRow {
-  return { name, el0, read: () => set(lo, hi) };
-}
-
-function ignored(name: string): SysregRow {
-  return { name, el0: El0.NEVER, read: () => set(0), write: () => undefined };
-}
+export { El0, type SysregRow };
 
 // SCTLR_EL1 bits that are RES1 in ARMv8.0 (D19.2.118).
 const SCTLR_RES1 = 0x30d00800;
@@ -324,128 +267,14 @@ const ROWS: [number, SysregRow][] = [
   [key(3, 3, 13, 0, 2), storage("TPIDR_EL0", El0.ALWAYS)],
   [key(3, 3, 13, 0, 3), storage("TPIDRRO_EL0", El0.ALWAYS, true)],
 
-  // Generic timer (D11.2).
-  [
-    key(3, 0, 14, 1, 0),
-    {
-      name: "CNTKCTL_EL1",
-      el0: El0.NEVER,
-      read: (cpu) => set(cpu.timer.kctl),
-      write: (cpu, lo) => void (cpu.timer.kctl = lo & 0x3ff),
-    },
-  ],
-  [
-    key(3, 3, 14, 0, 0),
-    {
-      name: "CNTFRQ_EL0",
-      el0: El0.CNTFRQ,
-      read: (cpu) => set(cpu.timer.frequency),
-      write: () => undefined,
-    },
-  ],
-  [
-    key(3, 3, 14, 0, 1),
-    { name: "CNTPCT_EL0", el0: El0.CNTPCT, read: (cpu) => setBig(cpu.timer.now()) },
-  ],
-  [
-    key(3, 3, 14, 0, 2),
-    { name: "CNTVCT_EL0", el0: El0.CNTVCT, read: (cpu) => setBig(cpu.timer.now()) },
-  ],
-  [
-    key(3, 3, 14, 2, 0),
-    {
-      name: "CNTP_TVAL_EL0",
-      el0: El0.CNTP,
-      read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.pcval)),
-      write: (cpu, lo) => void (cpu.timer.pcval = cpu.timer.cvalFromTval(BigInt(lo))),
-    },
-  ],
-  [
-    key(3, 3, 14, 2, 1),
-    {
-      name: "CNTP_CTL_EL0",
-      el0: El0.CNTP,
-      read: (cpu) => set(cpu.timer.readCtl(cpu.timer.pctl, cpu.timer.pcval)),
-      write: (cpu, lo) => void (cpu.timer.pctl = lo & 3),
-    },
-  ],
-  [
-    key(3, 3, 14, 2, 2),
-    {
-      name: "CNTP_CVAL_EL0",
-      el0: El0.CNTP,
-      read: (cpu) => setBig(cpu.timer.pcval),
-      write: (cpu, lo, hi) => void (cpu.timer.pcval = toBig(lo, hi)),
-    },
-  ],
-  [
-    key(3, 3, 14, 3, 0),
-    {
-      name: "CNTV_TVAL_EL0",
-      el0: El0.CNTV,
-      read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.vcval)),
-      write: (cpu, lo) => void (cpu.timer.vcval = cpu.timer.cvalFromTval(BigInt(lo))),
-    },
-  ],
-  [
-    key(3, 3, 14, 3, 1),
-    {
-      name: "CNTV_CTL_EL0",
-      el0: El0.CNTV,
-      read: (cpu) => set(cpu.timer.readCtl(cpu.timer.vctl, cpu.timer.vcval)),
-      write: (cpu, lo) => void (cpu.timer.vctl = lo & 3),
-    },
-  ],
-  [
-    key(3, 3, 14, 3, 2),
-    {
-      name: "CNTV_CVAL_EL0",
-      el0: El0.CNTV,
-      read: (cpu) => setBig(cpu.timer.vcval),
-      write: (cpu, lo, hi) => void (cpu.timer.vcval = toBig(lo, hi)),
-    },
-  ],
-
-  // Debug (op0 = 2): accepted and ignored, except the OS lock which Linux reads back.
-  [
-    key(2, 0, 1, 0, 4),
-    { name: "OSLAR_EL1", el0: El0.NEVER, write: (cpu, lo) => void (cpu.osLock = lo & 1) },
-  ],
-  [
-    key(2, 0, 1, 1, 4),
-    { name: "OSLSR_EL1", el0: El0.NEVER, read: (cpu) => set(8 | (cpu.osLock << 1)) },
-  ],
-  [key(2, 0, 0, 2, 2), storage("MDSCR_EL1")],
-  [key(2, 0, 1, 3, 4), storage("OSDLR_EL1")],
-  [key(2, 0, 0, 2, 0), storage("MDCCINT_EL1")],
-  [key(2, 0, 1, 0, 0), constant("MDRAR_EL1", 0)],
-  [key(2, 0, 7, 14, 6), constant("DBGAUTHSTATUS_EL1", 0xaa)],
-  [key(2, 0, 7, 8, 6), ignored("DBGCLAIMSET_EL1")],
-  [key(2, 0, 7, 9, 6), ignored("DBGCLAIMCLR_EL1")],
-  [key(2, 0, 1, 4, 4), storage("DBGPRCR_EL1")],
-  [key(2, 3, 0, 1, 0), constant("MDCCSR_EL0", 0)],
+  ...TIMER_ROWS,
+  ...DEBUG_ROWS,
 ];
 
 const ID_ZERO = constant("ID (unallocated)", 0, 0, El0.ID);
 const TABLE = new Map<number, SysregRow>(ROWS);
 
-// Breakpoint and watchpoint value/control registers: DBG{B,W}{V,C}R<n>_EL1.
-for (let n = 0; n < 16; n++) {
-  for (let op2 = 4; op2 < 8; op2++) TABLE.set(key(2, 0, 0, n, op2), storage(`DBG${op2}_${n}`));
-}
-// PMU (D19.6): no PMU is advertised (PMUVer = 0); accesses are accepted and ignored.
-for (let crm = 12; crm <= 14; crm++) {
-  for (let op2 = 0; op2 < 8; op2++) {
-    if (!TABLE.has(key(3, 3, 9, crm, op2)))
-      TABLE.set(key(3, 3, 9, crm, op2), ignored(`PMU_${crm}_${op2}`));
-  }
-}
-TABLE.set(key(3, 0, 9, 14, 1), ignored("PMINTENSET_EL1"));
-TABLE.set(key(3, 0, 9, 14, 2), ignored("PMINTENCLR_EL1"));
-for (let crm = 8; crm <= 15; crm++) {
-  for (let op2 = 0; op2 < 8; op2++)
-    TABLE.set(key(3, 3, 14, crm, op2), ignored(`PMEV_${crm}_${op2}`));
-}
+for (const [k, row] of PMU_AND_BREAKPOINT_ROWS) TABLE.set(k, row);
 
 export function sysregRow(k: number): SysregRow | undefined {
   const row = TABLE.get(k);

@@ -4,7 +4,7 @@
 // and STXR succeeds only if memory still holds it (as QEMU's cmpxchg-based monitor).
 
 import type { CpuState as Cpu } from "../state.js";
-import { EA } from "./ldst.js";
+import { EA } from "./address.js";
 
 function base(cpu: Cpu, insn: number): void {
   const rn = (insn >>> 5) & 31;

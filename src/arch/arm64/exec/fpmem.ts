@@ -6,7 +6,7 @@
 import type { CpuState as Cpu } from "../state.js";
 import { R } from "../bits.js";
 import { add64, addImm64 } from "../alu.js";
-import { EA, eaImm9, eaReg, eaUimm, writeback } from "./ldst.js";
+import { EA, eaImm9, eaReg, eaUimm, writeback } from "./address.js";
 
 /** Loads `bytes` (1..16) at EA into V[reg] at byte `at`, optionally zeroing the rest. */
 function loadBytes(
