@@ -26,6 +26,22 @@ test("trace-diff: a real program matches QEMU at every instruction", { skip }, a
 });
 
 test(
+  "trace-diff: busybox sort runs in lock step with QEMU to its exit",
+  { skip: skip ?? missingTools(true) },
+  async () => {
+    const input = path.join(buildDir, "trace-diff-input.txt");
+    fs.writeFileSync(input, "pear\napple\nfig\n");
+    const report = await traceDiff({ program: busybox, args: ["sort", input] });
+    assert.equal(report.divergence, undefined, formatReport(report));
+    assert.ok(report.compared > 5000);
+    assert.ok(
+      report.notes.some((n) => n.includes("getrandom")),
+      "malloc's tcache key is synchronised",
+    );
+  },
+);
+
+test(
   "trace-diff: a wrong result is reported at the instruction that produced it",
   { skip },
   async () => {
