@@ -267,3 +267,17 @@ test("extra devices (a virtio-mmio slot) get the bus, an irqfd and a device-tree
     "device setup failed: virtio-test at 0x9000800 overlaps pl011",
   );
 });
+
+test("a vCPU port that throws ends the run as a host error instead of crashing the VMM", async () => {
+  const b = await boot([[POWER_OFF]]);
+  assert.ok(b.built.ok);
+  const vcpu = b.host.vm?.vcpus[0];
+  assert.ok(vcpu);
+  vcpu.run = async () => {
+    throw new Error("boom");
+  };
+  const outcome = await b.built.value.run();
+  assert.equal(outcome.kind, "host-error");
+  assert.match(describeOutcome(outcome), /^vCPU 0: host error: Error: boom$/);
+  assert.equal(b.host.vm?.closed, 1);
+});
