@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { defaultCpuFactory } from "../../src/exec/index.js";
