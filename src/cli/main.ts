@@ -21,9 +21,22 @@ function packageVersion(): string {
   }
 }
 
+/** `gunyah run | head`: once the reader is gone, the guest's output is dropped, not fatal. */
+let stdoutClosed: boolean | undefined;
+function writeStdout(data: string | Uint8Array): void {
+  if (stdoutClosed === undefined) {
+    stdoutClosed = false;
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      stdoutClosed = true;
+    });
+  }
+  if (!stdoutClosed) process.stdout.write(data);
+}
+
 function defaultIo(): CliIo {
   return {
-    stdout: (data) => void process.stdout.write(data),
+    stdout: writeStdout,
     stderr: (text) => void process.stderr.write(text),
     openHost: openHostPort,
     stdin: terminalInput(),
