@@ -41,15 +41,25 @@ export class Doorbell extends HypObject {
   }
 
   reset(): void {
+    this.virq.clear();
     this.flags = 0n;
     this.enableMask = U64_MAX;
     this.ackMask = 0n;
   }
 
+  /**
+   * New masks (Gunyah's doorbell_mask): if no enabled flag is set any more the pending
+   * VIRQ is withdrawn; if one becomes enabled it is raised; either way, while some
+   * enabled flag is set the acked flags are cleared.
+   */
   mask(enable: bigint, ack: bigint): void {
+    const was = (this.flags & this.enableMask) !== 0n;
     this.enableMask = enable & U64_MAX;
     this.ackMask = ack & U64_MAX;
-    this.evaluate();
+    const now = (this.flags & this.enableMask) !== 0n;
+    if (was && !now) this.virq.clear();
+    else if (!was && now) this.evaluate();
+    else if (was && now) this.flags &= ~this.ackMask & U64_MAX;
   }
 
   private evaluate(): void {

@@ -11,6 +11,11 @@ import { err, ok, type Result } from "../lib/result.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { VirqBinding } from "./virq.js";
 
+/** count_t sentinels of msgqueue_configure_send/receive (msgqueue.tc). */
+export const MSGQUEUE_THRESHOLD_UNCHANGED = 0xffff_ffffn;
+export const MSGQUEUE_THRESHOLD_MAXIMUM = 0xffff_fffen;
+export const MSGQUEUE_DELAY_UNCHANGED = 0xffff_ffffn;
+
 /** Where message bytes come from and go to (the caller's own stage 2). */
 export interface MessageBuffer {
   read(ipa: number, length: number): Result<Uint8Array, number>;
@@ -26,7 +31,7 @@ export class Msgqueue extends HypObject {
   private pushLatched = false;
   readonly sendVirq = new VirqBinding({ isAsserted: () => false });
   readonly receiveVirq = new VirqBinding({
-    isAsserted: () => this.queue.length >= this.notEmptyThreshold && this.queue.length > 0,
+    isAsserted: () => this.queue.length >= this.notEmptyThreshold,
   });
 
   constructor(registry: ObjectRegistry) {
@@ -63,26 +68,44 @@ export class Msgqueue extends HypObject {
     this.queue.length = 0;
   }
 
-  /** msgqueue_configure_send: the count at or below which the send VIRQ fires. */
-  configureSend(threshold: bigint): number {
+  /**
+   * msgqueue_configure_send: the count at or below which the send VIRQ fires
+   * (0..depth-1, or UNCHANGED). Hold-off delays are not implemented: only
+   * DELAY_UNCHANGED is accepted (UNIMPLEMENTED otherwise), as in Gunyah.
+   */
+  configureSend(threshold: bigint, delay: bigint): number {
+    if (delay !== MSGQUEUE_DELAY_UNCHANGED) return HypError.UNIMPLEMENTED;
+    if (threshold === MSGQUEUE_THRESHOLD_UNCHANGED) return HypError.OK;
     if (threshold >= BigInt(this.depth)) return HypError.ARGUMENT_INVALID;
     this.notFullThreshold = Number(threshold);
+    if (this.queue.length <= this.notFullThreshold) this.sendVirq.assert();
+    else this.sendVirq.clear();
     return HypError.OK;
   }
 
-  /** msgqueue_configure_receive: the count at which the receive VIRQ fires (1..depth). */
-  configureReceive(threshold: bigint): number {
+  /** msgqueue_configure_receive: the count at which the receive VIRQ fires (1..depth, MAXIMUM, UNCHANGED). */
+  configureReceive(threshold: bigint, delay: bigint): number {
+    if (delay !== MSGQUEUE_DELAY_UNCHANGED) return HypError.UNIMPLEMENTED;
+    if (threshold === MSGQUEUE_THRESHOLD_UNCHANGED) return HypError.OK;
+    if (threshold === MSGQUEUE_THRESHOLD_MAXIMUM) {
+      this.notEmptyThreshold = this.depth;
+      return HypError.OK;
+    }
     if (threshold < 1n || threshold > BigInt(this.depth)) return HypError.ARGUMENT_INVALID;
     this.notEmptyThreshold = Number(threshold);
-    if (this.queue.length >= this.notEmptyThreshold && this.queue.length > 0)
-      this.receiveVirq.assert();
+    if (this.queue.length >= this.notEmptyThreshold) this.receiveVirq.assert();
+    else this.receiveVirq.clear();
     return HypError.OK;
   }
 
-  /** Returns not_full. */
+  /**
+   * Returns not_full. Checked in Gunyah's order: a full queue first, then the size
+   * (above the maximum: ARGUMENT_SIZE), then the buffer (ADDR_INVALID). A zero-length
+   * message is valid, as in Gunyah.
+   */
   send(size: bigint, buffer: bigint, push: boolean, mem: MessageBuffer): Result<boolean, number> {
-    if (size < 1n || size > BigInt(this.maxSize)) return err(HypError.ARGUMENT_SIZE);
     if (this.queue.length >= this.depth) return err(HypError.MSGQUEUE_FULL);
+    if (size > BigInt(this.maxSize)) return err(HypError.ARGUMENT_SIZE);
     if (buffer > BigInt(Number.MAX_SAFE_INTEGER)) return err(HypError.ADDR_INVALID);
     const data = mem.read(Number(buffer), Number(size));
     if (!data.ok) return err(HypError.ADDR_INVALID);
@@ -110,11 +133,14 @@ export class Msgqueue extends HypObject {
     return ok({ size: head.length, notEmpty: this.queue.length > 0 });
   }
 
+  /** Empties the queue; as Gunyah, a non-empty flush raises the send VIRQ and withdraws the receive one. */
   flush(): void {
-    const before = this.queue.length;
+    if (this.queue.length !== 0) {
+      this.sendVirq.assert();
+      this.receiveVirq.clear();
+    }
     this.queue.length = 0;
     this.pushLatched = false;
-    this.afterDequeue(before);
   }
 
   /** The send VIRQ fires when the count falls from above the threshold to it or below. */

@@ -150,4 +150,8 @@ export class Vic extends HypObject implements VirqTarget {
   assertVirq(virq: number): void {
     if (this.sources.has(virq)) this.backendValue?.assert(virq);
   }
+
+  clearVirq(virq: number): void {
+    if (this.sources.has(virq)) this.backendValue?.clear(virq);
+  }
 }

@@ -32,9 +32,13 @@ export interface VirqTarget {
   bindSource(virq: number, source: VirqSource): number;
   unbindSource(virq: number, source: VirqSource): void;
   assertVirq(virq: number): void;
+  clearVirq(virq: number): void;
 }
 
-/** One source's binding to (vic, virq): VIRQ_BOUND / VIRQ_NOT_BOUND as Gunyah reports. */
+/**
+ * One source's binding to (vic, virq). Binding twice is VIRQ_BOUND; unbinding an
+ * unbound source is a no-op (OK), as Gunyah's vic_unbind_sync.
+ */
 export class VirqBinding {
   private target: VirqTarget | undefined;
   private virqNumber = 0;
@@ -60,7 +64,7 @@ export class VirqBinding {
 
   unbind(): number {
     const t = this.target;
-    if (!t) return HypError.VIRQ_NOT_BOUND;
+    if (!t) return HypError.OK;
     t.unbindSource(this.virqNumber, this.source);
     this.target = undefined;
     t.put();
@@ -70,5 +74,10 @@ export class VirqBinding {
   /** Raises the interrupt if bound (an unbound source raises nothing). */
   assert(): void {
     this.target?.assertVirq(this.virqNumber);
+  }
+
+  /** Withdraws a pending, undelivered interrupt (virq_clear). */
+  clear(): void {
+    this.target?.clearVirq(this.virqNumber);
   }
 }

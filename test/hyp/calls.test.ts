@@ -109,7 +109,7 @@ test("vPM group: state follows power, its VIRQ fires on the first power-on and t
   await turns();
   assert.equal(n, 1, "two edges (on, off) coalesced before delivery");
   ok(rm.hvc, Call.VPM_GROUP_UNBIND_VIRQ, g.vpm);
-  expectError(rm.hvc, HypError.VIRQ_NOT_BOUND, Call.VPM_GROUP_UNBIND_VIRQ, g.vpm);
+  ok(rm.hvc, Call.VPM_GROUP_UNBIND_VIRQ, g.vpm); // unbinding twice is a no-op, as in Gunyah
 });
 
 test("vcpu_set_affinity (res1), vcpu_bind/unbind_virq types", () => {
@@ -130,13 +130,7 @@ test("vcpu_set_affinity (res1), vcpu_bind/unbind_virq types", () => {
     2n,
   );
   ok(rm.hvc, Call.VCPU_BIND_VIRQ, g.vcpus[0]!, rm.caps.vic, 50n, BigInt(VcpuVirqType.HALT));
-  expectError(
-    rm.hvc,
-    HypError.VIRQ_NOT_BOUND,
-    Call.VCPU_UNBIND_VIRQ,
-    g.vcpus[0]!,
-    BigInt(VcpuVirqType.VCPU_RUN_WAKEUP),
-  );
+  ok(rm.hvc, Call.VCPU_UNBIND_VIRQ, g.vcpus[0]!, BigInt(VcpuVirqType.VCPU_RUN_WAKEUP)); // not bound: no-op
   ok(rm.hvc, Call.VCPU_UNBIND_VIRQ, g.vcpus[0]!, BigInt(VcpuVirqType.HALT));
   const [e] = call(rm.hvc, Call.VCPU_UNBIND_VIRQ, g.vcpus[0]!, 7n);
   assert.equal(e, HypError.ARGUMENT_INVALID);

@@ -47,8 +47,16 @@ test("reserved arguments: res0 must be zero, res1 all ones", () => {
   const { rm } = boot();
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.OBJECT_ACTIVATE, rm.caps.partition, 1n);
   const mq = makeMsgqueue(rm);
-  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MSGQUEUE_CONFIGURE_SEND, mq, 1n, 0n, 0n);
-  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_SEND, mq, 1n, 0n, (1n << 64n) - 1n);
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_INVALID,
+    Call.MSGQUEUE_CONFIGURE_SEND,
+    mq,
+    1n,
+    0xffff_ffffn,
+    0n,
+  );
+  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_SEND, mq, 1n, 0xffff_ffffn, (1n << 64n) - 1n);
 });
 
 test("root VM: caps are distinct, unguessable-looking, and typed", () => {
@@ -123,7 +131,9 @@ test("msgqueue: send/receive through the caller's own RAM, errors and not_full/n
   ok(rm.hvc, Call.MSGQUEUE_RECEIVE, mq, out, 16n);
   expectError(rm.hvc, HypError.MSGQUEUE_EMPTY, Call.MSGQUEUE_RECEIVE, mq, out, 16n);
   expectError(rm.hvc, HypError.ARGUMENT_SIZE, Call.MSGQUEUE_SEND, mq, 17n, buf, 0n);
-  expectError(rm.hvc, HypError.ARGUMENT_SIZE, Call.MSGQUEUE_SEND, mq, 0n, buf, 0n);
+  // A zero-length message is valid (Gunyah); the queue has room for it.
+  ok(rm.hvc, Call.MSGQUEUE_SEND, mq, 0n, buf, 0n);
+  ok(rm.hvc, Call.MSGQUEUE_RECEIVE, mq, out, 16n);
   expectError(
     rm.hvc,
     HypError.ADDR_INVALID,
@@ -152,7 +162,7 @@ test("msgqueue receive VIRQ is delivered on a later turn, not inside the hyperca
   await turns();
   assert.equal(fired, 1);
   ok(rm.hvc, Call.MSGQUEUE_UNBIND_RECEIVE_VIRQ, mq);
-  expectError(rm.hvc, HypError.VIRQ_NOT_BOUND, Call.MSGQUEUE_UNBIND_RECEIVE_VIRQ, mq);
+  ok(rm.hvc, Call.MSGQUEUE_UNBIND_RECEIVE_VIRQ, mq); // a second unbind is a no-op (Gunyah)
 });
 
 test("lifecycle: configure only in INIT, activate twice is OBJECT_STATE, missing config OBJECT_CONFIG", () => {

@@ -65,7 +65,7 @@ test("doorbell VIRQ: raised when flags & enable, level until received, Linux's l
   // Each send with ack is an edge; two before delivery coalesce, as a latch does.
   assert.equal(n, 3);
   ok(rm.hvc, Call.DOORBELL_UNBIND_VIRQ, db);
-  expectError(rm.hvc, HypError.VIRQ_NOT_BOUND, Call.DOORBELL_UNBIND_VIRQ, db);
+  ok(rm.hvc, Call.DOORBELL_UNBIND_VIRQ, db); // no-op when unbound
 });
 
 test("VIRQ binding checks: bad VIRQ numbers, wrong rights, a VIRQ taken by another source", () => {
@@ -108,11 +108,34 @@ test("msgqueue thresholds: receive VIRQ at not-empty threshold or on push; send 
   rm.virqs.onVirq(81, () => tx++);
   const buf = BigInt(RAM_BASE);
   const RES1 = (1n << 64n) - 1n;
-  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, 0n, 0n, RES1);
-  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, 5n, 0n, RES1);
-  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, 2n, 0n, RES1);
-  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MSGQUEUE_CONFIGURE_SEND, mq, 4n, 0n, RES1);
-  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_SEND, mq, 1n, 0n, RES1);
+  const SAME = 0xffff_ffffn; // MSGQUEUE_DELAY_UNCHANGED / THRESHOLD_UNCHANGED
+  expectError(rm.hvc, HypError.UNIMPLEMENTED, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, 2n, 0n, RES1);
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_INVALID,
+    Call.MSGQUEUE_CONFIGURE_RECEIVE,
+    mq,
+    0n,
+    SAME,
+    RES1,
+  );
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_INVALID,
+    Call.MSGQUEUE_CONFIGURE_RECEIVE,
+    mq,
+    5n,
+    SAME,
+    RES1,
+  );
+  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, SAME, SAME, RES1);
+  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_RECEIVE, mq, 2n, SAME, RES1);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MSGQUEUE_CONFIGURE_SEND, mq, 4n, SAME, RES1);
+  ok(rm.hvc, Call.MSGQUEUE_CONFIGURE_SEND, mq, 1n, SAME, RES1);
+  await turns();
+  // Setting the not-full threshold at or above the count raises the send VIRQ at once.
+  assert.equal(tx, 1);
+  tx = 0;
   ok(rm.hvc, Call.MSGQUEUE_SEND, mq, 1n, buf, 0n);
   await turns();
   assert.equal(rx, 0, "below the not-empty threshold");
@@ -161,4 +184,20 @@ test("msgqueue configure: depth 1..255 and size 1..1023, reserved bits rejected"
   );
   const r = rm.hvc.hvc(hypercallId(Call.MSGQUEUE_RECEIVE), [mq, BigInt(RAM_BASE), 1023n, 0n]);
   assert.deepEqual([r[0], r[1], r[2]], [0n, 1023n, 0n]);
+});
+
+test("doorbell_mask withdraws a pending VIRQ when no enabled flag is left; reset withdraws it too", async () => {
+  const { rm, db } = doorbell();
+  ok(rm.hvc, Call.DOORBELL_BIND_VIRQ, db, rm.caps.vic, 62n);
+  let n = 0;
+  rm.virqs.onVirq(62, () => n++);
+  ok(rm.hvc, Call.DOORBELL_SEND, db, 0b100n);
+  ok(rm.hvc, Call.DOORBELL_MASK, db, 0b011n, 0n); // nothing enabled is set any more
+  await turns();
+  assert.equal(n, 0);
+  ok(rm.hvc, Call.DOORBELL_MASK, db, 0b100n, 0n); // enabled again: raised
+  ok(rm.hvc, Call.DOORBELL_RESET, db);
+  await turns();
+  assert.equal(n, 0, "reset withdrew it before delivery");
+  assert.equal(ok(rm.hvc, Call.DOORBELL_RECEIVE, db, U64), 0n);
 });

@@ -56,7 +56,7 @@ export const cspaceHandlers: HandlerTable = {
   [Call.CSPACE_CONFIGURE]: {
     res0: [2],
     fn: (_k, c, a) => {
-      const cs = lookup<Cspace>(c, a[0]!, "cspace", 0, false);
+      const cs = lookup<Cspace>(c, a[0]!, "cspace", Rights.GENERIC_ACTIVATE, false);
       return cs.ok ? fail(cs.value.configure(a[1]!)) : fail(cs.error);
     },
   },

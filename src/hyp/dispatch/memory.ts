@@ -69,7 +69,7 @@ export const memoryHandlers: HandlerTable = {
   [Call.ADDRSPACE_CONFIGURE]: {
     res0: [2],
     fn: (_k, c, a) => {
-      const as = lookup<Addrspace>(c, a[0]!, "addrspace", 0, false);
+      const as = lookup<Addrspace>(c, a[0]!, "addrspace", Rights.GENERIC_ACTIVATE, false);
       return as.ok ? fail(as.value.configure(a[1]!)) : fail(as.error);
     },
   },
@@ -98,14 +98,14 @@ export const memoryHandlers: HandlerTable = {
   [Call.MEMEXTENT_CONFIGURE]: {
     res0: [4],
     fn: (_k, c, a) => {
-      const me = lookup<Memextent>(c, a[0]!, "memextent", 0, false);
+      const me = lookup<Memextent>(c, a[0]!, "memextent", Rights.GENERIC_ACTIVATE, false);
       return me.ok ? fail(me.value.configure(a[1]!, a[2]!, a[3]!)) : fail(me.error);
     },
   },
   [Call.MEMEXTENT_CONFIGURE_DERIVE]: {
     res0: [5],
     fn: (_k, c, a) => {
-      const me = lookup<Memextent>(c, a[0]!, "memextent", 0, false);
+      const me = lookup<Memextent>(c, a[0]!, "memextent", Rights.GENERIC_ACTIVATE, false);
       if (!me.ok) return fail(me.error);
       const parent = lookup<Memextent>(c, a[1]!, "memextent", Rights.memextent.DERIVE);
       if (!parent.ok) return fail(parent.error);

@@ -89,20 +89,20 @@ export const messagingHandlers: HandlerTable = {
     res1: [3],
     fn: (_k, c, a) => {
       const q = mq(c, a[0]!, Rights.msgqueue.SEND);
-      return q.ok ? fail(q.value.configureSend(a[1]!)) : fail(q.error);
+      return q.ok ? fail(q.value.configureSend(a[1]!, a[2]!)) : fail(q.error);
     },
   },
   [Call.MSGQUEUE_CONFIGURE_RECEIVE]: {
     res1: [3],
     fn: (_k, c, a) => {
       const q = mq(c, a[0]!, Rights.msgqueue.RECEIVE);
-      return q.ok ? fail(q.value.configureReceive(a[1]!)) : fail(q.error);
+      return q.ok ? fail(q.value.configureReceive(a[1]!, a[2]!)) : fail(q.error);
     },
   },
   [Call.MSGQUEUE_CONFIGURE]: {
     res0: [2],
     fn: (_k, c, a) => {
-      const q = lookup<Msgqueue>(c, a[0]!, "msgqueue", 0, false);
+      const q = lookup<Msgqueue>(c, a[0]!, "msgqueue", Rights.GENERIC_ACTIVATE, false);
       return q.ok ? fail(q.value.configure(a[1]!)) : fail(q.error);
     },
   },

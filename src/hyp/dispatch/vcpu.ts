@@ -25,7 +25,7 @@ export const vcpuHandlers: HandlerTable = {
   [Call.VCPU_CONFIGURE]: {
     res0: [2],
     fn: (_k, c, a) => {
-      const v = vcpu(c, a[0]!, 0, false);
+      const v = vcpu(c, a[0]!, Rights.GENERIC_ACTIVATE, false);
       return v.ok ? fail(v.value.configure(a[1]!)) : fail(v.error);
     },
   },
