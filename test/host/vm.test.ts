@@ -295,3 +295,21 @@ test("vm start: a DTB in shared memory is shared, with the host kept in the ACL"
   await vm.value.released;
   assert.equal(host.rm.parcels.size, 0);
 });
+
+test("handles: `using` closes VMs, guest memory and eventfds; concurrent starts share one", async () => {
+  const host = testHost();
+  const before = host.device.availableMemory;
+  let released: Promise<void> | undefined;
+  {
+    const { vm, mem } = configuredVm(host);
+    using _vm = vm;
+    using _mem = mem;
+    released = vm.released;
+    const [a, b] = await Promise.all([vm.start(), vm.start()]);
+    assert.ok(a.ok && b.ok);
+    assert.equal(host.rm.log.filter((x) => x === "VM_START").length, 1);
+  }
+  await released;
+  assert.equal(host.device.availableMemory, before);
+  assert.equal(host.rm.vms.size, 0);
+});
