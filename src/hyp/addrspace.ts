@@ -31,7 +31,14 @@ export class VmidSet {
 }
 /** IPAs are limited to 44 bits (16 TiB), a stage-2 input size every v8 core supports. */
 export const IPA_LIMIT = 2 ** 44;
-const MAP_FLAGS_VALID = BigInt(MapFlags.PARTIAL | MapFlags.PRIVATE | MapFlags.NOSYNC);
+/**
+ * PRIVATE and VMMIO are hints Linux passes on demand-paged lend and share mappings
+ * (gunyah_gmem); they change nothing here: ownership already decides who can see a
+ * page, and faults on mapped pages are the guest's.
+ */
+const MAP_FLAGS_VALID = BigInt(
+  MapFlags.PARTIAL | MapFlags.PRIVATE | MapFlags.VMMIO | MapFlags.NOSYNC,
+);
 const MAP_ATTRS_VALID = 0x7n | (0x7n << 4n) | (0xffn << 16n);
 const ACCESS_ATTRS_VALID = 0x7n | (0x7n << 4n);
 

@@ -167,7 +167,7 @@ test("a shared page stays in the host's view and is mapped by the guest too", ()
     s.guestShared,
     0x4900_0000n,
     RW,
-    PARTIAL,
+    PARTIAL | BigInt(MapFlags.VMMIO), // Linux's share mapping flags
     BigInt(2 * PAGE),
     BigInt(2 * PAGE),
   );
