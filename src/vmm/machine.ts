@@ -64,8 +64,7 @@ export class Machine {
     let timer: NodeJS.Timeout | undefined;
     try {
       const started = await this.vm.start();
-      if (!started.ok)
-        return { kind: "host-error", vcpu: -1, message: `start: ${started.error.message}` };
+      if (!started.ok) return { kind: "start-failed", message: started.error.message };
       const seconds = this.resources.timeoutSeconds;
       if (seconds !== undefined)
         timer = setTimeout(() => stopper.stop({ kind: "timeout", seconds }), seconds * 1000);
@@ -77,7 +76,9 @@ export class Machine {
       );
       const outcome = await stopper.wait();
       // Give the loops a moment to see immediate_exit; a vCPU parked in WFI may not.
-      await Promise.race([Promise.all(loops), delay(STOP_GRACE_MS)]);
+      const grace = delay(STOP_GRACE_MS);
+      await Promise.race([Promise.all(loops), grace.done]);
+      grace.cancel();
       return outcome;
     } finally {
       if (timer) clearTimeout(timer);
@@ -98,8 +99,13 @@ export class Machine {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** A cancellable delay; the timer stays referenced so the process waits for it. */
+function delay(ms: number): { done: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 export interface MachineOptions {

@@ -61,7 +61,8 @@ export type RunOutcome =
     }
   | { readonly kind: "timeout"; readonly seconds: number }
   | { readonly kind: "interrupted"; readonly reason: string }
-  /** vcpu is -1 when the failure was not a vCPU's (VM_START). */
+  /** VM_START failed (the RM refused the configuration, VM_INIT failed...). */
+  | { readonly kind: "start-failed"; readonly message: string }
   | { readonly kind: "host-error"; readonly vcpu: number; readonly message: string }
   | { readonly kind: "unknown-exit"; readonly vcpu: number; readonly code: number };
 
@@ -82,6 +83,8 @@ export function outcomeExitCode(o: RunOutcome): number {
       return ExitCode.OK;
     case "reset":
       return ExitCode.GUEST_RESET;
+    case "start-failed":
+      return ExitCode.START_FAILED;
     case "timeout":
       return ExitCode.TIMEOUT;
     case "interrupted":
@@ -132,8 +135,10 @@ export function describeOutcome(o: RunOutcome): string {
       return `guest did not stop within ${o.seconds} s (--timeout); stopped it`;
     case "interrupted":
       return `guest stopped: ${o.reason}`;
+    case "start-failed":
+      return `the host could not start the VM: ${o.message}`;
     case "host-error":
-      return o.vcpu < 0 ? `host error: ${o.message}` : `vCPU ${o.vcpu}: host error: ${o.message}`;
+      return `vCPU ${o.vcpu}: host error: ${o.message}`;
     case "unknown-exit":
       return `vCPU ${o.vcpu}: unknown exit reason ${o.code} from the host`;
     default:

@@ -179,8 +179,9 @@ test("start-up failures are one StartError and the VM is closed", async () => {
   assert.equal(nomem.host.vm?.closed, 1);
 
   const { outcome, host } = await run([[POWER_OFF]], {}, { failStart: true });
-  assert.equal(outcome.kind, "host-error");
-  assert.match(describeOutcome(outcome), /start: EINVAL: VM_INIT failed/);
+  assert.equal(outcome.kind, "start-failed");
+  assert.equal(outcomeExitCode(outcome), 1);
+  assert.equal(describeOutcome(outcome), "the host could not start the VM: EINVAL: VM_INIT failed");
   assert.equal(host.vm?.closed, 1);
 });
 
