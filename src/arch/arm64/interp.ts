@@ -115,10 +115,10 @@ function execute(cpu: Cpu, budget: number): number {
   let fwords = cpu.fetchWords;
   let fops = cpu.fetchOps;
   // The TLB arrays, for the inline fast path of 32/64-bit loads and stores.
-  const tagLo = mem.tagLo;
-  const tagHi = mem.tagHi;
-  const views = mem.views;
-  const adds = mem.adds;
+  let tagLo = mem.tagLo;
+  let tagHi = mem.tagHi;
+  let views = mem.views;
+  let adds = mem.adds;
   let n = budget;
   while (n > 0) {
     cpu.sliceLeft = n;
@@ -616,6 +616,11 @@ function execute(cpu: Cpu, budget: number): number {
         } else {
           cpu.undefinedInstruction();
         }
+        // A system instruction may have switched the TLB context.
+        tagLo = mem.tagLo;
+        tagHi = mem.tagHi;
+        views = mem.views;
+        adds = mem.adds;
         fbase = cpu.fetchBase;
         fview = cpu.fetchView;
         fadd = cpu.fetchAdd;

@@ -26,6 +26,7 @@ export interface MemoryPort {
   readonly tagHi: Int32Array;
   readonly views: DataView[];
   readonly adds: Float64Array;
+  switchContext(ttbr0Lo: number, ttbr0Hi: number, ttbr1Lo: number, ttbr1Hi: number): void;
   readonly rBase: number;
   readonly wBase: number;
   readonly xBase: number;

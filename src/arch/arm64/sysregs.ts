@@ -87,7 +87,7 @@ const ROWS: [number, SysregRow][] = [
       write: (cpu, lo, hi) => {
         cpu.ttbr0Lo = lo;
         cpu.ttbr0Hi = hi;
-        cpu.mem.flush();
+        cpu.mem.switchContext(lo, hi, cpu.ttbr1Lo, cpu.ttbr1Hi);
       },
     },
   ],
@@ -100,7 +100,7 @@ const ROWS: [number, SysregRow][] = [
       write: (cpu, lo, hi) => {
         cpu.ttbr1Lo = lo;
         cpu.ttbr1Hi = hi;
-        cpu.mem.flush();
+        cpu.mem.switchContext(cpu.ttbr0Lo, cpu.ttbr0Hi, lo, hi);
       },
     },
   ],

@@ -260,3 +260,87 @@ test(
     }
   },
 );
+
+test(
+  "TLB contexts: switching TTBR0 between two tables and back; TLBI by VA reaches the inactive one",
+  { skip },
+  () => {
+    const B0 = RAM_BASE + 0x106000;
+    const B1 = RAM_BASE + 0x107000;
+    const B2 = RAM_BASE + 0x108000;
+    const B3 = RAM_BASE + 0x109000;
+    const m = mmuMachine(`
+  ldr x1, =${RAM_BASE + 0x90000}
+  ldr x10, =${L0}
+  ldr x11, =${BigInt(B0) | (1n << 48n)}
+  ldr x2, [x1]          // table A: frame 0x90000
+  msr ttbr0_el1, x11
+  isb
+  ldr x3, [x1]          // table B: frame 0x92000
+  ldr x5, =${L3 + 8 * 0x90}
+  ldr x6, =${RAM_BASE + 0x93000 + 0x703}
+  str x6, [x5]          // A now maps frame 0x93000 (A is not active)
+  dsb ish
+  lsr x7, x1, #12
+  tlbi vae1, x7
+  dsb ish
+  msr ttbr0_el1, x10
+  isb
+  ldr x4, [x1]          // table A again: the TLBI dropped the old entry
+`);
+    const view = m.mem.view;
+    for (let i = 0; i < 512; i++) {
+      view.setBigUint64(
+        B0 - RAM_BASE + 8 * i,
+        view.getBigUint64(L0 - RAM_BASE + 8 * i, true),
+        true,
+      );
+      view.setBigUint64(
+        B1 - RAM_BASE + 8 * i,
+        view.getBigUint64(L1 - RAM_BASE + 8 * i, true),
+        true,
+      );
+      view.setBigUint64(
+        B2 - RAM_BASE + 8 * i,
+        view.getBigUint64(L2 - RAM_BASE + 8 * i, true),
+        true,
+      );
+      view.setBigUint64(
+        B3 - RAM_BASE + 8 * i,
+        view.getBigUint64(L3 - RAM_BASE + 8 * i, true),
+        true,
+      );
+    }
+    put(m, B0, BigInt(B1) | 3n);
+    put(m, B1 + 8, BigInt(B2) | 3n);
+    put(m, B2, BigInt(B3) | 3n);
+    put(m, B3 + 8 * 0x90, BigInt(RAM_BASE + 0x92000) | 3n | AF | SH);
+    view.setBigUint64(0x90000, 0xa0n, true);
+    view.setBigUint64(0x92000, 0xb0n, true);
+    view.setBigUint64(0x93000, 0xc0n, true);
+    assert.equal(run(m), 0x77, `esr ${X(m, 20).toString(16)}`);
+    assert.equal(X(m, 2), 0xa0n);
+    assert.equal(X(m, 3), 0xb0n);
+    assert.equal(X(m, 4), 0xc0n);
+  },
+);
+
+test(
+  "MMU on, Normal memory: unaligned and page-crossing accesses work; crossing into an unmapped page faults",
+  { skip },
+  () => {
+    const m = mmuMachine(`
+  ldr x1, =${RAM_BASE + 0x90ffd}
+  ldr x2, [x1]          // crosses into 0x91000
+  str x2, [x1, #-1]!
+  ldr x3, =${RAM_BASE + 0x82ffc}
+  ldr x4, [x3]          // crosses into 0x83000 (invalid)
+`);
+    m.mem.view.setBigUint64(0x90ffd, 0x0807060504030201n, true);
+    assert.equal(run(m), 0x104);
+    assert.equal(X(m, 2), 0x0807060504030201n);
+    assert.equal(m.mem.view.getBigUint64(0x90ffc, true), 0x0807060504030201n);
+    assert.equal(X(m, 20), DABT(0x07n));
+    assert.equal(X(m, 21) & ~0xfffn, BigInt(RAM_BASE + 0x83000));
+  },
+);

@@ -208,3 +208,35 @@ test("a fault loop still ends the run when the budget is used up", { skip }, () 
   const exit = m.cpu.run(100);
   assert.equal(exit.kind, "stage2-abort");
 });
+
+test(
+  "IRQ at EL0 goes to the lower-EL IRQ vector with ELR at the interrupted instruction",
+  { skip },
+  () => {
+    const m = machine(
+      withVectors(`
+  adr x1, user
+  msr elr_el1, x1
+  msr spsr_el1, xzr
+  adr x9, user
+  eret
+user:
+  b user
+`),
+    );
+    assert.deepEqual(m.cpu.run(1000), { kind: "budget" });
+    m.cpu.setIrqLine(true);
+    runTo(m, 0x109); // 0x400 + 0x80
+    assert.equal(X(m, 22), X(m, 9));
+    assert.equal(X(m, 23), 0n, "SPSR: EL0t, DAIF clear");
+    assert.equal(m.cpu.currentEl, 1);
+  },
+);
+
+test("ERET to an illegal mode takes an Illegal Execution State exception", { skip }, () => {
+  const m = machine(
+    withVectors(`  adr x1, 1f\n  msr elr_el1, x1\n  mov x2, #0x9\n  msr spsr_el1, x2\n  eret\n1:`),
+  );
+  runTo(m, 0x104);
+  assert.equal(X(m, 20) >> 26n, 0x0en);
+});

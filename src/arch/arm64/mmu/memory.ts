@@ -4,45 +4,41 @@
 // DataView and the byte offset of the page in it. The fast path compares the tag with
 // `lo & (~0xfff | (size - 1))`, so a misaligned access never hits and takes the slow
 // path, which checks alignment, splits page-crossing accesses and fills the TLB.
-// Entries are kept per (EL, access kind): index = (el * 4 + kind) * 256 + VA[19:12].
+// Entries are kept per (EL, access kind): index = (el * 4 + kind) * 1024 + VA[21:12],
+// in one of up to 8 contexts tagged by the TTBR values (mmu/tlb.ts).
 
 import type { Stage2Page, Stage2Port } from "../port.js";
 import type { CpuState as Cpu } from "../state.js";
 import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.js";
 import type { MemoryPort, Translation } from "../state.js";
 import { FSC } from "../fault.js";
+import { TlbContext, ENTRIES, type CodePage } from "./tlb.js";
 
-const ENTRIES = 1024;
-const INVALID_TAG = 0x800; // never equals a masked address: bit 11 is always cleared
 const PAGE_MASK = -4096;
-
 const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
 const S2_ENTRIES = 1024;
-
-/** The decoded ops of one IPA page (see interp.ts). */
-export interface CodePage {
-  readonly words: Int32Array;
-  readonly ops: Uint16Array;
-}
+const MAX_CONTEXTS = 8;
 
 export class MemoryUnit implements MemoryPort {
-  readonly tagLo = new Int32Array(ENTRIES * 8).fill(INVALID_TAG);
-  readonly tagHi = new Int32Array(ENTRIES * 8);
-  readonly views: DataView[] = new Array<DataView>(ENTRIES * 8).fill(EMPTY_VIEW);
-  readonly adds = new Float64Array(ENTRIES * 8);
+  // The current TLB context's arrays (see mmu/tlb.ts), swapped on a context switch.
+  tagLo: Int32Array;
+  tagHi: Int32Array;
+  views: DataView[];
+  adds: Float64Array;
+  /** Decoded-op pages of exec entries (same index as the TLB). */
+  codePages: (CodePage | undefined)[];
+  ipaPages: Float64Array;
+  /** 1 if the entry's memory is Device (unaligned accesses fault). */
+  private devices: Uint8Array;
+  private readonly contexts: TlbContext[] = [];
+  private current: TlbContext;
+  private useClock = 0;
   /** TLB index bases for the current EL: reads, writes, fetches. */
   rBase = ENTRIES * 4;
   wBase = ENTRIES * 5;
   xBase = ENTRIES * 6;
   /** High half of the last 64-bit read. */
   hi = 0;
-  /** Decoded-op pages of exec entries (same index as the TLB). */
-  readonly codePages: (CodePage | undefined)[] = new Array<CodePage | undefined>(ENTRIES * 8).fill(
-    undefined,
-  );
-  readonly ipaPages = new Float64Array(ENTRIES * 8);
-  /** 1 if the entry's memory is Device (unaligned accesses fault). */
-  private readonly devices = new Uint8Array(ENTRIES * 8);
   // A direct-mapped cache of Stage2Port answers (table walks hit the same few pages),
   // dropped only by invalidateStage2().
   private readonly s2Key = new Float64Array(S2_ENTRIES).fill(-1);
@@ -56,7 +52,50 @@ export class MemoryUnit implements MemoryPort {
   constructor(
     private readonly cpu: Cpu,
     readonly port: Stage2Port,
-  ) {}
+  ) {
+    this.current = new TlbContext();
+    this.contexts.push(this.current);
+    this.tagLo = this.current.tagLo;
+    this.tagHi = this.current.tagHi;
+    this.views = this.current.views;
+    this.adds = this.current.adds;
+    this.codePages = this.current.codePages;
+    this.ipaPages = this.current.ipaPages;
+    this.devices = this.current.devices;
+  }
+
+  private use(ctx: TlbContext): void {
+    if (ctx.stale) ctx.clear();
+    ctx.lastUse = ++this.useClock;
+    this.current = ctx;
+    this.tagLo = ctx.tagLo;
+    this.tagHi = ctx.tagHi;
+    this.views = ctx.views;
+    this.adds = ctx.adds;
+    this.codePages = ctx.codePages;
+    this.ipaPages = ctx.ipaPages;
+    this.devices = ctx.devices;
+    this.cpu.fetchBase = NaN;
+  }
+
+  /**
+   * TTBR0/TTBR1 changed (a context switch, or KPTI's trampoline): select the TLB
+   * context tagged with both TTBR values (which include the ASIDs), the way an
+   * ASID-tagged TLB keeps translations across switches. TLBIs apply to every context.
+   */
+  switchContext(ttbr0Lo: number, ttbr0Hi: number, ttbr1Lo: number, ttbr1Hi: number): void {
+    let victim = this.contexts[0]!;
+    for (const ctx of this.contexts) {
+      if (ctx.matches(ttbr0Lo, ttbr0Hi, ttbr1Lo, ttbr1Hi)) return this.use(ctx);
+      if (ctx.lastUse < victim.lastUse) victim = ctx;
+    }
+    if (this.contexts.length < MAX_CONTEXTS) {
+      victim = new TlbContext();
+      this.contexts.push(victim);
+    } else victim.stale = true;
+    victim.setKey(ttbr0Lo, ttbr0Hi, ttbr1Lo, ttbr1Hi);
+    this.use(victim);
+  }
 
   setEl(el: number): void {
     this.rBase = el * 4 * ENTRIES;
@@ -64,8 +103,10 @@ export class MemoryUnit implements MemoryPort {
     this.xBase = this.rBase + 2 * ENTRIES;
   }
 
+  /** Drops every translation of every context (TLBI VMALLE1, SCTLR/TCR/MAIR writes). */
   flush(): void {
-    this.tagLo.fill(INVALID_TAG);
+    for (const ctx of this.contexts) ctx.stale = true;
+    this.current.clear();
     this.cpu.fetchBase = NaN;
   }
 
@@ -81,13 +122,7 @@ export class MemoryUnit implements MemoryPort {
    * set. Tags are compared without the top byte, so TBI-tagged aliases go too.
    */
   flushPage(lo: number, hi: number): void {
-    const idx = (lo >>> 12) & 1023;
-    const tag = lo & PAGE_MASK;
-    for (let set = 0; set < 8; set++) {
-      const i = set * ENTRIES + idx;
-      if (this.tagLo[i] === tag && ((this.tagHi[i]! ^ hi) & 0x00ffffff) === 0)
-        this.tagLo[i] = INVALID_TAG;
-    }
+    for (const ctx of this.contexts) ctx.flushPage(lo, hi);
     this.cpu.fetchBase = NaN;
   }
 

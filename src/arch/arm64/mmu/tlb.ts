@@ -1,0 +1,64 @@
+// One TLB context: the direct-mapped entries for every (EL, access kind) set, tagged
+// with the TTBR0/TTBR1 values (and so the ASIDs) they were filled under. A stale
+// context is cleared lazily, when it is next selected.
+
+export const ENTRIES = 1024;
+/** Never equals a masked address: bit 11 is always cleared by the fast-path mask. */
+export const INVALID_TAG = 0x800;
+const SIZE = ENTRIES * 8;
+const PAGE_MASK = -4096;
+const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
+
+/** The decoded ops of one IPA page (see interp.ts). */
+export interface CodePage {
+  readonly words: Int32Array;
+  readonly ops: Uint16Array;
+}
+
+export class TlbContext {
+  readonly tagLo = new Int32Array(SIZE).fill(INVALID_TAG);
+  readonly tagHi = new Int32Array(SIZE);
+  readonly views: DataView[] = new Array<DataView>(SIZE).fill(EMPTY_VIEW);
+  readonly adds = new Float64Array(SIZE);
+  readonly ipaPages = new Float64Array(SIZE);
+  readonly codePages: (CodePage | undefined)[] = new Array<CodePage | undefined>(SIZE).fill(
+    undefined,
+  );
+  readonly devices = new Uint8Array(SIZE);
+  private ttbr0Lo = 0;
+  private ttbr0Hi = 0;
+  private ttbr1Lo = 0;
+  private ttbr1Hi = 0;
+  stale = false;
+  lastUse = 0;
+
+  matches(t0l: number, t0h: number, t1l: number, t1h: number): boolean {
+    return (
+      this.ttbr0Lo === t0l && this.ttbr0Hi === t0h && this.ttbr1Lo === t1l && this.ttbr1Hi === t1h
+    );
+  }
+
+  setKey(t0l: number, t0h: number, t1l: number, t1h: number): void {
+    this.ttbr0Lo = t0l;
+    this.ttbr0Hi = t0h;
+    this.ttbr1Lo = t1l;
+    this.ttbr1Hi = t1h;
+  }
+
+  clear(): void {
+    this.tagLo.fill(INVALID_TAG);
+    this.stale = false;
+  }
+
+  /** Drops one VA page from every set; the top byte is ignored (TBI aliases). */
+  flushPage(lo: number, hi: number): void {
+    if (this.stale) return;
+    const idx = (lo >>> 12) & (ENTRIES - 1);
+    const tag = lo & PAGE_MASK;
+    for (let set = 0; set < 8; set++) {
+      const i = set * ENTRIES + idx;
+      if (this.tagLo[i] === tag && ((this.tagHi[i]! ^ hi) & 0x00ffffff) === 0)
+        this.tagLo[i] = INVALID_TAG;
+    }
+  }
+}
