@@ -19,6 +19,8 @@ const MAP_FIXED_NOREPLACE = 0x100000;
 const MREMAP_MAYMOVE = 1;
 const MREMAP_FIXED = 2;
 const MADV_DONTNEED = 4;
+/** File mappings are copied in: at most this much of a file is read at once. */
+const MAX_FILE_MAP = 1 << 30;
 
 /** A byte length rounded up to pages, or undefined if zero or past user space. */
 function pageCount(length: bigint): number | undefined {
@@ -104,16 +106,22 @@ export function sysMmap(p: ProcessState, a: Args): number {
     page = chosen;
   }
 
-  p.mem.mapAnonymous(page, pages, prot);
+  let data: Uint8Array | undefined;
   if (file) {
-    const data = new Uint8Array(pages * PAGE_SIZE);
-    const n = file.read(data, offset);
-    if (n < 0) {
-      p.mem.unmap(page, pages);
-      return n === -Errno.EISDIR ? -Errno.ENODEV : n;
-    }
-    p.mem.poke(page * PAGE_SIZE, data.subarray(0, n));
+    // Only the part of the file inside the mapping is read (pages past EOF are zero).
+    const st = file.stat();
+    if (typeof st === "number") return -Errno.ENODEV;
+    if (!st.isFile()) return -Errno.ENODEV;
+    const available = Math.max(0, Number(st.size) - offset);
+    const want = Math.min(pages * PAGE_SIZE, available);
+    if (want > MAX_FILE_MAP) return -Errno.ENOMEM;
+    data = new Uint8Array(want);
+    const n = want === 0 ? 0 : file.read(data, offset);
+    if (n < 0) return n;
+    data = data.subarray(0, n);
   }
+  p.mem.mapAnonymous(page, pages, prot);
+  if (data) p.mem.poke(page * PAGE_SIZE, data);
   return page * PAGE_SIZE;
 }
 
