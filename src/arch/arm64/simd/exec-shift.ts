@@ -94,6 +94,16 @@ function sameSize(ctx: SimdContext, s: Shape, opcode: number): boolean {
   return true;
 }
 
+/**
+ * x >> s (arithmetic when signed), optionally rounding (adding 2^(s-1) first), for x an
+ * int32 or uint32 and 1 <= s <= 32, with int32 operations only: floor((x + 2^(s-1)) /
+ * 2^s) is floor(x / 2^s) plus bit s-1 of x.
+ */
+function shiftRight(x: number, s: number, signed: boolean, round: boolean): number {
+  const r = s === 32 ? (signed ? x >> 31 : 0) : signed ? x >> s : x >>> s;
+  return round ? r + ((signed ? x >> (s - 1) : x >>> (s - 1)) & 1) : r;
+}
+
 /** sameSize for 8-, 16- and 32-bit elements, exactly in doubles (values < 2^64). */
 function sameSizeNumber(
   ctx: SimdContext,
@@ -111,26 +121,25 @@ function sameSizeNumber(
   const x = SA.lanes(esize, !u);
   const old = SD.lanes(esize, false);
   const r = SR.lanes(esize, false);
-  const scaleRight = 2 ** right;
   const all = ones(esize);
   switch (opcode) {
     case Sh.SHR:
     case Sh.SRA:
     case Sh.RSHR:
     case Sh.RSRA: {
-      const round = opcode & 4 ? 2 ** (right - 1) : 0;
+      const round = (opcode & 4) !== 0;
       const accumulate = (opcode & 2) !== 0;
       for (let e = 0; e < elements; e++) {
-        const v = Math.floor(((x[e] ?? 0) + round) / scaleRight);
+        const v = shiftRight(x[e] ?? 0, right, !u, round);
         r[e] = accumulate ? v + (old[e] ?? 0) : v;
       }
       break;
     }
     case Sh.SRI: {
       if (!u) return false;
-      const m = Math.floor(all / scaleRight);
+      const m = shiftRight(all, right, false, false);
       for (let e = 0; e < elements; e++) {
-        r[e] = ((old[e] ?? 0) & ~m) | Math.floor((raw[e] ?? 0) / scaleRight);
+        r[e] = ((old[e] ?? 0) & ~m) | shiftRight(raw[e] ?? 0, right, false, false);
       }
       break;
     }
@@ -175,16 +184,29 @@ function narrowing(ctx: SimdContext, s: Shape, opcode: number): boolean {
     SR.clear();
     if (part === 1) SR.load(ctx, s.d, 0, 8);
     const r = SR.lanes(esize, false);
-    const round = rounding ? 2 ** (shift - 1) : 0;
-    const scale = 2 ** shift;
     for (let e = 0; e < elements; e++) {
-      const shifted = Math.floor(((x[e] ?? 0) + round) / scale);
+      const shifted = shiftRight(x[e] ?? 0, shift, signedSrc, rounding);
       r[part * elements + e] =
         !saturating && !u ? shifted : sat(shifted, esize, !saturating || u, ctx);
     }
     SR.store(ctx, s.d, s.scalar ? esize >>> 3 : part ? 16 : 8);
     return true;
   }
+  return narrowingBig(ctx, s, shift, elements, part, rounding, saturating, signedSrc);
+}
+
+/** Narrowing from 64-bit sources, with bigints (kept apart from the number path). */
+function narrowingBig(
+  ctx: SimdContext,
+  s: Shape,
+  shift: number,
+  elements: number,
+  part: number,
+  rounding: boolean,
+  saturating: boolean,
+  signedSrc: boolean,
+): boolean {
+  const { esize, u } = s;
   const src = ctx.vregs.slice(s.n * 16, s.n * 16 + 16);
   const view = new DataView(src.buffer);
   buf.reset();
