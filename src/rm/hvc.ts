@@ -121,6 +121,18 @@ export class Hyp {
       BigInt(m.size),
     ]);
   }
+  /** addrspace_lookup: where `vbase` maps into `extent`, and for how many bytes contiguously. */
+  lookup(
+    as: bigint,
+    extent: bigint,
+    vbase: number,
+    size: number,
+  ): HypResult<{ offset: number; size: number; attrs: bigint }> {
+    const r = this.call(Call.ADDRSPACE_LOOKUP, [as, extent, BigInt(vbase), BigInt(size), RES0]);
+    return r.ok
+      ? ok({ offset: Number(r.value[0]), size: Number(r.value[1]), attrs: r.value[2] })
+      : r;
+  }
   configureVmmio(as: bigint, base: number, size: number, op: number): HypResult<undefined> {
     return this.unit(Call.ADDRSPACE_CONFIGURE_VMMIO, [
       as,

@@ -50,12 +50,15 @@ export interface BuiltVm {
   readonly undo: UndoStack;
   /** The VM's own RPC channel to the RM. */
   readonly rpc: GuestRpc;
+  /** The guest memory extents the host demand-pages into. */
+  readonly guestPrivate: bigint;
+  readonly guestShared: bigint;
 }
 
 function buildCore(
   b: Builder,
   config: VmConfig,
-): Step<Omit<BuiltVm, "resources" | "undo" | "rpc">> {
+): Step<Omit<BuiltVm, "resources" | "undo" | "rpc" | "guestPrivate" | "guestShared">> {
   const { hyp } = b.env;
   const cspace = b.create(Call.PARTITION_CREATE_CSPACE);
   if (!cspace.ok) return cspace;
@@ -134,7 +137,7 @@ function buildVcpu(
 }
 
 /** The guest extents (sparse siblings of the host's RAM extent) and the host's share of them. */
-function buildMemory(b: Builder, as: bigint): Step<undefined> {
+function buildMemory(b: Builder, as: bigint): Step<{ guestPrivate: bigint; guestShared: bigint }> {
   const { hyp, host, rootExtent, rootBase } = b.env;
   const extents: bigint[] = [];
   for (let i = 0; i < 2; i++) {
@@ -159,7 +162,7 @@ function buildMemory(b: Builder, as: bigint): Step<undefined> {
   const [guestPrivate, guestShared] = extents as [bigint, bigint];
   const span = { base: BigInt(host.ramBase), size: BigInt(host.ramSize), virq: NO_VIRQ };
   const ME = HypResourceType.MEM_EXTENT;
-  return all(
+  const given = all(
     () =>
       b.give("vm", guestPrivate, GUEST_EXTENT_RIGHTS, {
         type: ME,
@@ -193,6 +196,7 @@ function buildMemory(b: Builder, as: bigint): Step<undefined> {
         size: 0n,
       }),
   );
+  return given.ok ? ok({ guestPrivate, guestShared }) : given;
 }
 
 function buildVmmio(b: Builder, as: bigint, config: VmConfig): Step<undefined> {
@@ -229,7 +233,7 @@ export function buildVm(
     const rpc = buildRmChannel(b, core.value, config);
     if (!rpc.ok) return rpc;
     return ok({
-      built: { ...core.value, resources: b.resources, undo: b.undo, rpc: rpc.value },
+      built: { ...core.value, ...mem.value, resources: b.resources, undo: b.undo, rpc: rpc.value },
       doorbells: bells.value,
     });
   })();

@@ -16,6 +16,7 @@ import { err, ok, type Result } from "../lib/result.js";
 import type { Hyp } from "./hvc.js";
 import { addHypervisorNode } from "./hypervisor-node.js";
 import { reclaimParcel, releaseBorrower, type MemCallEnv } from "./mem-calls.js";
+import { pageRecovery } from "./page-recovery.js";
 import { totalSize } from "./memparcel.js";
 import type { ParcelIo } from "./parcel-memory.js";
 import {
@@ -46,6 +47,8 @@ export interface LifecycleEnv extends MemCallEnv {
 
 export class VmLifecycle {
   private readonly log = new RateLimitedLog("rm");
+  /** Pages the RM handed back to the host at VM_RESET (the host had left them). */
+  readonly recovery = { recovered: 0 };
   /** Entry point and DT address per VM, fixed at VM_INIT. */
   private readonly boot = new Map<number, { entry: bigint; dt: bigint }>();
 
@@ -216,9 +219,17 @@ export class VmLifecycle {
    */
   reset(vm: VmRecord, done?: () => void): void {
     this.setStatus(vm, VmStatus.RESETTING);
-    const stages: (() => void)[] = [
+    let recover: (() => boolean) | undefined;
+    // Each stage returns false to be run again on the next turn (long work is sliced).
+    const stages: (() => boolean | void)[] = [
       () => vm.built?.undo.runStage("vdevices"),
-      () => this.releaseParcels(vm.vmid),
+      () => {
+        if (!recover) {
+          this.releaseParcels(vm.vmid);
+          recover = this.recoveryOf(vm);
+        }
+        return recover();
+      },
       () => vm.built?.undo.runStage("irqs"),
       () => {
         for (const s of TEARDOWN_ORDER) vm.built?.undo.runStage(s);
@@ -228,8 +239,8 @@ export class VmLifecycle {
     ];
     const next = (i: number) => {
       if (i < stages.length) {
-        stages[i]!();
-        this.env.defer(() => next(i + 1));
+        const finished = stages[i]!() !== false;
+        this.env.defer(() => next(finished ? i + 1 : i));
         return;
       }
       vm.bootContext.clear();
@@ -241,6 +252,23 @@ export class VmLifecycle {
       done?.();
     };
     this.env.defer(() => next(0));
+  }
+
+  /** Pages the host left in the VM's extents go back to it (page-recovery.ts). */
+  private recoveryOf(vm: VmRecord): () => boolean {
+    const built = vm.built;
+    if (!built || vm.demandPaging.length === 0) return () => true;
+    return pageRecovery(
+      this.env.hyp,
+      {
+        addrspace: built.addrspace,
+        guestPrivate: built.guestPrivate,
+        guestShared: built.guestShared,
+        hostRam: this.env.buildEnv.host.ramExtent,
+        ranges: vm.demandPaging,
+      },
+      this.recovery,
+    );
   }
 
   /** Releases the VM's acceptances and reclaims every parcel it owns. */

@@ -18,6 +18,8 @@ import {
   VmidRequest,
   VmMsg,
   VmSetAddressLayoutRequest,
+  VmSetDemandPagingHeader,
+  MemRange,
   VmStatus,
   VmStatusNotification,
   VmStopRequest,
@@ -106,7 +108,13 @@ export const DTB_REGION = 0x1_0000;
 /** The host's bring-up sequence up to READY (VM_INIT done). */
 export async function createVm(
   client: TestHostClient,
-  o: { dtbPa: number; guestIpa?: number; dt?: GuestDtSpec; dtb?: Uint8Array },
+  o: {
+    dtbPa: number;
+    guestIpa?: number;
+    dt?: GuestDtSpec;
+    dtb?: Uint8Array;
+    demandPaging?: { base: number; size: number }[];
+  },
 ): Promise<VmUnderTest> {
   const guestIpa = o.guestIpa ?? 0x4000_0000;
   const alloc = await client.call(VmMsg.VM_ALLOC_VMID, vmidReq(0));
@@ -122,6 +130,15 @@ export async function createVm(
   if (lend.error !== RmError.OK) throw new Error(`lend: ${lend.error}`);
   const dtbHandle = MemHandleReply.decode(lend.data)!.handle;
   const steps: [number, Uint8Array][] = [
+    [
+      VmMsg.VM_SET_DEMAND_PAGING,
+      concatBytes(
+        VmSetDemandPagingHeader.encode({ vmid, count: o.demandPaging?.length ?? 0 }),
+        ...(o.demandPaging ?? []).map((r) =>
+          MemRange.encode({ base: BigInt(r.base), size: BigInt(r.size) }),
+        ),
+      ),
+    ],
     [
       VmMsg.VM_CONFIG_IMAGE,
       VmConfigImageRequest.encode({
