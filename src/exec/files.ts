@@ -58,10 +58,13 @@ export class HostFile implements GuestFile {
     public statusFlags: number,
     private readonly ownsFd: boolean,
   ) {
+    // Offsets are tracked here (Node has no lseek) for files this process opened. An
+    // inherited descriptor (stdio redirected to a file) keeps using the host's own
+    // offset, which may not start at 0 (`{ echo a; gunyah exec p; } > out`).
     let seekable = false;
     try {
       const st = fs.fstatSync(hostFd);
-      seekable = st.isFile() || st.isBlockDevice() || st.isDirectory();
+      seekable = ownsFd && (st.isFile() || st.isBlockDevice() || st.isDirectory());
     } catch {
       seekable = false;
     }

@@ -85,3 +85,14 @@ test("--trace writes qemu-aarch64's -d cpu records", { skip }, () => {
   assert.match(mine[0] ?? "", /^ PC=0{10}[0-9a-f]{6} X00=0{16} X01=0{16}\nX02=/);
   assert.ok(QEMU_CPU.length > 0);
 });
+
+test("output redirected to a file continues at the shell's offset", { skip }, () => {
+  const out = path.join(dir, "redirect.txt");
+  const command = `{ echo first; "${process.execPath}" --import tsx "${entry}" exec "${path.join(buildDir, "hash.O2")}" 64; echo last; } > "${out}"`;
+  const r = spawnSync("sh", ["-c", command], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = fs.readFileSync(out, "utf8").split("\n");
+  assert.equal(lines[0], "first");
+  assert.match(lines[1] ?? "", /^sha256\(abc\) = ba7816bf/);
+  assert.equal(lines[5], "last");
+});
