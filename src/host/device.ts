@@ -28,18 +28,21 @@ export interface DeviceOptions {
   readonly transport?: RmTransport;
 }
 
-export class GunyahDevice {
-  private readonly hyp: HostHypercalls;
-  private readonly client: RmClient;
-  private readonly allocator: HostRamAllocator;
-  private readonly services: HostServices;
-  private readonly refs: RefCount;
-  private closed = false;
+/**
+ * The driver instance of one host VM (Linux has one RM client per host): the RM
+ * connection, the host RAM allocator and the function types. Every device handle
+ * and every VM holds a reference; the last one closes the RM client.
+ */
+class HostDriver {
+  readonly hyp: HostHypercalls;
+  readonly client: RmClient;
+  readonly allocator: HostRamAllocator;
+  readonly services: HostServices;
+  readonly refs: RefCount;
 
-  /** @internal Use `openGunyah()`. */
   constructor(
     readonly boot: HostBootInfo,
-    private readonly options: DeviceOptions = {},
+    readonly options: DeviceOptions,
   ) {
     this.hyp = new HostHypercalls(boot.vm.hvc);
     this.allocator = new HostRamAllocator(boot.ram.base, boot.ram.size);
@@ -64,7 +67,52 @@ export class GunyahDevice {
       functionTypes: defaultFunctionTypes(),
       ramBase: boot.ram.base,
     };
-    this.refs = new RefCount(() => this.client.close());
+    this.refs = new RefCount(() => {
+      this.client.close();
+      if (drivers.get(boot) === this) drivers.delete(boot);
+    });
+  }
+}
+
+/** One driver per host VM: opening /dev/gunyah twice shares it (two RM clients on one queue pair would steal each other's replies). */
+const drivers = new WeakMap<HostBootInfo, HostDriver>();
+
+export class GunyahDevice {
+  private readonly driver: HostDriver;
+  private closed = false;
+
+  /**
+   * @internal Use `openGunyah()`. Opens a handle on the host VM's driver, creating
+   * the driver on first open (`options` apply only then).
+   */
+  constructor(boot: HostBootInfo, options: DeviceOptions = {}) {
+    const existing = drivers.get(boot);
+    if (existing?.refs.tryGet()) {
+      this.driver = existing;
+    } else {
+      this.driver = new HostDriver(boot, options);
+      drivers.set(boot, this.driver);
+    }
+  }
+
+  private get hyp(): HostHypercalls {
+    return this.driver.hyp;
+  }
+
+  private get client(): RmClient {
+    return this.driver.client;
+  }
+
+  private get allocator(): HostRamAllocator {
+    return this.driver.allocator;
+  }
+
+  private get refs(): RefCount {
+    return this.driver.refs;
+  }
+
+  get boot(): HostBootInfo {
+    return this.driver.boot;
   }
 
   /** Checks that the hypervisor below is Gunyah with vcpu_run (gunyah-abi.md section 1). */
@@ -84,7 +132,10 @@ export class GunyahDevice {
     if (this.closed) return fail("EBADF", "device is closed");
     if (type !== 0) return fail("EINVAL", "CREATE_VM argument must be 0");
     if (!this.refs.tryGet()) return fail("ENODEV", "device is gone");
-    const core = new VmCore(this.services, teardownVm, { ...this.options.vm, ...options });
+    const core = new VmCore(this.driver.services, teardownVm, {
+      ...this.driver.options.vm,
+      ...options,
+    });
     void core.released.then(() => this.refs.put());
     return ok(
       new GunyahVm(core, {

@@ -235,3 +235,37 @@ test("e2e cleanup: each kind of hypercall the host makes, failed once, is surviv
   }
   gunyah.close();
 });
+
+test("e2e: opening /dev/gunyah twice on one host shares the driver and its RM connection", async () => {
+  const platform = bootPlatform({
+    ramSize: 64 << 20,
+    rmRamSize: 4 << 20,
+    seed: 8,
+    cpuFactory: createCpu,
+  });
+  const a = await openGunyah({ platform });
+  const b = await openGunyah({ platform });
+  assert.ok(a.ok && b.ok);
+  const free = a.value.availableMemory;
+  const m = b.value.createGuestMem({ size: 1 << 20 });
+  assert.ok(m.ok);
+  assert.equal(a.value.availableMemory, free - (1 << 20), "one allocator");
+  m.value.close();
+  a.value.close();
+  // b still works after a closed: the RM client is shared and still open.
+  const { mem, vm, vcpu } = await bringUp(b.value);
+  const started = await vm.start();
+  assert.ok(started.ok, started.ok ? "" : started.error.message);
+  vcpu.close();
+  vm.close();
+  await vm.released;
+  mem.close();
+  b.value.close();
+  const c = await openGunyah({ platform });
+  assert.ok(c.ok, "a fresh driver after everything closed");
+  const v = c.value.createVm();
+  assert.ok(v.ok);
+  v.value.close();
+  await v.value.released;
+  c.value.close();
+});
