@@ -16,8 +16,11 @@ import {
 } from "./fp-env.js";
 import { fpInfinity, fpMaxNormal, fpZero, type FpFormat } from "./fp-format.js";
 
+/** Number of significant bits of x >= 0 (hex digits are a quarter of binary's length). */
 export function bitLength(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
+  if (x === 0n) return 0;
+  const hex = x.toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0] ?? "0", 16)));
 }
 
 function overflowToInf(rounding: Rounding, sign: number): boolean {
