@@ -46,14 +46,16 @@ export function vcpuStatus(v: Vcpu): RunResult | undefined {
   return undefined;
 }
 
-export function checkVcpu(v: Vcpu): RunResult {
-  if (v.running) return state(VcpuRunState.BLOCKED);
-  return (
-    vcpuStatus(v) ??
-    (v.sleep !== undefined
-      ? state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep))
-      : state(VcpuRunState.READY))
-  );
+/**
+ * vcpu_run_check: the state without running. Like Gunyah, a vCPU that could run right
+ * now (or is running) gives BUSY rather than a state.
+ */
+export function checkVcpu(v: Vcpu): Result<RunResult, number> {
+  if (v.running) return err(HypError.BUSY);
+  const s = vcpuStatus(v);
+  if (s) return ok(s);
+  if (v.sleep !== undefined) return ok(state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep)));
+  return err(HypError.BUSY);
 }
 
 export function runVcpu(
@@ -62,8 +64,8 @@ export function runVcpu(
   resume1: bigint,
   slice = RUN_SLICE,
 ): Result<RunResult, number> {
-  if (!v.proxyScheduled) return err(HypError.ARGUMENT_INVALID);
-  if (v.running) return ok(state(VcpuRunState.BLOCKED));
+  // As in Gunyah's hypercall_vcpu_run: not proxy-scheduled, or being run: BUSY.
+  if (!v.proxyScheduled || v.running) return err(HypError.BUSY);
   const r = resume(v, resume0, resume1);
   if (r !== HypError.OK) return err(r);
   const early = vcpuStatus(v);

@@ -214,6 +214,20 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
 
   // --- VIRQs ---------------------------------------------------------------------------
 
+  /**
+   * vcpu_bind_virq. As in Gunyah's vcpu_run module, binding the run-wakeup VIRQ also
+   * makes the vCPU proxy-scheduled; binding while it runs is BUSY.
+   */
+  bindVirq(vic: Vic, virq: bigint, type: bigint): number {
+    const binding = this.binding(type);
+    if (!binding || virq > 0xffff_ffffn) return HypError.ARGUMENT_INVALID;
+    if (this.running) return HypError.BUSY;
+    const e = binding.bind(vic, Number(virq));
+    if (e === HypError.OK && binding === this.wakeupVirq)
+      this.options |= VcpuOption.VCPU_RUN_SCHEDULED;
+    return e;
+  }
+
   binding(type: bigint): VirqBinding | undefined {
     if (type === BigInt(VcpuVirqType.HALT)) return this.haltVirq;
     if (type === BigInt(VcpuVirqType.VCPU_RUN_WAKEUP)) return this.wakeupVirq;
@@ -250,6 +264,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
       (flags & BigInt(PoweronFlags.PRESERVE_ENTRY_POINT)) !== 0n,
       (flags & BigInt(PoweronFlags.PRESERVE_CONTEXT)) !== 0n,
     );
+    // The host's run loop may be waiting for this vCPU: tell it (Gunyah's vcpu_run
+    // raises the wakeup VIRQ on power-on).
+    this.wakeupVirq.assert();
     return HypError.OK;
   }
 

@@ -90,6 +90,9 @@ test("WFI with nothing pending is EXPECTS_WAKEUP; the timer deadline wakes it (v
   let woke = 0;
   rm.virqs.onVirq(50, () => woke++);
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  await turns();
+  assert.equal(woke, 1, "power-on raises the run-wakeup VIRQ");
+  woke = 0;
   const cpu = cpus[0]!;
   cpu.deadline = 5_000_000n;
   cpu.script.push(() => ({ kind: "wfi" }));
@@ -201,5 +204,12 @@ test("threads: configure only in INIT; activation needs an address space; attach
   const t2 = ok(rm.hvc, Call.PARTITION_CREATE_THREAD, rm.caps.partition, rm.caps.cspace);
   ok(rm.hvc, Call.ADDRSPACE_ATTACH_THREAD, g.addrspace, t2);
   ok(rm.hvc, Call.OBJECT_ACTIVATE, t2);
-  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VCPU_RUN, t2, 0n, 0n, 0n);
+  expectError(rm.hvc, HypError.BUSY, Call.VCPU_RUN, t2, 0n, 0n, 0n);
+  // Binding its run-wakeup VIRQ makes it proxy-scheduled (Gunyah's vcpu_run module).
+  ok(rm.hvc, Call.VCPU_BIND_VIRQ, t2, rm.caps.vic, 77n, 1n);
+  const [e, st] = run(rm, t2);
+  assert.deepEqual([e, st], [0n, BigInt(VcpuRunState.POWERED_OFF)]);
+  ok(rm.hvc, Call.VCPU_RUN_CHECK, g.vcpus[0]!); // powered off: a state
+  ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  expectError(rm.hvc, HypError.BUSY, Call.VCPU_RUN_CHECK, g.vcpus[0]!); // runnable: BUSY
 });

@@ -70,9 +70,7 @@ export const vcpuHandlers: HandlerTable = {
       if (!v.ok) return fail(v.error);
       const vic = lookup<Vic>(c, a[1]!, "vic", Rights.vic.BIND_SOURCE);
       if (!vic.ok) return fail(vic.error);
-      const binding = v.value.binding(a[3]!);
-      if (!binding || a[2]! > 0xffff_ffffn) return fail(HypError.ARGUMENT_INVALID);
-      return fail(binding.bind(vic.value, Number(a[2]!)));
+      return fail(v.value.bindVirq(vic.value, a[2]!, a[3]!));
     },
   },
   [Call.VCPU_UNBIND_VIRQ]: {
@@ -87,7 +85,8 @@ export const vcpuHandlers: HandlerTable = {
   [Call.VCPU_RUN]: {
     res0: [4],
     fn: (_k, c, a) => {
-      const v = vcpu(c, a[0]!, 0);
+      // Gunyah: vcpu_run needs the affinity and yield_to rights.
+      const v = vcpu(c, a[0]!, Rights.thread.AFFINITY | Rights.thread.YIELD_TO);
       if (!v.ok) return fail(v.error);
       const r = runVcpu(v.value, a[1]!, a[2]!);
       return r.ok ? runOut(r.value) : fail(r.error);
@@ -96,8 +95,10 @@ export const vcpuHandlers: HandlerTable = {
   [Call.VCPU_RUN_CHECK]: {
     res0: [1],
     fn: (_k, c, a) => {
-      const v = vcpu(c, a[0]!, 0);
-      return v.ok ? runOut(checkVcpu(v.value)) : fail(v.error);
+      const v = vcpu(c, a[0]!, Rights.thread.BIND_VIRQ | Rights.thread.STATE);
+      if (!v.ok) return fail(v.error);
+      const r = checkVcpu(v.value);
+      return r.ok ? runOut(r.value) : fail(r.error);
     },
   },
   [Call.VPM_GROUP_ATTACH_VCPU]: {
