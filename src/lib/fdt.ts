@@ -240,6 +240,9 @@ function readHeader(data: Uint8Array, limits: FdtLimits): Result<Header, FdtErro
   if (version < 16 || lastComp > FDT_VERSION) return fail("unsupported version", 20);
   if (h.totalSize < HEADER_SIZE || h.totalSize > data.length) return fail("bad totalsize", 4);
   if (h.totalSize > limits.maxSize) return fail("blob larger than the limit", 4);
+  // Version 16 headers have no size_dt_struct (it came with 17): the block may run
+  // to the end of the blob, and the END token bounds it.
+  if (version < 17) h.sizeStruct = h.offStruct <= h.totalSize ? h.totalSize - h.offStruct : 0;
   const structEnd = checkedAdd(h.offStruct, h.sizeStruct);
   const stringsEnd = checkedAdd(h.offStrings, h.sizeStrings);
   if (structEnd === undefined || structEnd > h.totalSize || h.offStruct < HEADER_SIZE)

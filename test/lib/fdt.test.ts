@@ -134,3 +134,13 @@ test("fdt: random mutations never throw", () => {
     { numRuns: runs },
   );
 });
+
+test("fdt: a version 16 blob (no size_dt_struct) parses, bounded by its END token", () => {
+  const blob = serializeFdt(sample());
+  const v = new DataView(blob.buffer);
+  v.setUint32(20, 16);
+  v.setUint32(36, 0); // v16: the field does not exist
+  const r = parseFdt(blob);
+  assert.ok(r.ok);
+  assert.equal(r.value.root.getString("model"), "gunyah");
+});
