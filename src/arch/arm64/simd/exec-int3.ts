@@ -236,6 +236,7 @@ export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean
   const elements = (bytes * 8) / esize;
   const pairwise = op === Op.MAXP || op === Op.MINP || op === Op.ADDP;
   const unsigned = u === 1;
+  if (esize === 64 && !pairwise && words64(ctx, op, unsigned, bytes, n, m, d)) return true;
   if (usesBigint(op, esize)) {
     bigLoop(ctx, op, unsigned, esize, elements, n, m, pairwise);
     buf.commit(ctx, d, bytes);
@@ -281,6 +282,56 @@ export function execIntThreeSame(ctx: SimdContext, insn: number, scalar: boolean
       for (let e = 0; e < elements; e++) {
         r[e] = lane(op, unsigned, esize, x[e] ?? 0, y[e] ?? 0, acc[e] ?? 0, ctx);
       }
+  }
+  SR.store(ctx, d, bytes);
+  return true;
+}
+
+/**
+ * ADD/SUB and the compares on 64-bit elements with 32-bit word arithmetic (no
+ * bigints); false for the other ops, which take the bigint path.
+ */
+function words64(
+  ctx: SimdContext,
+  op: number,
+  u: boolean,
+  bytes: number,
+  n: number,
+  m: number,
+  d: number,
+): boolean {
+  if (op !== Op.ADD && op !== Op.CMTST && op !== Op.CMGT && op !== Op.CMGE) return false;
+  const a = SA.load(ctx, n).u32;
+  const b = SB.load(ctx, m).u32;
+  const ai = SA.i32;
+  const bi = SB.i32;
+  const r = SR.u32;
+  for (let w = 0; w < bytes >>> 2; w += 2) {
+    const alo = a[w] ?? 0;
+    const blo = b[w] ?? 0;
+    const ahi = a[w + 1] ?? 0;
+    const bhi = b[w + 1] ?? 0;
+    let lo: number;
+    let hi: number;
+    if (op === Op.ADD) {
+      lo = u ? alo - blo : alo + blo;
+      const carry = u ? (lo < 0 ? -1 : 0) : lo > 0xffffffff ? 1 : 0;
+      hi = (u ? ahi - bhi : ahi + bhi) + carry;
+    } else {
+      let result: boolean;
+      if (op === Op.CMTST) {
+        result = u ? alo === blo && ahi === bhi : (alo & blo) !== 0 || (ahi & bhi) !== 0;
+      } else {
+        // Signed compares order the high words as int32, the low words unsigned.
+        const xh = u ? ahi : (ai[w + 1] ?? 0);
+        const yh = u ? bhi : (bi[w + 1] ?? 0);
+        const gtOrEq = op === Op.CMGE ? alo >= blo : alo > blo;
+        result = xh > yh || (xh === yh && gtOrEq);
+      }
+      lo = hi = result ? -1 : 0;
+    }
+    r[w] = lo;
+    r[w + 1] = hi;
   }
   SR.store(ctx, d, bytes);
   return true;
