@@ -12,6 +12,7 @@
 
 import { ok, type Result } from "../lib/result.js";
 import { RateLimitedLog } from "../lib/log.js";
+import { ByteQueue } from "./byte-queue.js";
 import type { AccessWidth, DeviceFault, InterruptLine, MmioDevice } from "./device.js";
 
 export const PL011_SIZE = 0x1000;
@@ -71,7 +72,7 @@ export class Pl011 implements MmioDevice {
   readonly widths: readonly AccessWidth[] = [1, 2, 4];
 
   private readonly rxFifo: number[] = [];
-  private readonly pending: number[] = [];
+  private readonly pending = new ByteQueue(PENDING_INPUT_LIMIT);
   private droppedInput = 0;
   private overrunToReport = false;
   private rsr = 0;
@@ -100,10 +101,10 @@ export class Pl011 implements MmioDevice {
   /** Feeds input (a terminal, a pipe, a test) towards the receive FIFO. */
   receive(bytes: Uint8Array): void {
     for (const b of bytes) {
-      if (this.pending.length >= PENDING_INPUT_LIMIT) {
+      if (!this.pending.push(b)) {
         this.droppedInput++;
         this.overrunToReport = true;
-      } else this.pending.push(b);
+      }
     }
     this.refillRx();
   }
@@ -220,7 +221,7 @@ export class Pl011 implements MmioDevice {
     this.lcrH = value;
     // Changing FEN flushes the FIFOs on hardware; input stays pending, so none is lost.
     if (fifoWasOn !== ((value & LCR_H_FEN) !== 0)) {
-      this.pending.unshift(...this.rxFifo.map((c) => c & 0xff));
+      this.pending.unshiftAll(this.rxFifo.map((c) => c & 0xff));
       this.rxFifo.length = 0;
       this.refillRx();
     }
