@@ -38,6 +38,8 @@ export interface VmContext {
   onVirq(virq: number, handler: () => void): () => void;
   /** Calls `fn` whenever the VM exits or its status changes; returns an unsubscribe. */
   onStatusChange(fn: () => void): () => void;
+  /** Resolves when a start in progress has finished (at once if none is). */
+  startSettled(): Promise<void>;
   /** Options for the run loop. */
   readonly runOptions: RunOptions;
 }

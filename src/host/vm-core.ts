@@ -123,6 +123,10 @@ export class VmCore implements VmContext {
     return this.services.native.virqs.onVirq(virq, handler);
   }
 
+  async startSettled(): Promise<void> {
+    if (this.startPromise) await this.startPromise;
+  }
+
   onStatusChange(fn: () => void): () => void {
     this.statusListeners.add(fn);
     return () => this.statusListeners.delete(fn);

@@ -404,3 +404,19 @@ test("vcpu run: closing every handle during a run defers teardown until run() re
   await vm.released;
   assert.ok(host.rm.log.includes("VM_DEALLOC_VMID"));
 });
+
+test("vcpu run: a run issued while start is in progress waits for it", async () => {
+  const host = testHost();
+  const { vm } = configuredVm(host);
+  const v = vm.addFunction({ type: "vcpu", id: 0 });
+  assert.ok(v.ok);
+  script(host, mmioWrite(0x0900_0000, 1, 0x21n));
+  const starting = vm.start();
+  const r = await v.value.run();
+  assert.ok((await starting).ok);
+  assert.ok(r.ok, r.ok ? "" : r.error.message);
+  assert.equal(r.value.reason, "mmio");
+  v.value.close();
+  vm.close();
+  await vm.released;
+});

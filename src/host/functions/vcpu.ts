@@ -207,6 +207,9 @@ export class Vcpu {
     if (!ref) return fail("ENODEV", "VM is being torn down");
     const release = await this.runLock.lock();
     try {
+      // A start in progress is waited for, as Linux's run blocks on the VM's status
+      // lock while VM_START runs, rather than seeing a not-yet-RUNNING VM as down.
+      await this.ctx.startSettled();
       return await this.runLocked();
     } finally {
       release();
