@@ -449,3 +449,60 @@ test("a guest's PSCI SYSTEM_RESET is reported as VM_EXITED PSCI_SYSTEM_RESET", a
   assert.equal(VmExitedNotification.decode(exited.payload)!.exitType, ExitType.PSCI_SYSTEM_RESET);
   await destroyVm(client, vm, false);
 });
+
+test("RESET -> INIT: a reset VM can be configured and initialized again", async () => {
+  const before = leakSnapshot(platform);
+  const vm = await createVm(client, { dtbPa: dtbPa(6) });
+  assert.equal(
+    (await client.call(MemMsg.MEM_RECLAIM, new Uint8Array([vm.dtbHandle, 0, 0, 0, 0, 0, 0, 0])))
+      .error,
+    0,
+  );
+  const since = client.mark();
+  assert.equal((await client.call(VmMsg.VM_RESET, vmidReq(vm.vmid))).error, 0);
+  await client.waitNotification(statusIs(vm.vmid, VmStatus.RESETTING), since);
+  await client.waitNotification(statusIs(vm.vmid, VmStatus.RESET), since);
+  assert.equal(await state(vm.vmid), VmStatus.RESET);
+  // The old configuration and resources are gone.
+  await expectError(VmMsg.VM_INIT, vmidReq(vm.vmid), RmError.ARGUMENT_INVALID);
+  const again = client.mark();
+  await client.call(VmMsg.VM_RESET, vmidReq(vm.vmid));
+  await client.waitNotification(statusIs(vm.vmid, VmStatus.RESET), again);
+  const dtb = guestDtb({ cpus: 3 });
+  assert.ok(platform.host.vm.memory.write(dtbPa(6), dtb).ok, "the page is the host's again");
+  const lend = await client.call(
+    MemMsg.MEM_LEND,
+    memCreateReq({
+      acl: [{ vmid: vm.vmid, rights: 7 }],
+      sgl: [{ ipa: dtbPa(6), size: DTB_REGION }],
+    }),
+  );
+  const handle = MemHandleReply.decode(lend.data)!.handle;
+  const cfg = VmConfigImageRequest.encode({
+    vmid: vm.vmid,
+    auth: 0,
+    memHandle: handle,
+    imageOffset: 0n,
+    imageSize: 0n,
+    dtOffset: 0n,
+    dtSize: BigInt(dtb.length),
+  });
+  assert.equal((await client.call(VmMsg.VM_CONFIG_IMAGE, cfg)).error, 0);
+  const layout = VmSetAddressLayoutRequest.encode({
+    vmid: vm.vmid,
+    rangeId: 0,
+    base: 0x4000_0000n,
+    size: BigInt(DTB_REGION),
+  });
+  assert.equal((await client.call(VmMsg.VM_SET_ADDRESS_LAYOUT, layout)).error, 0);
+  assert.equal((await client.call(VmMsg.VM_INIT, vmidReq(vm.vmid))).error, RmError.OK);
+  assert.equal(await state(vm.vmid), VmStatus.READY);
+  const res = await client.call(VmMsg.VM_GET_HYP_RESOURCES, vmidReq(vm.vmid));
+  const n = HypResourcesHeader.decode(res.data)!.count;
+  const vcpus = [...Array(n).keys()]
+    .map((i) => HypResourceEntry.decode(res.data, 4 + 44 * i)!)
+    .filter((e) => e.type === HypResourceType.VIRTUAL_CPU);
+  assert.equal(vcpus.length, 3, "built from the new configuration");
+  await destroyVm(client, { ...vm, dtbHandle: handle }, false);
+  assert.equal(leakSnapshot(platform), before);
+});
