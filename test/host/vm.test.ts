@@ -10,6 +10,8 @@ import {
   VmStatus,
 } from "../../src/rm/protocol/index.js";
 import { bootReg } from "../../src/host/vm.js";
+import { openGunyah } from "../../src/host/index.js";
+import { fakeNativeVm } from "./fake-hyp.js";
 import { configuredVm, GUEST_BASE, RAM_BASE, testHost, tick, until } from "./setup.js";
 
 const START_SEQUENCE = [
@@ -312,4 +314,29 @@ test("handles: `using` closes VMs, guest memory and eventfds; concurrent starts 
   await released;
   assert.equal(host.device.availableMemory, before);
   assert.equal(host.rm.vms.size, 0);
+});
+
+test("openGunyah: refuses a hypervisor that is not Gunyah (ENODEV)", async () => {
+  const native = fakeNativeVm();
+  const notGunyah = {
+    ...native.vm,
+    hvc: {
+      hvc: (id: number, args: readonly bigint[]) =>
+        id === 0xc600_8000 ? ([0x51n << 56n, 0n, 0n, 0n] as const) : native.hyp.hvc(id, args),
+    },
+  };
+  const r = await openGunyah({
+    platform: {
+      host: {
+        vm: notGunyah,
+        ram: { base: native.memory.base, size: native.memory.size },
+        rmTxCap: 1n,
+        rmRxCap: 2n,
+        rmTxVirq: 40,
+        rmRxVirq: 41,
+      },
+    },
+  });
+  assert.ok(!r.ok);
+  assert.equal(r.error.code, "ENODEV");
 });
