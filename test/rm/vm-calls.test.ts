@@ -506,3 +506,29 @@ test("RESET -> INIT: a reset VM can be configured and initialized again", async 
   await destroyVm(client, { ...vm, dtbHandle: handle }, false);
   assert.equal(leakSnapshot(platform), before);
 });
+
+test("several VMs at once: stopping one leaves the others running and intact", async () => {
+  const before = leakSnapshot(platform);
+  const vms = [];
+  for (let i = 0; i < 3; i++)
+    vms.push(await createVm(client, { dtbPa: dtbPa(7 + i), dt: { cpus: 1 + i } }));
+  for (const vm of vms)
+    assert.equal((await client.call(VmMsg.VM_START, vmidReq(vm.vmid))).error, 0);
+  assert.equal(new Set(vms.map((v) => v.vmid)).size, 3);
+  const [a, b, c] = vms as [(typeof vms)[0], (typeof vms)[0], (typeof vms)[0]];
+  const stop = VmStopRequest.encode({ vmid: b.vmid, flags: 1, reason: 0 });
+  assert.equal((await client.call(VmMsg.VM_STOP, stop)).error, 0);
+  assert.deepEqual(
+    [await state(a.vmid), await state(b.vmid), await state(c.vmid)],
+    [VmStatus.RUNNING, VmStatus.EXITED, VmStatus.RUNNING],
+  );
+  await destroyVm(client, b, false);
+  for (const vm of [a, c]) {
+    const res = await client.call(VmMsg.VM_GET_HYP_RESOURCES, vmidReq(vm.vmid));
+    assert.equal(res.error, 0);
+    assert.ok(HypResourcesHeader.decode(res.data)!.count >= 5);
+  }
+  await destroyVm(client, a, true);
+  await destroyVm(client, c, true);
+  assert.equal(leakSnapshot(platform), before);
+});
