@@ -50,6 +50,10 @@ function sameSize(ctx: SimdContext, s: Shape, opcode: number): boolean {
   const right = 2 * esize - immhb;
   const left = immhb - esize;
   if (esize <= 32) return sameSizeNumber(ctx, s, opcode, bytes, right, left);
+  if ((opcode <= Sh.RSRA && (opcode & 1) === 0) || (opcode === Sh.SHL && !u)) {
+    sameSize64(ctx, s, opcode, bytes, right, left);
+    return true;
+  }
   const all = (1n << BigInt(esize)) - 1n;
   buf.reset();
   for (let e = 0; e < (bytes * 8) / esize; e++) {
@@ -102,6 +106,72 @@ function sameSize(ctx: SimdContext, s: Shape, opcode: number): boolean {
 function shiftRight(x: number, s: number, signed: boolean, round: boolean): number {
   const r = s === 32 ? (signed ? x >> 31 : 0) : signed ? x >> s : x >>> s;
   return round ? r + ((signed ? x >> (s - 1) : x >>> (s - 1)) & 1) : r;
+}
+
+/**
+ * SSHR/USHR/SSRA/USRA/SRSHR/URSHR/SRSRA/URSRA and SHL on 64-bit elements held as two
+ * 32-bit words (no bigints): right shifts by 1..64, left shifts by 0..63.
+ */
+function sameSize64(
+  ctx: SimdContext,
+  s: Shape,
+  opcode: number,
+  bytes: number,
+  right: number,
+  left: number,
+): void {
+  const signed = !s.u;
+  const a = SA.load(ctx, s.n).u32;
+  const acc = SD.load(ctx, s.d).u32;
+  const r = SR.u32;
+  for (let w = 0; w < bytes >>> 2; w += 2) {
+    const lo = a[w] ?? 0;
+    const hi = a[w + 1] ?? 0;
+    let rlo: number;
+    let rhi: number;
+    if (opcode === Sh.SHL) {
+      if (left >= 32) {
+        rhi = lo << (left - 32);
+        rlo = 0;
+      } else if (left === 0) {
+        rhi = hi;
+        rlo = lo;
+      } else {
+        rhi = (hi << left) | (lo >>> (32 - left));
+        rlo = lo << left;
+      }
+    } else {
+      const fill = signed ? (hi | 0) >> 31 : 0; // the bits shifted in at the top
+      if (right === 64) {
+        rlo = fill;
+        rhi = fill;
+      } else if (right >= 32) {
+        rlo = signed ? (hi | 0) >> (right - 32) : hi >>> (right - 32);
+        rhi = fill;
+      } else {
+        rlo = (lo >>> right) | (hi << (32 - right));
+        rhi = signed ? (hi | 0) >> right : hi >>> right;
+      }
+      let add = 0;
+      if (opcode & 4) {
+        // Rounding: add bit (right - 1) of the source.
+        const bit = right - 1;
+        add = bit >= 32 ? (hi >>> (bit - 32)) & 1 : (lo >>> bit) & 1;
+      }
+      let addLo = add;
+      let addHi = 0;
+      if (opcode & 2) {
+        addLo += acc[w] ?? 0;
+        addHi = acc[w + 1] ?? 0;
+      }
+      const sumLo = (rlo >>> 0) + addLo;
+      rhi = rhi + addHi + (sumLo > 0xffffffff ? 1 : 0);
+      rlo = sumLo;
+    }
+    r[w] = rlo;
+    r[w + 1] = rhi;
+  }
+  SR.store(ctx, s.d, bytes);
 }
 
 /** sameSize for 8-, 16- and 32-bit elements, exactly in doubles (values < 2^64). */
