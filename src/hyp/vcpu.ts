@@ -25,6 +25,8 @@ const OPTIONS_VALID =
   VcpuOption.CRITICAL |
   VcpuOption.VCPU_RUN_SCHEDULED;
 export const MAX_AFFINITY = 63;
+/** VCPU_MAX_PRIORITY of Gunyah's FPRR scheduler. */
+export const MAX_PRIORITY = 63;
 
 export interface VcpuServices {
   readonly clock: SystemClock;
@@ -111,6 +113,26 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     if (e !== HypError.OK) return e;
     if ((options & ~BigInt(OPTIONS_VALID)) !== 0n) return HypError.ARGUMENT_INVALID;
     this.options = Number(options);
+    return HypError.OK;
+  }
+
+  /** FPRR priority (0..63), INIT only; the proxy scheduler records it. */
+  priority = 32;
+  timesliceNs = 5_000_000n;
+
+  setPriority(priority: bigint): number {
+    if (priority > BigInt(MAX_PRIORITY)) return HypError.DENIED;
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    this.priority = Number(priority);
+    return HypError.OK;
+  }
+
+  setTimeslice(ns: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    if (ns === 0n) return HypError.ARGUMENT_INVALID;
+    this.timesliceNs = ns;
     return HypError.OK;
   }
 
@@ -308,10 +330,11 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     return HypError.OK;
   }
 
-  /** vcpu_register_write: only while powered off; applied again after the power-on reset. */
+  /**
+   * vcpu_register_write: only while powered off (BUSY otherwise); kept and applied
+   * again after the power-on reset, so it may also precede activation.
+   */
   registerWrite(set: bigint, index: bigint, value: bigint): number {
-    const cpu = this.cpu;
-    if (!cpu) return HypError.OBJECT_STATE;
     if (this.on) return HypError.BUSY;
     let reg: string;
     if (set === BigInt(VcpuRegisterSet.X) && index <= 30n) reg = `x${index}`;
@@ -320,7 +343,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     else return HypError.ARGUMENT_INVALID;
     if (reg === "pc" && value > BigInt(Number.MAX_SAFE_INTEGER)) return HypError.ARGUMENT_INVALID;
     this.bootRegs.set(reg, value);
-    this.applyReg(cpu, reg, value);
+    if (this.cpu) this.applyReg(this.cpu, reg, value);
     return HypError.OK;
   }
 

@@ -1,7 +1,13 @@
 // Success and error paths of the hypercalls not covered by the object-family tests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HypError, VcpuVirqType, VpmState, hypercallId } from "../../src/hyp/abi/index.js";
+import {
+  HypError,
+  VcpuRunState,
+  VcpuVirqType,
+  VpmState,
+  hypercallId,
+} from "../../src/hyp/abi/index.js";
 import { fakeFactory } from "./fake-cpu.js";
 import { buildGuest, GUEST_RAM_IPA } from "./guest.js";
 import {
@@ -101,10 +107,29 @@ test("vPM group: state follows power, its VIRQ fires on the first power-on and t
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[1]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
   assert.equal(state(), BigInt(VpmState.RUNNING));
-  ok(rm.hvc, Call.VCPU_POWEROFF, g.vcpus[0]!, 0n);
-  expectError(rm.hvc, HypError.OBJECT_STATE, Call.VCPU_POWEROFF, g.vcpus[0]!, 0n);
+  // Only a vCPU can power itself off (Gunyah); from outside it is vcpu_kill.
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VCPU_POWEROFF, g.vcpus[0]!, 0n);
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VCPU_POWEROFF, g.vcpus[1]!, 2n);
-  ok(rm.hvc, Call.VCPU_POWEROFF, g.vcpus[1]!, 0n);
+  // vCPU 0 powers itself off through its own cspace (a cap to itself), by HVC.
+  const selfCap = ok(
+    rm.hvc,
+    Call.CSPACE_COPY_CAP_FROM,
+    rm.caps.cspace,
+    g.vcpus[0]!,
+    g.cspace,
+    0xffff_ffffn,
+  );
+  f.cpus[0]!.script.push((c) => {
+    c.x[0] = 0xc600_8000n | BigInt(Call.VCPU_POWEROFF);
+    c.x[1] = selfCap;
+    c.x[2] = 0n;
+    c.x[3] = 0n;
+    return { kind: "hvc", imm: 0 };
+  });
+  const r = rm.hvc.hvc(hypercallId(Call.VCPU_RUN), [g.vcpus[0]!, 0n, 0n, 0n, 0n]);
+  assert.deepEqual([r[0], r[1], r[2]], [0n, BigInt(VcpuRunState.POWERED_OFF), 0n]);
+  assert.equal(state(), BigInt(VpmState.RUNNING));
+  ok(rm.hvc, Call.VCPU_KILL, g.vcpus[1]!);
   assert.equal(state(), BigInt(VpmState.NO_STATE));
   await turns();
   assert.equal(n, 1, "two edges (on, off) coalesced before delivery");
@@ -134,4 +159,22 @@ test("vcpu_set_affinity (res1), vcpu_bind/unbind_virq types", () => {
   ok(rm.hvc, Call.VCPU_UNBIND_VIRQ, g.vcpus[0]!, BigInt(VcpuVirqType.HALT));
   const [e] = call(rm.hvc, Call.VCPU_UNBIND_VIRQ, g.vcpus[0]!, 7n);
   assert.equal(e, HypError.ARGUMENT_INVALID);
+});
+
+test("vcpu_set_priority / set_timeslice in INIT only; register_write before activation is kept", () => {
+  const f = fakeFactory();
+  const { rm } = boot({ cpuFactory: f.factory });
+  const t = create(rm, "thread");
+  ok(rm.hvc, Call.VCPU_SET_PRIORITY, t, 63n);
+  expectError(rm.hvc, HypError.DENIED, Call.VCPU_SET_PRIORITY, t, 64n);
+  ok(rm.hvc, Call.VCPU_SET_TIMESLICE, t, 1_000_000n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VCPU_SET_TIMESLICE, t, 0n);
+  ok(rm.hvc, Call.VCPU_REGISTER_WRITE, t, 0n, 2n, 0x22n); // X2 before activation
+  const g = buildGuest(rm);
+  ok(rm.hvc, Call.ADDRSPACE_ATTACH_THREAD, g.addrspace, t);
+  ok(rm.hvc, Call.OBJECT_ACTIVATE, t);
+  expectError(rm.hvc, HypError.OBJECT_STATE, Call.VCPU_SET_PRIORITY, t, 1n);
+  expectError(rm.hvc, HypError.OBJECT_STATE, Call.VCPU_SET_TIMESLICE, t, 1n);
+  ok(rm.hvc, Call.VCPU_POWERON, t, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  assert.equal(f.cpus.at(-1)!.x[2], 0x22n);
 });

@@ -46,7 +46,11 @@ export const vcpuHandlers: HandlerTable = {
     res0: [2],
     fn: (_k, c, a) => {
       const v = vcpu(c, a[0]!, Rights.thread.POWER);
-      return v.ok ? fail(v.value.poweroff(a[1]!)) : fail(v.error);
+      if (!v.ok) return fail(v.error);
+      if ((a[1]! & ~1n) !== 0n) return fail(HypError.ARGUMENT_INVALID);
+      // Gunyah: a vCPU can only power itself off (others are stopped with vcpu_kill).
+      if ((v.value as CallerContext) !== c) return fail(HypError.ARGUMENT_INVALID);
+      return fail(v.value.poweroff(a[1]!));
     },
   },
   [Call.VCPU_KILL]: {
@@ -56,10 +60,23 @@ export const vcpuHandlers: HandlerTable = {
       return v.ok ? fail(v.value.kill()) : fail(v.error);
     },
   },
+  [Call.VCPU_SET_PRIORITY]: {
+    fn: (_k, c, a) => {
+      const v = vcpu(c, a[0]!, Rights.thread.PRIORITY, false);
+      return v.ok ? fail(v.value.setPriority(a[1]!)) : fail(v.error);
+    },
+  },
+  [Call.VCPU_SET_TIMESLICE]: {
+    fn: (_k, c, a) => {
+      const v = vcpu(c, a[0]!, Rights.thread.TIMESLICE, false);
+      return v.ok ? fail(v.value.setTimeslice(a[1]!)) : fail(v.error);
+    },
+  },
   [Call.VCPU_REGISTER_WRITE]: {
     res0: [4],
     fn: (_k, c, a) => {
-      const v = vcpu(c, a[0]!, Rights.thread.WRITE_CONTEXT);
+      // Any state: the boot context may be written before activation too.
+      const v = vcpu(c, a[0]!, Rights.thread.WRITE_CONTEXT, false);
       return v.ok ? fail(v.value.registerWrite(a[1]!, a[2]!, a[3]!)) : fail(v.error);
     },
   },
