@@ -89,6 +89,21 @@ function main(): void {
     }
   });
   for (const w of fuzzWords()) pending.push({ insn: w, kind: "m", seed: seed++ });
+  // Register aliasing: every assembled case again with Rd = Rn, Rd = Rm, Rn = Rm and
+  // all three equal (results must not depend on the order of reads and writes).
+  CASES.forEach((c, k) => {
+    const w = words[k] ?? 0;
+    const rd = w & 31;
+    const rn = (w >>> 5) & 31;
+    const variants = [
+      (w & ~(31 << 5)) | (rd << 5),
+      (w & ~(31 << 16)) | (rd << 16),
+      (w & ~(31 << 16)) | (rn << 16),
+      (w & ~((31 << 5) | (31 << 16))) | (rd << 5) | (rd << 16),
+    ];
+    for (const v of variants)
+      pending.push({ asm: `${c.asm} (aliased)`, insn: v >>> 0, kind: c.kind, seed: seed++ });
+  });
   const input = Buffer.concat(
     pending.flatMap((r) => {
       const head = Buffer.alloc(4);
