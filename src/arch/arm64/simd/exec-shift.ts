@@ -2,7 +2,9 @@
 // SRSRA/URSRA, SRI, SHL, SLI, SQSHL/UQSHL/SQSHLU (immediate), the narrowing shifts
 // (SHRN, RSHRN, SQSHRN, UQSHRN, SQRSHRN, UQRSHRN, SQSHRUN, SQRSHRUN), SSHLL/USHLL
 // (SXTL/UXTL) and the fixed-point SCVTF/UCVTF/FCVTZS/FCVTZU. The element size is the
-// highest set bit of immh; shifts are computed exactly with bigints.
+// highest set bit of immh. Elements up to 32 bits are shifted as int32/uint32, 64-bit
+// ones as word pairs, and the rarer 64-bit forms (SRI, SLI, saturating, narrowing from
+// 64 bits) exactly with bigints.
 
 import type { SimdContext } from "./context.js";
 import { fixedToFp, fpToFixed } from "./fp-convert.js";
