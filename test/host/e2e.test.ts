@@ -8,6 +8,7 @@ import { createCpu } from "../../src/arch/arm64/index.js";
 import { setLogSink } from "../../src/lib/log.js";
 import {
   bootReg,
+  EventFd,
   ExitType,
   MapFlag,
   openGunyah,
@@ -111,5 +112,94 @@ test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", asyn
   assert.ok(dtbBack.ok, "the DTB parcel was reclaimed");
   mem.value.close();
   assert.equal(gunyah.availableMemory, freeBefore);
+  gunyah.close();
+});
+
+test("e2e: an ioeventfd takes the guest's UART write inside the host; shared memory stays readable", async () => {
+  const device = await openGunyah({
+    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 9, cpuFactory: createCpu },
+  });
+  assert.ok(device.ok);
+  const gunyah = device.value;
+  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
+  const shared = gunyah.createGuestMem({ size: 0x4000 });
+  assert.ok(mem.ok && shared.ok);
+  // 'H' to the UART (taken by the ioeventfd), 0x5a5a into the shared page, read UARTFR.
+  const program = [
+    0xd2a12001, // movz x1, #0x0900, lsl #16
+    0x52800902, // movz w2, #0x48
+    0xb9000022, // str  w2, [x1]
+    0xd2a80404, // movz x4, #0x4020, lsl #16      the shared page
+    0x528b4b45, // movz w5, #0x5a5a
+    0xb9000085, // str  w5, [x4]
+    0xb9401823, // ldr  w3, [x1, #0x18]
+    0xd2800100, // movz x0, #0x8
+    0xf2b08000, // movk x0, #0x8400, lsl #16
+    0xd4000002, // hvc  #0
+  ];
+  mem.value.write(0, programBytes(program));
+  const dtb = configDtb();
+  mem.value.write(DTB_OFFSET, dtb);
+  const vmr = gunyah.createVm();
+  assert.ok(vmr.ok);
+  const vm = vmr.value;
+  assert.ok(
+    vm.mapMem({
+      guestAddr: GUEST_RAM,
+      flags: MapFlag.ALLOW_RWX,
+      guestMem: mem.value,
+      offset: 0,
+      size: RAM_SIZE,
+    }).ok,
+  );
+  const share = MapFlag.FORCE_SHARE | MapFlag.ALLOW_READ | MapFlag.ALLOW_WRITE;
+  assert.ok(
+    vm.mapMem({
+      guestAddr: GUEST_RAM + RAM_SIZE,
+      flags: share,
+      guestMem: shared.value,
+      offset: 0,
+      size: 0x4000,
+    }).ok,
+  );
+  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
+  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
+  const efd = new EventFd();
+  assert.ok(
+    vm.addFunction({
+      type: "ioeventfd",
+      eventfd: efd,
+      addr: BigInt(UART),
+      len: 4,
+      datamatch: 0x48n,
+    }).ok,
+  );
+  const vcpu = vm.addFunction({ type: "vcpu", id: 0 });
+  assert.ok(vcpu.ok);
+  assert.ok((await vm.start()).ok);
+  const r = await vcpu.value.run();
+  assert.ok(r.ok);
+  assert.deepEqual(r.value, {
+    reason: "mmio",
+    physAddr: BigInt(UART + 0x18),
+    len: 4,
+    isWrite: false,
+    data: 0n,
+  });
+  assert.equal(efd.value, 1n, "the 'H' went to the eventfd, not to the VMM");
+  const seen = shared.value.read(0, 4);
+  assert.ok(seen.ok, "shared memory stays host-accessible while the guest uses it");
+  assert.deepEqual([...seen.value], [0x5a, 0x5a, 0, 0]);
+  const code = mem.value.read(0, 4);
+  assert.ok(!code.ok, "while lent memory does not");
+  vcpu.value.immediateExit = true;
+  const intr = await vcpu.value.run();
+  assert.ok(!intr.ok);
+  assert.equal(intr.error.code, "EINTR");
+  vcpu.value.close();
+  vm.close();
+  await vm.released;
+  mem.value.close();
+  shared.value.close();
   gunyah.close();
 });
