@@ -5,7 +5,7 @@
 
 import { HypError } from "./abi/errors.js";
 import { MapFlags } from "./abi/objects.js";
-import { checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
+import { U64_MAX, checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
 import { err, ok, type Result } from "../lib/result.js";
 import type { Stage2Page, Stage2Port } from "./cpu.js";
 import type { MappingSpace, Stage2Entry } from "./mapping.js";
@@ -150,29 +150,35 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
 
   // --- hypercalls ---------------------------------------------------------------------
 
-  /** The extent page range a map/unmap/update names (PARTIAL: offset+size; else all). */
-  private extentRange(
+  /**
+   * The ranges a map/unmap/update_access names, checked in the order of Gunyah's
+   * memextent_map(_partial): page alignment of vbase (and offset, size) first
+   * (ARGUMENT_ALIGNMENT), then a zero or wrapping size or one past the extent
+   * (ARGUMENT_SIZE); an IPA range beyond the address space is ADDR_OVERFLOW.
+   * Without PARTIAL the whole extent is named.
+   */
+  private mapRange(
     extent: Memextent,
+    vbase: bigint,
     flags: bigint,
     offset: bigint,
     size: bigint,
-  ): { firstPage: number; pages: number } | number {
+  ): { firstPage: number; pages: number; ipa: number } | number {
     if ((flags & ~MAP_FLAGS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
-    if ((flags & BigInt(MapFlags.PARTIAL)) === 0n)
-      return { firstPage: extent.basePage, pages: extent.pages };
-    const r = pageRange(offset, size);
-    if (typeof r === "number") return r;
-    if (r.firstPage + r.pages > extent.pages) return HypError.ARGUMENT_SIZE;
-    return { firstPage: extent.basePage + r.firstPage, pages: r.pages };
-  }
-
-  private ipaRange(vbase: bigint, pages: number): number {
-    const base = u64ToSafe(vbase);
-    if (base === undefined) return -HypError.ADDR_OVERFLOW;
-    if (base % PAGE_SIZE !== 0) return -HypError.ARGUMENT_ALIGNMENT;
-    const end = checkedAdd(base, pages * PAGE_SIZE);
-    if (end === undefined || end > IPA_LIMIT) return -HypError.ADDR_OVERFLOW;
-    return base / PAGE_SIZE;
+    const page = BigInt(PAGE_SIZE);
+    if (vbase % page !== 0n) return HypError.ARGUMENT_ALIGNMENT;
+    let firstPage = extent.basePage;
+    let pages = extent.pages;
+    if ((flags & BigInt(MapFlags.PARTIAL)) !== 0n) {
+      if (offset % page !== 0n || size % page !== 0n) return HypError.ARGUMENT_ALIGNMENT;
+      if (size === 0n || offset + size - 1n > U64_MAX || vbase + size - 1n > U64_MAX)
+        return HypError.ARGUMENT_SIZE;
+      if (offset + size > BigInt(extent.pages) * page) return HypError.ARGUMENT_SIZE;
+      firstPage += Number(offset / page);
+      pages = Number(size / page);
+    }
+    if (vbase + BigInt(pages) * page > BigInt(IPA_LIMIT)) return HypError.ADDR_OVERFLOW;
+    return { firstPage, pages, ipa: Number(vbase / page) };
   }
 
   map(
@@ -184,12 +190,12 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     size: bigint,
   ): number {
     if ((attrs & ~MAP_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
-    const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
-    if ((access & ~extent.access) !== 0) return HypError.DENIED;
-    const r = this.extentRange(extent, flags, offset, size);
+    const r = this.mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
-    const ipa = this.ipaRange(vbase, r.pages);
-    if (ipa < 0) return -ipa;
+    // Neither the user nor the kernel access may exceed the extent's.
+    const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
+    if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
+    const ipa = r.ipa;
     for (let i = 0; i < r.pages; i++)
       if (this.entries.has(ipa + i)) return HypError.EXISTING_MAPPING;
     if (!extent.ownsPages(r.firstPage, r.pages)) return HypError.MEMDB_NOT_OWNER;
@@ -233,11 +239,9 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   unmap(extent: Memextent, vbase: bigint, flags: bigint, offset: bigint, size: bigint): number {
-    const r = this.extentRange(extent, flags, offset, size);
+    const r = this.mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
-    const ipa = this.ipaRange(vbase, r.pages);
-    if (ipa < 0) return -ipa;
-    const found = this.ownedEntries(extent, ipa, r, false);
+    const found = this.ownedEntries(extent, r.ipa, r, false);
     if (typeof found === "number") return found;
     for (const e of found) {
       this.entries.delete(e.ipaPage);
@@ -257,12 +261,10 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   ): number {
     if ((accessAttrs & ~ACCESS_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
     const access = Number((accessAttrs >> 4n) & 7n) | Number(accessAttrs & 7n);
-    if ((access & ~extent.access) !== 0) return HypError.DENIED;
-    const r = this.extentRange(extent, flags, offset, size);
+    if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
+    const r = this.mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
-    const ipa = this.ipaRange(vbase, r.pages);
-    if (ipa < 0) return -ipa;
-    const found = this.ownedEntries(extent, ipa, r, true);
+    const found = this.ownedEntries(extent, r.ipa, r, true);
     if (typeof found === "number") return found;
     for (const e of found) {
       e.access = access;

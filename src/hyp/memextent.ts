@@ -42,6 +42,27 @@ export function pageRange(
   return { firstPage: off / PAGE_SIZE, pages: len / PAGE_SIZE };
 }
 
+/**
+ * An (offset, size) inside an extent, checked in the order of Gunyah's
+ * memextent_donate_child/sibling and clean_range: page alignment
+ * (ARGUMENT_ALIGNMENT), an offset that overflows the physical address
+ * (ARGUMENT_INVALID), a zero or wrapping size (ARGUMENT_SIZE). Whether the range lies
+ * inside the extent is the caller's check (ARGUMENT_INVALID).
+ */
+export function extentOffsetRange(
+  offset: bigint,
+  size: bigint,
+): { firstPage: number; pages: number } | number {
+  const page = BigInt(PAGE_SIZE);
+  if (offset % page !== 0n || size % page !== 0n) return HypError.ARGUMENT_ALIGNMENT;
+  const off = u64ToSafe(offset);
+  if (off === undefined) return HypError.ARGUMENT_INVALID;
+  const len = u64ToSafe(size);
+  if (size === 0n || len === undefined || checkedAdd(off, len) === undefined)
+    return HypError.ARGUMENT_SIZE;
+  return { firstPage: off / PAGE_SIZE, pages: len / PAGE_SIZE };
+}
+
 /** Mappings hidden by a TO_PROTECTED donation, restored by FROM_PROTECTED. */
 interface SuspendedMapping {
   readonly donor: Memextent;
@@ -196,7 +217,7 @@ export class Memextent extends HypObject {
     offset: bigint,
     size: bigint,
   ): number {
-    const r = pageRange(offset, size);
+    const r = extentOffsetRange(offset, size);
     if (typeof r === "number") return r;
     if (from === to) return HypError.ARGUMENT_INVALID;
     let first: number;
@@ -219,7 +240,7 @@ export class Memextent extends HypObject {
         return HypError.ARGUMENT_INVALID;
     }
     if (!from.containsPages(first, r.pages) || !to.containsPages(first, r.pages))
-      return HypError.ARGUMENT_SIZE;
+      return HypError.ARGUMENT_INVALID;
     const fromTag = from.tag;
     const toTag = to.tag;
     if (fromTag === undefined || toTag === undefined) return HypError.OBJECT_STATE;

@@ -63,7 +63,9 @@ test("memextent_modify: zero a range, unmap all, reserved options", () => {
   const r = rm.memory.read(Number(pa), 3);
   assert.ok(r.ok);
   assert.deepEqual([...r.value], [0, 0, 0]);
-  expectError(rm.hvc, HypError.ARGUMENT_SIZE, Call.MEMEXTENT_MODIFY, me, 1n, 0x1000n, 0x2000n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MEMEXTENT_MODIFY, me, 1n, 0x1000n, 0x2000n);
+  expectError(rm.hvc, HypError.ARGUMENT_SIZE, Call.MEMEXTENT_MODIFY, me, 1n, 0n, 0n);
+  expectError(rm.hvc, HypError.ARGUMENT_ALIGNMENT, Call.MEMEXTENT_MODIFY, me, 1n, 8n, 0x1000n);
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MEMEXTENT_MODIFY, me, 9n, 0n, 0x1000n);
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.MEMEXTENT_MODIFY, me, 1n << 12n, 0n, 0x1000n);
   ok(rm.hvc, Call.MEMEXTENT_MODIFY, me, 0n, 0n, 0n);

@@ -270,19 +270,31 @@ test("donate argument checks: alignment, size, range, relation, options, ownersh
     );
   d(DonateType.TO_SIBLING, s.hostRam, s.guestShared, 0x10, PAGE, HypError.ARGUMENT_ALIGNMENT);
   d(DonateType.TO_SIBLING, s.hostRam, s.guestShared, 0, 0, HypError.ARGUMENT_SIZE);
-  d(DonateType.TO_SIBLING, s.hostRam, s.guestShared, HOST_RAM, PAGE, HypError.ARGUMENT_SIZE);
+  d(DonateType.TO_SIBLING, s.hostRam, s.guestShared, HOST_RAM, PAGE, HypError.ARGUMENT_INVALID);
   d(DonateType.TO_CHILD, s.hostRam, s.guestShared, 0, PAGE, HypError.ARGUMENT_INVALID);
   d(9, s.hostRam, s.guestShared, 0, PAGE, HypError.ARGUMENT_INVALID);
   d(DonateType.TO_SIBLING, s.guestShared, s.hostRam, 0, PAGE, HypError.MEMDB_NOT_OWNER);
+  // Gunyah's order: an offset past the physical address space is ARGUMENT_INVALID,
+  // a wrapping size ARGUMENT_SIZE.
   expectError(
     rm.hvc,
-    HypError.ADDR_OVERFLOW,
+    HypError.ARGUMENT_INVALID,
     Call.MEMEXTENT_DONATE,
     2n,
     s.hostRam,
     s.guestShared,
     (1n << 64n) - 4096n,
     4096n,
+  );
+  expectError(
+    rm.hvc,
+    HypError.ARGUMENT_SIZE,
+    Call.MEMEXTENT_DONATE,
+    2n,
+    s.hostRam,
+    s.guestShared,
+    4096n,
+    (1n << 64n) - 4096n,
   );
   expectError(
     rm.hvc,
@@ -402,12 +414,14 @@ test("addrspace_map checks: alignment, overflow, existing mapping, access, reser
   ) => expectError(rm.hvc, expected, Call.ADDRSPACE_MAP, as, me, vbase, attrs, flags, off, size);
   map(0x4000_0800n, RW, 0n, 0n, 0n, HypError.ARGUMENT_ALIGNMENT);
   map((1n << 64n) - 4096n, RW, 0n, 0n, 0n, HypError.ADDR_OVERFLOW);
-  map(0x4000_0000n, RWX, 0n, 0n, 0n, HypError.DENIED);
+  map(0x4000_0000n, RWX, 0n, 0n, 0n, HypError.ARGUMENT_INVALID); // beyond the extent's access
   map(0x4000_0000n, RW | (1n << 40n), 0n, 0n, 0n, HypError.ARGUMENT_INVALID);
   map(0x4000_0000n, RW, 1n << 5n, 0n, 0n, HypError.ARGUMENT_INVALID);
   map(0x4000_0000n, RW, PARTIAL, BigInt(3 * PAGE), BigInt(2 * PAGE), HypError.ARGUMENT_SIZE);
   map(0x4000_0000n, RW, PARTIAL, 0x10n, BigInt(PAGE), HypError.ARGUMENT_ALIGNMENT);
-  map(0x4000_0000n, RW, PARTIAL, BigInt(PAGE), (1n << 64n) - 1n, HypError.ADDR_OVERFLOW);
+  map(0x4000_0000n, RW, PARTIAL, BigInt(PAGE), (1n << 64n) - 1n, HypError.ARGUMENT_ALIGNMENT);
+  map(0x4000_0000n, RW, PARTIAL, BigInt(PAGE), (1n << 64n) - 4096n, HypError.ARGUMENT_SIZE);
+  map(0x4000_0000n, RW, PARTIAL, 0n, 0n, HypError.ARGUMENT_SIZE);
   ok(rm.hvc, Call.ADDRSPACE_MAP, as, me, 0x4000_0000n, RW, 0n, 0n, 0n);
   map(0x4000_3000n, RW, PARTIAL, 0n, BigInt(PAGE), HypError.EXISTING_MAPPING);
   // update_access: read-only now; NOSYNC is accepted.

@@ -5,9 +5,9 @@
 
 import { Call } from "../abi/calls.js";
 import { HypError } from "../abi/errors.js";
-import { DONATE_NOSYNC, ObjectState, Rights, VmmioOp } from "../abi/objects.js";
+import { Access, DONATE_NOSYNC, ObjectState, Rights, VmmioOp } from "../abi/objects.js";
 import type { Addrspace } from "../addrspace.js";
-import { Memextent, pageRange } from "../memextent.js";
+import { Memextent, extentOffsetRange } from "../memextent.js";
 import type { HypObject } from "../object.js";
 import { done, fail, lookup, type HandlerTable } from "./types.js";
 
@@ -126,9 +126,11 @@ export const memoryHandlers: HandlerTable = {
         return fail(HypError.OK);
       }
       if (op > ModifyOp.CACHE_FLUSH_RANGE) return fail(HypError.ARGUMENT_INVALID);
-      const r = pageRange(a[2]!, a[3]!);
+      // Gunyah's memextent_clean_range: only writable extents, then the range checks.
+      if ((me.value.access & Access.W) === 0) return fail(HypError.DENIED);
+      const r = extentOffsetRange(a[2]!, a[3]!);
       if (typeof r === "number") return fail(r);
-      if (r.firstPage + r.pages > me.value.pages) return fail(HypError.ARGUMENT_SIZE);
+      if (r.firstPage + r.pages > me.value.pages) return fail(HypError.ARGUMENT_INVALID);
       const first = me.value.basePage + r.firstPage;
       if (!me.value.ownsPages(first, r.pages)) return fail(HypError.MEMDB_NOT_OWNER);
       // Cache maintenance has nothing to do on coherent emulated memory.
