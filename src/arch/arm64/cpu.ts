@@ -263,18 +263,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   injectExternalAbort(abort: Stage2Abort): void {
     this.pendingAbort = undefined;
     const va = this.pendingAbortVa;
-    if (this.user) {
-      this.exit = {
-        kind: "user-fault",
-        fault: {
-          kind: "data-abort",
-          pc: this.pc,
-          address: toSignedNumber(va.lo, va.hi),
-          isWrite: abort.isWrite,
-        },
-      };
-      return;
-    }
+    // User mode never exits with stage2-abort (unbacked pages are user faults there).
+    if (this.user) return;
     const lower = this.el === 0;
     const fsc = abort.isTableWalk ? FSC.SYNC_EXTERNAL_WALK + 1 : FSC.SYNC_EXTERNAL;
     const s1ptw = abort.isTableWalk ? 1 << 7 : 0;
