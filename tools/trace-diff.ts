@@ -1,7 +1,7 @@
 // trace-diff: runs a static AArch64 program under `qemu-aarch64 -singlestep -d cpu`
 // and on the gunyah-ts CPU (the state `gunyah exec --trace` writes), one instruction
 // at a time, and reports the first instruction after which the architectural state
-// (PC, X0-X30, SP, NZCV) differs. QEMU's log streams through a pipe, so a divergence
+// (PC, X0-X30, SP, NZCV, and with `-d cpu,fpu` Q0-Q31, FPCR, FPSR) differs. QEMU's log streams through a pipe, so a divergence
 // deep into a long program costs no disk space.
 //
 //   node --import tsx tools/trace-diff.ts [--cpu neoverse-n1] [--limit N] [--seed S] -- prog args...
@@ -68,6 +68,10 @@ type QemuRecord = Map<string, bigint>;
 
 function parseRecord(text: string): QemuRecord {
   const fields = new Map<string, bigint>();
+  for (const m of text.matchAll(/Q(\d\d)=([0-9a-f]{16}):([0-9a-f]{16})/g)) {
+    const [, n, hi, lo] = m;
+    if (n && hi && lo) fields.set(`Q${n}`, (BigInt(`0x${hi}`) << 64n) | BigInt(`0x${lo}`));
+  }
   for (const m of text.matchAll(/([A-Z0-9]+)=([0-9a-f]+)/g)) {
     const [, key, value] = m;
     if (key && value && !fields.has(key)) fields.set(key, BigInt(`0x${value}`));
@@ -75,7 +79,7 @@ function parseRecord(text: string): QemuRecord {
   return fields;
 }
 
-/** Yields QEMU's records as they arrive: each ends with its PSTATE line. */
+/** Yields QEMU's records as they arrive: each starts with its " PC=" line. */
 async function* qemuRecords(stream: Readable): AsyncGenerator<QemuRecord> {
   let pending = "";
   let record = "";
@@ -85,13 +89,14 @@ async function* qemuRecords(stream: Readable): AsyncGenerator<QemuRecord> {
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      record += `${line}\n`;
-      if (line.startsWith("PSTATE=")) {
+      if (line.startsWith(" PC=") && record !== "") {
         yield parseRecord(record);
         record = "";
       }
+      record += `${line}\n`;
     }
   }
+  if (record.includes("PSTATE=")) yield parseRecord(record);
 }
 
 function hex(v: bigint | number): string {
@@ -103,6 +108,15 @@ function ourFields(s: TraceState): Map<string, bigint> {
   s.x.forEach((v, i) => m.set(`X${String(i).padStart(2, "0")}`, BigInt.asUintN(64, v)));
   m.set("SP", BigInt.asUintN(64, s.sp));
   m.set("NZCV", BigInt(s.nzcv >>> 28));
+  if (s.fp) {
+    const view = new DataView(s.fp.vregs.buffer, s.fp.vregs.byteOffset, 512);
+    for (let q = 0; q < 32; q++) {
+      const value = (view.getBigUint64(q * 16 + 8, true) << 64n) | view.getBigUint64(q * 16, true);
+      m.set(`Q${String(q).padStart(2, "0")}`, value);
+    }
+    m.set("FPCR", BigInt(s.fp.fpcr >>> 0));
+    m.set("FPSR", BigInt(s.fp.fpsr >>> 0));
+  }
   return m;
 }
 
@@ -176,7 +190,7 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
     String(seed),
     "-singlestep",
     "-d",
-    "cpu",
+    "cpu,fpu",
     "-D",
     fifo,
     options.program,
@@ -211,7 +225,7 @@ export async function traceDiff(options: TraceDiffOptions): Promise<TraceDiffRep
         ]);
         break;
       }
-      const ours = ourFields(captureState(cpu));
+      const ours = ourFields(captureState(cpu, true));
       const qemuNzcv = (q.get("PSTATE") ?? 0n) >> 28n;
       q.set("NZCV", qemuNzcv);
       qemuInitialNzcv ??= qemuNzcv;

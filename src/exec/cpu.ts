@@ -1,6 +1,7 @@
-// The CPU `gunyah exec` runs programs on: the gunyah-ts A64 core, in user mode.
+// The CPU `gunyah exec` runs programs on: the gunyah-ts A64 core, in user mode. Its
+// extended interface (FP/SIMD registers, TPIDR_EL0) is what traces with -d cpu,fpu use.
 
 import { createCpu } from "../arch/arm64/index.js";
-import type { CpuFactory } from "./features.js";
+import type { Arm64CpuExt, CpuOptions } from "../arch/arm64/index.js";
 
-export const defaultCpuFactory: CpuFactory = (options) => createCpu(options);
+export const defaultCpuFactory = (options: CpuOptions): Arm64CpuExt => createCpu(options);

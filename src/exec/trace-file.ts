@@ -10,13 +10,17 @@ export class TraceFile {
   private parts: string[] = [];
   private size = 0;
 
-  constructor(file: string) {
+  /** @param withFp also FPCR, FPSR and Q0-Q31, as `-d cpu,fpu` prints them. */
+  constructor(
+    file: string,
+    private readonly withFp = false,
+  ) {
     this.fd = fs.openSync(file, "w");
   }
 
   /** The per-instruction hook for ExecOptions.onInstruction. */
   readonly record = (cpu: Arm64Cpu): void => {
-    const text = formatState(captureState(cpu));
+    const text = formatState(captureState(cpu, this.withFp));
     this.parts.push(text);
     this.size += text.length;
     if (this.size >= 1 << 20) this.flush();

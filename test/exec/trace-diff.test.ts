@@ -73,6 +73,32 @@ test(
   },
 );
 
+test("trace-diff: FP/AdvSIMD state is compared too (Q registers, FPSR)", { skip }, async () => {
+  const breakAt = 3000;
+  const broken: CpuFactory = (options) => {
+    const cpu = defaultCpuFactory(options);
+    const run = cpu.run.bind(cpu);
+    let steps = 0;
+    cpu.run = (budget) => {
+      const exit = run(budget);
+      if (++steps === breakAt) cpu.vregs[5 * 16 + 9] ^= 1;
+      return exit;
+    };
+    return cpu;
+  };
+  const report = await traceDiff({
+    program: path.join(buildDir, "float.O3"),
+    limit: 10_000,
+    createCpu: broken,
+  });
+  assert.ok(report.divergence, formatReport(report));
+  assert.equal(report.divergence.index, breakAt);
+  assert.deepEqual(
+    report.divergence.fields.map((f) => f.name),
+    ["Q05"],
+  );
+});
+
 test("the initial stack, auxv, brk and mmap base equal qemu-aarch64's", { skip }, async () => {
   const probe = path.join(buildDir, "probe-stack-dump");
   const args = ["one", "two words", ""];

@@ -11,6 +11,7 @@ import type { ExecEnd } from "../../exec/index.js";
 
 interface ExecCommandOptions {
   readonly trace?: string;
+  readonly traceFpu?: boolean;
   readonly maxInstructions?: number;
 }
 
@@ -57,6 +58,7 @@ export function registerExecCommand(program: Command, done: (exitCode: number) =
       "--trace <file>",
       "write a per-instruction trace in the format of qemu-aarch64 -singlestep -d cpu",
     )
+    .option("--trace-fpu", "add FPCR, FPSR and Q0-Q31 to each record (qemu's -d cpu,fpu)")
     .option(
       "--max-instructions <n>",
       "stop after n instructions (exit status 124)",
@@ -64,7 +66,7 @@ export function registerExecCommand(program: Command, done: (exitCode: number) =
     )
     .passThroughOptions()
     .action((file: string, args: string[], options: ExecCommandOptions) => {
-      const trace = options.trace ? new TraceFile(options.trace) : undefined;
+      const trace = options.trace ? new TraceFile(options.trace, options.traceFpu) : undefined;
       try {
         const env = Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ""}`);
         const result = execProgram({
