@@ -258,3 +258,48 @@ test("SMP: PSCI CPU_ON starts vCPU 1 at its entry with X0 = context; an SGI from
   assert.deepEqual(r.slice(1), [BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE), BigInt(UART), 4n, 1n]);
   assert.ok(hyp.stats().objects.thread >= 2);
 });
+
+test("a doorbell bound to the guest's vic wakes a WFI-waiting vCPU: SPI 40 through the vGIC", async () => {
+  const STR = (value: number, addr: number) => [
+    ...mov32(1, value),
+    ...mov32(2, addr),
+    A64.strW(1, 2),
+  ];
+  const code = [
+    ...mov32(0, GUEST_RAM_IPA + 0x800),
+    A64.msr(0, 12, 0, 0, 0), // VBAR_EL1
+    ...STR(0x12, 0x0800_0000), // GICD_CTLR: ARE | EnableGrp1
+    ...STR(1 << 8, 0x0800_0084), // IGROUPR1: INTID 40 in group 1
+    ...STR(0, 0x0800_6000 + 8 * 40), // IROUTER40: Aff0 = 0
+    ...STR(1 << 8, 0x0800_0104), // ISENABLER1: INTID 40
+    ...STR(0, 0x080a_0014), // GICR_WAKER
+    ...mov32(0, 0xf0),
+    A64.msr(0, 4, 6, 0, 0), // ICC_PMR_EL1
+    ...mov32(0, 1),
+    A64.msr(0, 12, 12, 7, 0), // ICC_IGRPEN1_EL1
+    A64.daifClr(2),
+    A64.wfi(),
+    A64.back(1),
+  ];
+  const program = new Array<number>(0x300).fill(A64.nop());
+  code.forEach((w, i) => (program[i] = w));
+  const handler = [A64.mrs(1, 0, 12, 12, 0), ...mov32(3, UART), A64.strW(1, 3), A64.spin()];
+  handler.forEach((w, i) => (program[(0x800 + 0x280) / 4 + i] = w));
+  const { rm, g, vcpu } = guestWith(program, { vic: true });
+  const db = ok(rm.hvc, Call.PARTITION_CREATE_DOORBELL, rm.caps.partition, rm.caps.cspace);
+  ok(rm.hvc, Call.OBJECT_ACTIVATE, db);
+  ok(rm.hvc, Call.DOORBELL_BIND_VIRQ, db, g.vic!, 40n);
+  ok(rm.hvc, Call.VCPU_BIND_VIRQ, vcpu, rm.caps.vic, 99n, 1n); // run-wakeup to the RM
+  let wakeups = 0;
+  rm.virqs.onVirq(99, () => wakeups++);
+  await new Promise((resolve) => setImmediate(resolve));
+  wakeups = 0; // the power-on wakeup
+  let r = run(rm, vcpu);
+  assert.equal(r[1], BigInt(VcpuRunState.EXPECTS_WAKEUP));
+  ok(rm.hvc, Call.DOORBELL_MASK, db, 1n, 1n); // Linux's level irqfd
+  ok(rm.hvc, Call.DOORBELL_SEND, db, 1n);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(wakeups, 1, "the pending SPI raised the vCPU's run-wakeup VIRQ");
+  r = run(rm, vcpu);
+  assert.deepEqual(r, [0n, BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE), BigInt(UART), 4n, 40n]);
+});
