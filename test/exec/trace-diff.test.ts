@@ -81,7 +81,7 @@ test("trace-diff: FP/AdvSIMD state is compared too (Q registers, FPSR)", { skip 
     let steps = 0;
     cpu.run = (budget) => {
       const exit = run(budget);
-      if (++steps === breakAt) cpu.vregs[5 * 16 + 9] ^= 1;
+      if (++steps === breakAt) cpu.vregs[5 * 16 + 9] = (cpu.vregs[5 * 16 + 9] ?? 0) ^ 1;
       return exit;
     };
     return cpu;
