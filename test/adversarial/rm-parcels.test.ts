@@ -59,7 +59,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       { minLength: 1, maxLength: 3 },
     ),
     acl: fc.oneof(
-      { arbitrary: fc.constant([-1]), weight: 5 },
+      { arbitrary: fc.constant<number[]>([-1]), weight: 5 },
       fc.array(fc.constantFrom(-1, 3, 0xff, 0, 0x7f, 0xffff), { minLength: 0, maxLength: 3 }),
     ),
     flags: fc.oneof(
