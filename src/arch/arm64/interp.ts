@@ -584,7 +584,8 @@ function execute(cpu: Cpu, budget: number): number {
         // are inline; WFE/WFI (hints 2 and 3) and SB go to the system group.
         const hint = (insn >>> 5) & 0x7f;
         if (op === 128 ? hint === 2 || hint === 3 : (hint & 7) === 7) {
-          execSystem(cpu, op, insn);
+          execSystem(cpu, op, insn); // WFE/WFI may end the run (exit) or trap (exception)
+          if (cpu.exit !== undefined) return n;
           fbase = cpu.fetchBase;
           fview = cpu.fetchView;
           fadd = cpu.fetchAdd;
@@ -609,7 +610,7 @@ function execute(cpu: Cpu, budget: number): number {
         } else if (op >= 128) {
           // System instructions set the PC themselves (exceptions, ERET).
           execSystem(cpu, op, insn);
-          if (cpu.irqCheck) return n;
+          if (cpu.irqCheck || cpu.exit !== undefined) return n;
         } else if (op >= 64) {
           execDataProcessing(cpu, op, insn);
           cpu.pc = pc + 4;

@@ -1,9 +1,11 @@
 // Exception-generating and system instructions (Arm ARM C5, C6.2): hints, barriers,
 // MSR (immediate) to PSTATE, MRS/MSR, SYS (cache, TLB and address translation
-// maintenance), SVC/HVC/SMC/BRK and ERET. These set the PC themselves.
+// maintenance), SVC/HVC/SMC/BRK and ERET. These set the PC themselves. Completed
+// instructions that end the run (SVC in user mode, HVC, SMC, WFI) set `cpu.exit` and
+// return normally; the interpreter returns to run() when it sees it.
 
 import type { CpuState as Cpu } from "../state.js";
-import { EC } from "../fault.js";
+import { EC, VECTOR, esrOf } from "../fault.js";
 import { R, toBig, fromBig } from "../bits.js";
 import { sysregKey } from "../port.js";
 import { sysregRow, isGicRegister, El0, sysIss } from "../sysregs.js";
@@ -43,14 +45,18 @@ export function execSystem(cpu: Cpu, op: number, insn: number): void {
     case 135 /* SVC */:
       if (cpu.user) {
         cpu.pc = pc + 4;
-        return cpu.exitWith({ kind: "svc", imm: (insn >>> 5) & 0xffff });
+        cpu.exit = { kind: "svc", imm: (insn >>> 5) & 0xffff };
+        return;
       }
-      return cpu.syncException(EC.SVC64, (insn >>> 5) & 0xffff, pc + 4);
+      // The SVC itself completes: enter EL1 without unwinding (syscalls are frequent).
+      cpu.enterException(VECTOR.SYNC, esrOf(EC.SVC64, (insn >>> 5) & 0xffff), pc + 4);
+      return;
     case 136 /* HVC */:
     case 137 /* SMC */:
       if (cpu.el === 0 || cpu.user) return cpu.undefinedInstruction();
       cpu.pc = pc + 4;
-      return cpu.exitWith({ kind: op === 136 ? "hvc" : "smc", imm: (insn >>> 5) & 0xffff });
+      cpu.exit = { kind: op === 136 ? "hvc" : "smc", imm: (insn >>> 5) & 0xffff };
+      return;
     case 138 /* BRK */:
       if (cpu.user) return cpu.userFault({ kind: "brk", pc, imm: (insn >>> 5) & 0xffff });
       return cpu.syncException(EC.BRK64, (insn >>> 5) & 0xffff);
@@ -74,7 +80,7 @@ function waitForInterrupt(cpu: Cpu, pc: number): void {
   cpu.pc = pc + 4;
   // WFI completes at once if an interrupt is pending, masked or not (D1.16.2).
   if (cpu.irqLine || cpu.fiqLine) return;
-  cpu.exitWith({ kind: "wfi" });
+  cpu.exit = { kind: "wfi" };
 }
 
 /** MSR (immediate): SPSel, DAIFSet, DAIFClr (C5.2.x); PAN/UAO/SSBS/DIT are not implemented. */
