@@ -105,6 +105,11 @@ function generator(r: () => number): () => string[] {
       case 6: {
         const [sfx, w, size] = pick(SUFFIX);
         const op = pick(ATOMICS);
+        if (op !== "swp" && r() < 0.3) {
+          // ST<op> aliases: Rt = XZR, no register result (release orderings only).
+          const st = `st${op.slice(2)}${pick(["", "l"])}${sfx}`;
+          return [`add x18, x16, #${int(64) * size}`, `${st} ${w}${reg()}, [x18]`];
+        }
         const name = `${op}${pick(ORDER)}${sfx}`;
         return [`add x18, x16, #${int(64) * size}`, `${name} ${w}${reg()}, ${w}${reg()}, [x18]`];
       }
@@ -162,7 +167,7 @@ function generator(r: () => number): () => string[] {
   };
 }
 
-for (const seed of [11, 12, 13, 14]) {
+for (const seed of [11, 12, 13, 14, 15, 16]) {
   test(`load/store sequence ${seed} matches qemu`, { skip: !haveQemu() && SKIP_NO_QEMU }, () => {
     const r = rng(seed);
     const gen = generator(r);
