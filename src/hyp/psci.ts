@@ -73,11 +73,11 @@ export interface PsciVcpu {
   /** The calling vCPU stops (CPU_OFF). */
   cpuOff(): void;
   /** CPU_SUSPEND treated as standby: the vCPU waits for an interrupt like WFI. */
-  suspend(): void;
+  suspend(powerState: bigint): void;
   /** SYSTEM_OFF: every vCPU of the VM stops; the VM has exited. */
   systemOff(): void;
   /** SYSTEM_RESET (type 0) / SYSTEM_RESET2 (type 1, with reset type and cookie). */
-  systemReset(kind: number, resetType: bigint, cookie: bigint): void;
+  systemReset(kind: number, resetType: bigint, cookie: bigint, smc64?: boolean): void;
 }
 
 export interface PsciFunction {
@@ -114,7 +114,7 @@ export function handlePsci(vcpu: PsciVcpu, functionId: number, args: readonly bi
     case PsciFn.VERSION:
       return [PSCI_VERSION_1_1];
     case PsciFn.CPU_SUSPEND:
-      vcpu.suspend();
+      vcpu.suspend(arg(0));
       return ret(PsciReturn.SUCCESS);
     case PsciFn.CPU_OFF:
       vcpu.cpuOff();
@@ -135,7 +135,7 @@ export function handlePsci(vcpu: PsciVcpu, functionId: number, args: readonly bi
       const type = arg(0) & 0xffff_ffffn;
       // Architectural reset types: only 0 (SYSTEM_WARM_RESET); vendor types (bit 31) none.
       if (type !== 0n) return ret(PsciReturn.INVALID_PARAMETERS);
-      vcpu.systemReset(1, type, arg(1));
+      vcpu.systemReset(1, type, arg(1), f.smc64);
       return ret(PsciReturn.SUCCESS);
     }
     case PsciFn.PSCI_FEATURES:

@@ -23,13 +23,23 @@ export interface RunResult {
 const log = new RateLimitedLog("hyp: vcpu");
 
 /**
- * PSCI_SYSTEM_RESET data: SYSTEM_RESET sets data0 bit 63; SYSTEM_RESET2 gives its
- * reset type in data0 bits 31:0 and the cookie in data1.
+ * PSCI_SYSTEM_RESET data as Gunyah's psci_handle_vcpu_run_check gives it: SYSTEM_RESET
+ * sets data0 bit 63; SYSTEM_RESET2 gives its reset type in data0 bits 31:0 (bit 62 set
+ * for the SMC64 call) and the cookie in data1.
  */
-function resetState(r: { kind: number; type: bigint; cookie: bigint }): RunResult {
-  return r.kind === 0
-    ? state(VcpuRunState.PSCI_SYSTEM_RESET, 1n << 63n)
-    : state(VcpuRunState.PSCI_SYSTEM_RESET, r.type & 0xffff_ffffn, r.cookie);
+function resetState(r: { kind: number; type: bigint; cookie: bigint; smc64: boolean }): RunResult {
+  if (r.kind === 0) return state(VcpuRunState.PSCI_SYSTEM_RESET, 1n << 63n);
+  const data0 = (r.type & 0xffff_ffffn) | (r.smc64 ? 1n << 62n : 0n);
+  return state(VcpuRunState.PSCI_SYSTEM_RESET, data0, r.cookie);
+}
+
+/** EXPECTS_WAKEUP data1: what the vCPU sleeps in (data0: CPU_SUSPEND's power_state). */
+export const WakeupFromState = { WFI: 1n, PSCI_CPU_SUSPEND: 2n } as const;
+
+function sleepState(v: Vcpu): RunResult {
+  return v.sleep === 1
+    ? state(VcpuRunState.EXPECTS_WAKEUP, v.suspendPowerState, WakeupFromState.PSCI_CPU_SUSPEND)
+    : state(VcpuRunState.EXPECTS_WAKEUP, 0n, WakeupFromState.WFI);
 }
 
 function state(s: number, d0 = 0n, d1 = 0n, d2 = 0n): RunResult {
@@ -54,7 +64,7 @@ export function checkVcpu(v: Vcpu): Result<RunResult, number> {
   if (v.running) return err(HypError.BUSY);
   const s = vcpuStatus(v);
   if (s) return ok(s);
-  if (v.sleep !== undefined) return ok(state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep)));
+  if (v.sleep !== undefined) return ok(sleepState(v));
   return err(HypError.BUSY);
 }
 
@@ -137,7 +147,7 @@ function runSlice(v: Vcpu, slice: number): RunResult {
       if (!interruptPending(v)) {
         v.vpm?.update();
         clock.wait(v, cpu.nextTimerDeadline());
-        return state(VcpuRunState.EXPECTS_WAKEUP, BigInt(v.sleep));
+        return sleepState(v);
       }
       v.sleep = undefined;
       clock.cancel(v);

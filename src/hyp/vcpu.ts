@@ -41,6 +41,8 @@ export interface ResetRequest {
   readonly kind: number;
   readonly type: bigint;
   readonly cookie: bigint;
+  /** SYSTEM_RESET2 made with the SMC64 function ID. */
+  readonly smc64: boolean;
 }
 
 /** An exit the host must answer (resume1 = EMULATE / RETRY / FAULT) before the vCPU goes on. */
@@ -63,6 +65,8 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   on = false;
   /** In WFI (0) or PSCI CPU_SUSPEND (1), until an interrupt is pending. */
   sleep: 0 | 1 | undefined;
+  /** The power_state argument of the last CPU_SUSPEND. */
+  suspendPowerState = 0n;
   exited = false;
   killed = false;
   faulted = false;
@@ -371,8 +375,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     this.vpm?.update();
   }
 
-  suspend(): void {
+  suspend(powerState: bigint): void {
     this.sleep = 1;
+    this.suspendPowerState = powerState;
   }
 
   systemOff(): void {
@@ -391,8 +396,8 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     }
   }
 
-  systemReset(kind: number, type: bigint, cookie: bigint): void {
-    this.reset = { kind, type, cookie };
+  systemReset(kind: number, type: bigint, cookie: bigint, smc64 = false): void {
+    this.reset = { kind, type, cookie, smc64 };
     for (const v of this.siblings()) {
       if (v === this) continue;
       v.on = false;

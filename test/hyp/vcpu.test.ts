@@ -213,3 +213,35 @@ test("threads: configure only in INIT; activation needs an address space; attach
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
   expectError(rm.hvc, HypError.BUSY, Call.VCPU_RUN_CHECK, g.vcpus[0]!); // runnable: BUSY
 });
+
+test("EXPECTS_WAKEUP data: WFI (0, WFI) and CPU_SUSPEND (power_state, CPU_SUSPEND); RESET2 data", () => {
+  const { rm, g, cpus } = setup();
+  ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  const cpu = cpus[0]!;
+  cpu.script.push(() => ({ kind: "wfi" }));
+  assert.deepEqual(run(rm, g.vcpus[0]!).slice(1), [
+    BigInt(VcpuRunState.EXPECTS_WAKEUP),
+    0n,
+    1n,
+    0n,
+  ]);
+  cpu.timer = 1; // wake it
+  cpu.script.push(hvcStep(0xc400_0001, 0x1_0000n, 0x4000_0000n, 0n));
+  assert.deepEqual(run(rm, g.vcpus[0]!).slice(1), [BigInt(VcpuRunState.READY), 0n, 0n, 0n]);
+  cpu.timer = 0;
+  cpu.script.push(hvcStep(0xc400_0001, 0x1_0000n, 0x4000_0000n, 0n));
+  assert.deepEqual(run(rm, g.vcpus[0]!).slice(1), [
+    BigInt(VcpuRunState.EXPECTS_WAKEUP),
+    0x1_0000n,
+    2n,
+    0n,
+  ]);
+  cpu.timer = 1;
+  cpu.script.push(hvcStep(0xc400_0012, 0n, 0x55n));
+  assert.deepEqual(run(rm, g.vcpus[0]!).slice(1), [
+    BigInt(VcpuRunState.PSCI_SYSTEM_RESET),
+    1n << 62n,
+    0x55n,
+    0n,
+  ]);
+});
