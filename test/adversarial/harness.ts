@@ -152,3 +152,9 @@ export async function teardown(g: Guest): Promise<void> {
   g.vm.close();
   await g.vm.released;
 }
+
+/** The hypervisor's leak-relevant accounting (backed bytes grow lazily and never shrink). */
+export function accounting(platform: Platform): string {
+  const s = platform.hypervisor.stats();
+  return JSON.stringify({ objects: s.objects, caps: s.caps, pages: s.pages, owners: s.owners });
+}

@@ -1,0 +1,40 @@
+// FINDING (arch, most likely src/arch/arm64/mmu/memory.ts; the vGIC in src/hyp/vgic
+// accepts what reaches it): with the MMU off every data access is Device-nGnRnE, and
+// an unaligned access to Device memory takes an Alignment fault at EL1 (Arm ARM
+// B2.5.2 / D8 "Alignment fault": ESR_EL1 0x96000021). The CPU does this for RAM, but an
+// unaligned access to an MMIO address (the GIC distributor, or a VMMIO address the
+// VMM emulates) is not faulted: the GICD read completes with 0 and the UART read at
+// 0x0900_1002 reaches the VMM as a 4-byte MMIO exit at an unaligned address.
+// Expected: the same ESR 0x96000021 for all three; no MMIO exit for the unaligned ones.
+// Run: node --import tsx --test test/adversarial/findings/unaligned-mmio.repro.ts
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { A64, mov64 } from "../a64.js";
+import { openDevice, startGuest, GICD, UART, GUEST_RAM } from "../harness.js";
+import { kitProgram, FAULT_REPORT, DONE } from "../guest-kit.js";
+
+test("unaligned 32-bit loads with the MMU off: RAM, GICD and VMMIO all take an alignment fault", async () => {
+  const { gunyah } = await openDevice();
+  const body = [
+    ...[GUEST_RAM + 0x3002, GICD + 2, UART + 0x1002].flatMap((addr) => [
+      ...mov64(2, BigInt(addr)),
+      A64.ldrW(3, 2),
+    ]),
+  ];
+  const g = await startGuest(gunyah, kitProgram(body));
+  const seen: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await g.vcpus[0]!.run();
+    assert.ok(r.ok);
+    const v = r.value;
+    assert.equal(v.reason, "mmio");
+    if (v.reason !== "mmio") break;
+    if (v.physAddr === BigInt(DONE)) break;
+    seen.push(
+      v.physAddr === BigInt(FAULT_REPORT)
+        ? `fault 0x${v.data.toString(16)}`
+        : `mmio 0x${v.physAddr.toString(16)}`,
+    );
+  }
+  assert.deepEqual(seen, ["fault 0x96000021", "fault 0x96000021", "fault 0x96000021"]);
+});
