@@ -108,7 +108,7 @@ export function parseElf(file: Uint8Array): Result<ElfImage, string> {
       return err("dynamically linked program (PT_INTERP): only static executables run here");
     if (ph.type === PT_GNU_STACK) execStack = (ph.flags & PF_X) !== 0;
     if (ph.type !== PT_LOAD) continue;
-    const seg = checkLoadSegment(ph, i, file.length);
+    const seg = checkLoadSegment(ph, i, file.length, h.type === ET_DYN);
     if (!seg.ok) return seg;
     segments.push(seg.value);
   }
@@ -150,6 +150,7 @@ function checkLoadSegment(
   ph: NonNullable<ReturnType<typeof ProgramHeader.decode>>,
   index: number,
   fileLength: number,
+  relocatable: boolean,
 ): Result<Segment, string> {
   const what = `PT_LOAD ${index}`;
   const vaddr = u64ToSafe(ph.vaddr);
@@ -168,7 +169,9 @@ function checkLoadSegment(
   const memEnd = checkedAdd(vaddr, memsz);
   if (memEnd === undefined || memEnd > USER_VA_LIMIT)
     return err(`${what}: [0x${vaddr.toString(16)}, +0x${memsz.toString(16)}) leaves user space`);
-  if (vaddr < PAGE_SIZE && memsz > 0) return err(`${what}: maps page zero`);
+  // A static PIE (ET_DYN) is linked at 0 and loaded at a bias; an executable may not
+  // map page zero (Linux's mmap_min_addr).
+  if (!relocatable && vaddr < PAGE_SIZE && memsz > 0) return err(`${what}: maps page zero`);
   // mmap needs the file offset and the address congruent modulo the page size.
   if (vaddr % PAGE_SIZE !== offset % PAGE_SIZE)
     return err(`${what}: p_vaddr and p_offset are not congruent modulo the page size`);

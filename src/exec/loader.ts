@@ -7,7 +7,7 @@ import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";
 import { ET_DYN, parseElf, PF_R, PF_W, PF_X } from "./elf.js";
 import type { ElfImage, Segment } from "./elf.js";
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from "./memory.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, USER_VA_LIMIT } from "./memory.js";
 import type { AddressSpace } from "./memory.js";
 import { buildInitialStack } from "./stack.js";
 
@@ -58,6 +58,8 @@ export function loadProgram(
   if (!parsed.ok) return parsed;
   const image = parsed.value;
   const bias = image.type === ET_DYN ? PIE_BASE : 0;
+  const top = Math.max(...image.segments.map((seg) => seg.vaddr + seg.memsz));
+  if (top + bias > USER_VA_LIMIT) return err("program does not fit below the user address limit");
   let highest = 0;
   for (const seg of image.segments) {
     if (seg.memsz === 0) continue;
