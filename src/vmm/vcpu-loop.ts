@@ -78,6 +78,16 @@ export function outcomeOfStatus(exit: Extract<RunExit, { kind: "status" }>): Run
   return { kind: "crashed", status, exitType, reason };
 }
 
+/**
+ * MMIO exits handled back to back before the loop yields to the event loop. A guest
+ * polling a device register exits on every access, and each exit and resume is only a
+ * promise (a microtask): without a macrotask turn now and then, timers (--timeout),
+ * console input and the other vCPUs' loops would starve.
+ */
+export const EXITS_PER_YIELD = 64;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Runs one vCPU until the stopper has an outcome. `log` is per guest (rate-limited). */
 export async function runVcpu(
   vcpu: VcpuPort,
@@ -87,7 +97,13 @@ export async function runVcpu(
 ): Promise<void> {
   const view = new RunView(vcpu.runStructure);
   stopper.watch(view);
+  let exits = 0;
   while (!stopper.stopped) {
+    if (++exits >= EXITS_PER_YIELD) {
+      exits = 0;
+      await yieldToEventLoop();
+      if (stopper.stopped) return;
+    }
     const r = await vcpu.run();
     if (stopper.stopped) return;
     if (!r.ok) {

@@ -60,6 +60,44 @@ test(
   },
 );
 
+test(
+  "console input reaches the guest through the PL011 and its output comes back",
+  limits,
+  async () => {
+    // An echo loop: poll UARTFR.RXFE, copy UARTDR to UARTDR, power off on "q".
+    const guest = rawGuest("echo.bin", [
+      0xd2a12001, // mov  x1, #0x9000000
+      0xb9401822, // 1: ldr w2, [x1, #0x18]   UARTFR
+      0x3727ffe2, // tbnz w2, #4, 1b          RXFE: nothing yet
+      0xb9400023, // ldr  w3, [x1]            UARTDR
+      0x12001c63, // and  w3, w3, #0xff
+      0x7101c47f, // cmp  w3, #'q'
+      0x54000060, // b.eq 2f
+      0xb9000023, // str  w3, [x1]
+      0x17fffff9, // b    1b
+      0x52800100, // 2: mov w0, #0x8
+      0x72b08000, // movk w0, #0x8400, lsl #16   PSCI SYSTEM_OFF
+      0xd4000002, // hvc  #0
+      0x14000000, // b    .
+    ]);
+    let stdout = "";
+    const code = await main(["run", "--kernel", guest, "--timeout", "50"], {
+      stdout: (d) => void (stdout += typeof d === "string" ? d : new TextDecoder().decode(d)),
+      stderr: () => {},
+      onInterrupt: undefined,
+      stdin: {
+        attach(onData) {
+          onData(new TextEncoder().encode("ping\r\n"));
+          setTimeout(() => onData(new TextEncoder().encode("later q ignored")), 20);
+          return () => {};
+        },
+      },
+    });
+    assert.equal(code, 0);
+    assert.equal(stdout, "ping\r\nlater ");
+  },
+);
+
 test("a guest that reads beyond its RAM ends with code 2 and says where", limits, async () => {
   const guest = rawGuest("fault.bin", [
     0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)

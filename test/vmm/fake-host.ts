@@ -22,6 +22,8 @@ export type Step =
   | { readonly status: number; readonly exitType: number; readonly reason?: number[] }
   | { readonly pageFault: number }
   | { readonly hang: true }
+  /** MMIO reads of `address` forever, each resolved without a macrotask (a polling guest). */
+  | { readonly spinRead: number }
   | { readonly hostError: string }
   | { readonly exitCode: number };
 
@@ -66,11 +68,19 @@ export class FakeVcpu implements VcpuPort {
 
   async run(): HostCall<void> {
     this.collectReply();
+    const spinning = this.script[this.step];
+    if (spinning && "spinRead" in spinning) {
+      if (this.view.getUint8(0) !== 0) return err({ message: "EINTR: immediate_exit" });
+      this.writeMmio(spinning.spinRead, 4, false, 0n);
+      this.pendingRead = spinning.spinRead;
+      return ok();
+    }
     await new Promise((r) => setImmediate(r));
     if (this.view.getUint8(0) !== 0) return err({ message: "EINTR: immediate_exit" });
     const s = this.script[this.step++];
     if (!s) return err({ message: "fake: script ran out" });
     if ("hang" in s) return this.hang();
+    if ("spinRead" in s) return ok();
     if ("hostError" in s) return err({ message: s.hostError });
     if ("mmioWrite" in s) this.writeMmio(s.mmioWrite, s.width, true, s.value);
     else if ("mmioRead" in s) {

@@ -282,3 +282,15 @@ test("a vCPU port that throws ends the run as a host error instead of crashing t
   assert.match(describeOutcome(outcome), /^vCPU 0: host error: Error: boom$/);
   assert.equal(b.host.vm?.closed, 1);
 });
+
+test(
+  "a guest polling a register in a tight loop cannot starve timers: --timeout still fires",
+  { timeout: 10_000 },
+  async () => {
+    const started = Date.now();
+    const { outcome, host } = await run([[{ spinRead: UART + 0x18 }]], { timeoutSeconds: 0.1 });
+    assert.deepEqual(outcome, { kind: "timeout", seconds: 0.1 });
+    assert.ok(Date.now() - started < 3000);
+    assert.ok((host.vm?.vcpus[0]?.replies.length ?? 0) > 100, "the guest did run meanwhile");
+  },
+);
