@@ -16,7 +16,7 @@ import {
   VirtioConstants as C,
   type BlockStore,
 } from "../../../src/vmm/virtio/index.js";
-import { BUF, Driver, FakeLine, FakeRam } from "./driver.js";
+import { BUF, Driver, FakeLine, FakeRam, type Desc } from "./driver.js";
 
 setLogSink(() => {});
 const W = C.DescFlag.WRITE;
@@ -45,7 +45,7 @@ function disk(store: BlockStore, serial?: string) {
     v.setBigUint64(8, sector, true);
     ram.poke(HDR, h);
     ram.poke(STATUS, [0xee]);
-    const descs = [{ addr: HDR, len: 16 }];
+    const descs: Desc[] = [{ addr: HDR, len: 16 }];
     if (data) descs.push({ addr: DATA, len: data.len, ...(data.write ? { flags: W } : {}) });
     descs.push({ addr: STATUS, len: 1, flags: W });
     const head = q.chain(next, descs);

@@ -130,7 +130,10 @@ test("virtioDeviceSpecs: one slot each (disks, rng, console), edge-triggered, vi
   );
   const devices = r.value.specs.map((s) => s.create(new FakeLine(), new FakeRam()));
   assert.deepEqual(
-    devices.map((d) => Number(d.read(8, 4).ok ? d.read(8, 4).value : -1)),
+    devices.map((d) => {
+      const id = d.read(8, 4);
+      return id.ok ? Number(id.value) : -1;
+    }),
     [2, 2, 4, 3],
   );
   assert.ok(devices.every((d) => d.size === 0x200));
