@@ -30,7 +30,7 @@ test(
   "trace-diff: busybox sort runs in lock step with QEMU to its exit",
   { skip: skip ?? missingTools(true) },
   async () => {
-    const input = path.join(buildDir, "trace-diff-input.txt");
+    const input = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "trace-diff-")), "input.txt");
     fs.writeFileSync(input, "pear\napple\nfig\n");
     const report = await traceDiff({ program: busybox, args: ["sort", input] });
     assert.equal(report.divergence, undefined, formatReport(report));
