@@ -3,7 +3,8 @@
 // and the PSCI power operations. The proxy-scheduled run loop is in vcpu-run.ts.
 
 import { HypError } from "./abi/errors.js";
-import { PoweronFlags, VcpuOption, VcpuRegisterSet, VcpuVirqType } from "./abi/objects.js";
+import { BootContext } from "./boot-context.js";
+import { PoweronFlags, VcpuOption, VcpuVirqType } from "./abi/objects.js";
 import type { Addrspace } from "./addrspace.js";
 import type { CallerContext } from "./context.js";
 import type { Arm64Cpu, CpuFactory, GicCpuInterface, Stage2Abort } from "./cpu.js";
@@ -76,7 +77,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   running = false;
   readonly haltVirq = new VirqBinding({ isAsserted: () => false });
   readonly wakeupVirq = new VirqBinding({ isAsserted: () => false });
-  private readonly bootRegs = new Map<string, bigint>();
+  private readonly bootRegs = new BootContext();
   readonly psci = { psci: (fid: number, args: readonly bigint[]) => handlePsci(this, fid, args) };
 
   constructor(
@@ -300,10 +301,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     const cpu = this.cpu;
     if (!cpu) return;
     cpu.reset(Number(entry));
-    for (const [reg, value] of this.bootRegs) this.applyReg(cpu, reg, value);
+    this.bootRegs.applyTo(cpu);
     if (!keepPc) cpu.pc = Number(entry);
     if (!keepX0) cpu.setX(0, context);
-    this.bootRegs.clear();
     this.on = true;
     this.sleep = undefined;
     this.exited = false;
@@ -340,21 +340,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
    */
   registerWrite(set: bigint, index: bigint, value: bigint): number {
     if (this.on) return HypError.BUSY;
-    let reg: string;
-    if (set === BigInt(VcpuRegisterSet.X) && index <= 30n) reg = `x${index}`;
-    else if (set === BigInt(VcpuRegisterSet.PC) && index === 0n) reg = "pc";
-    else if (set === BigInt(VcpuRegisterSet.SP_EL1) && index === 0n) reg = "sp";
-    else return HypError.ARGUMENT_INVALID;
-    if (reg === "pc" && value > BigInt(Number.MAX_SAFE_INTEGER)) return HypError.ARGUMENT_INVALID;
-    this.bootRegs.set(reg, value);
-    if (this.cpu) this.applyReg(this.cpu, reg, value);
-    return HypError.OK;
-  }
-
-  private applyReg(cpu: Arm64Cpu, reg: string, value: bigint): void {
-    if (reg === "pc") cpu.pc = Number(value);
-    else if (reg === "sp") cpu.setSp(value);
-    else cpu.setX(Number(reg.slice(1)), value);
+    return this.bootRegs.set(set, index, value, this.cpu);
   }
 
   // --- PSCI --------------------------------------------------------------------------------
