@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { err, ok } from "../../../src/lib/result.js";
 import type { GuestRam, GuestRamError } from "../../../src/vmm/guest-ram.js";
 import type { InterruptLine } from "../../../src/vmm/device.js";
-import { VirtioMmio, VirtioConstants as C } from "../../../src/vmm/virtio/index.js";
+import type { VirtioMmio } from "../../../src/vmm/virtio/index.js";
+import { VirtioConstants as C } from "../../../src/vmm/virtio/index.js";
 
 const { Reg, Status } = C;
 export const RAM_BASE = 0x4000_0000;
