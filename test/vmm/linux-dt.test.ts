@@ -22,7 +22,7 @@ const initrd = join(assets, "initramfs-test.cpio.gz");
 const haveAssets = existsSync(kernel) && existsSync(initrd);
 const haveQemu = spawnSync("qemu-system-aarch64", ["--version"]).status === 0;
 const skip =
-  (!haveAssets && "no .assets/linux (scripts/fetch-test-assets.sh)") ||
+  (!haveAssets && "no .assets/linux (scripts/fetch-linux-assets.sh)") ||
   (!haveQemu && "no qemu-system-aarch64");
 
 test(
