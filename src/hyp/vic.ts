@@ -54,8 +54,9 @@ export interface VicVcpu {
 }
 
 export class Vic extends HypObject implements VirqTarget {
+  /** Gunyah's vgic defaults: one vCPU, no SPI sources until vic_configure. */
   maxVcpus = 1;
-  maxVirqs = VIC_MAX_VIRQS;
+  maxVirqs = 0;
   private backendValue: VirqController | undefined;
   private guestBackend: GuestIrqBackend | undefined;
   private readonly sources = new Map<number, VirqSource>();
@@ -91,10 +92,12 @@ export class Vic extends HypObject implements VirqTarget {
     return this.sources.get(virq);
   }
 
-  configure(maxVcpus: bigint, maxVirqs: bigint, options: bigint): number {
+  configure(maxVcpus: bigint, maxVirqs: bigint, options: bigint, maxMsis = 0n): number {
     const e = this.requireInit();
     if (e !== HypError.OK) return e;
     if ((options & ~VIC_OPTIONS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
+    // No virtual LPIs (no ITS): a non-zero MSI count is refused, as Gunyah's vgic does.
+    if (maxMsis !== 0n) return HypError.ARGUMENT_INVALID;
     if (maxVcpus < 1n || maxVcpus > BigInt(VIC_MAX_VCPUS)) return HypError.ARGUMENT_INVALID;
     if (maxVirqs > BigInt(VIC_MAX_VIRQS)) return HypError.ARGUMENT_INVALID;
     this.maxVcpus = Number(maxVcpus);

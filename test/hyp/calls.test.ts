@@ -80,6 +80,7 @@ test("vic_configure and vic_attach_vcpu limits", () => {
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VIC_CONFIGURE, vic, 65n, 32n, 0n, 0n);
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VIC_CONFIGURE, vic, 1n, 989n, 0n, 0n);
   expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VIC_CONFIGURE, vic, 1n, 32n, 8n, 0n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VIC_CONFIGURE, vic, 1n, 32n, 0n, 1n); // MSIs
   ok(rm.hvc, Call.VIC_CONFIGURE, vic, 2n, 32n, 0n, 0n);
   const t = create(rm, "thread");
   expectError(rm.hvc, HypError.OBJECT_STATE, Call.VIC_ATTACH_VCPU, vic, t, 0n);

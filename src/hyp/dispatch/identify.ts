@@ -57,7 +57,7 @@ export const identifyHandlers: HandlerTable = {
   [Call.VIC_CONFIGURE]: {
     fn: (_k, c, a) => {
       const vic = lookup<Vic>(c, a[0]!, "vic", Rights.GENERIC_ACTIVATE, false);
-      return vic.ok ? fail(vic.value.configure(a[1]!, a[2]!, a[3]!)) : fail(vic.error);
+      return vic.ok ? fail(vic.value.configure(a[1]!, a[2]!, a[3]!, a[4]!)) : fail(vic.error);
     },
   },
   [Call.VIC_ATTACH_VCPU]: {
