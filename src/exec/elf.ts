@@ -3,7 +3,7 @@
 // on is checked here, so that a hostile file gets a clear error, never a crash or a
 // mapping outside user space.
 
-import { PAGE_SIZE } from "../arch/arm64/port.js";
+import { PAGE_SIZE } from "../arch/arm64/index.js";
 import { checkedAdd, isPowerOfTwo, u64ToSafe } from "../lib/checked.js";
 import { layout, u16, u32, u64, bytes } from "../lib/layout.js";
 import { err, ok } from "../lib/result.js";

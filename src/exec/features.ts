@@ -4,8 +4,8 @@
 // The registers are read by running MRS instructions on a scratch CPU at EL0, as a
 // program would (Linux emulates those EL0 reads, HWCAP_CPUID).
 
-import { PAGE_SIZE } from "../arch/arm64/port.js";
-import type { Arm64Cpu, CpuOptions } from "../arch/arm64/port.js";
+import { PAGE_SIZE } from "../arch/arm64/index.js";
+import type { Arm64Cpu, CpuOptions } from "../arch/arm64/index.js";
 import { AddressSpace, PROT_EXEC, PROT_READ } from "./memory.js";
 
 export type CpuFactory = (options: CpuOptions) => Arm64Cpu;

@@ -1,7 +1,7 @@
 // Loads a validated static ELF into a fresh address space and builds the initial
 // stack (Linux's load_elf_binary for a program without an interpreter).
 
-import { PAGE_SIZE } from "../arch/arm64/port.js";
+import { PAGE_SIZE } from "../arch/arm64/index.js";
 import { alignDown, alignUp } from "../lib/checked.js";
 import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";

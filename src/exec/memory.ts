@@ -2,8 +2,8 @@
 // has no MMU, so VA == IPA), and the page table that mmap, brk, munmap, mprotect and
 // mremap edit. Anonymous pages are allocated on first touch (demand-zero).
 
-import { PAGE_SIZE } from "../arch/arm64/port.js";
-import type { Stage2Page, Stage2Port } from "../arch/arm64/port.js";
+import { PAGE_SIZE } from "../arch/arm64/index.js";
+import type { Stage2Page, Stage2Port } from "../arch/arm64/index.js";
 import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";
 import { Errno } from "./errno.js";

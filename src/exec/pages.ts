@@ -2,7 +2,7 @@
 // touches a million pages does not create a million ArrayBuffers. Freed slices are
 // reused (zeroed first: a new mapping must read as zero, as Linux's anonymous pages do).
 
-import { PAGE_SIZE } from "../arch/arm64/port.js";
+import { PAGE_SIZE } from "../arch/arm64/index.js";
 
 export interface PageBacking {
   readonly bytes: Uint8Array;

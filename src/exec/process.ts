@@ -5,7 +5,7 @@
 import { randomFillSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Arm64Cpu, CpuExit, UserFault } from "../arch/arm64/port.js";
+import type { Arm64Cpu, CpuExit, UserFault } from "../arch/arm64/index.js";
 import { assertNever } from "../lib/assert.js";
 import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";

@@ -2,7 +2,7 @@
 // record is about 900 bytes and there is one per instruction).
 
 import * as fs from "node:fs";
-import type { Arm64Cpu } from "../arch/arm64/port.js";
+import type { Arm64Cpu } from "../arch/arm64/index.js";
 import { captureState, formatState } from "./trace.js";
 
 export class TraceFile {

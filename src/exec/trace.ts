@@ -3,7 +3,7 @@
 // cortex-a57): one record before every instruction, PC, X0-X30, SP and PSTATE, and
 // with `-d cpu,fpu` also FPCR, FPSR and Q0-Q31.
 
-import type { Arm64Cpu } from "../arch/arm64/port.js";
+import type { Arm64Cpu } from "../arch/arm64/index.js";
 
 function hex64(v: bigint): string {
   return BigInt.asUintN(64, v).toString(16).padStart(16, "0");

@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync, mlock. They
 // edit the AddressSpace, which is the page table the CPU sees through its Stage2Port.
 
-import { PAGE_SIZE } from "../../arch/arm64/port.js";
+import { PAGE_SIZE } from "../../arch/arm64/index.js";
 import { Errno } from "../errno.js";
 import { MMAP_BASE } from "../loader.js";
 import { PROT_MASK, PROT_READ, PROT_WRITE, USER_PAGE_LIMIT } from "../memory.js";
