@@ -19,6 +19,10 @@ export interface EventFdOptions {
 type Listener = () => void;
 
 const table = new Map<number, WeakRef<EventFd>>();
+/** Forgets descriptors of eventfds collected without close(), like a process exit would. */
+const reaper = new FinalizationRegistry<number>((fd) => {
+  if (table.get(fd)?.deref() === undefined) table.delete(fd);
+});
 let nextFd = 1;
 
 export class EventFd {
@@ -37,6 +41,7 @@ export class EventFd {
     this.semaphore = options.semaphore ?? false;
     this.fd = nextFd++;
     table.set(this.fd, new WeakRef(this));
+    reaper.register(this, this.fd);
   }
 
   /** Looks up an open eventfd by descriptor number. */
