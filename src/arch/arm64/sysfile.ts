@@ -1,17 +1,27 @@
-// Storage for the system registers that only read back what was written.
+// Storage for the system registers that only read back what was written. Slots are
+// numbered once per process, when the register tables are built, so every CPU's file
+// uses the same layout and an access is two array loads (no lookup by name).
 
-/** Plain storage registers (read back what was written) live in the SysregFile. */
+import { InvariantError } from "../../lib/assert.js";
+
+const MAX_SLOTS = 256;
+const registry = new Map<string, number>();
+
+/** The slot of a storage register, assigned on first mention. */
+export function slotOf(name: string): number {
+  let s = registry.get(name);
+  if (s === undefined) {
+    s = registry.size;
+    if (s >= MAX_SLOTS) throw new InvariantError(`more than ${MAX_SLOTS} storage system registers`);
+    registry.set(name, s);
+  }
+  return s;
+}
+
 export class SysregFile {
-  readonly lo = new Int32Array(64);
-  readonly hi = new Int32Array(64);
-  private next = 0;
-  private readonly slots = new Map<string, number>();
+  readonly lo = new Int32Array(MAX_SLOTS);
+  readonly hi = new Int32Array(MAX_SLOTS);
   slot(name: string): number {
-    let s = this.slots.get(name);
-    if (s === undefined) {
-      s = this.next++;
-      this.slots.set(name, s);
-    }
-    return s;
+    return slotOf(name);
   }
 }

@@ -3,6 +3,7 @@
 
 import type { CpuState as Cpu } from "./state.js";
 import { R, fromBig } from "./bits.js";
+import { slotOf } from "./sysfile.js";
 
 /** Who may access at EL0 (Arm ARM D1.7): never, always, or when a control bit allows. */
 export const El0 = {
@@ -42,16 +43,13 @@ export function setBig(v: bigint): void {
 }
 
 export function storage(name: string, el0: El0 = El0.NEVER, readOnlyAtEl0 = false): SysregRow {
+  const s = slotOf(name);
   return {
     name,
     el0,
-    read: (cpu) => {
-      const s = cpu.sys.slot(name);
-      set(cpu.sys.lo[s]!, cpu.sys.hi[s]!);
-    },
+    read: (cpu) => set(cpu.sys.lo[s]!, cpu.sys.hi[s]!),
     write: (cpu, lo, hi) => {
       if (readOnlyAtEl0 && cpu.el === 0) return cpu.undefinedInstruction();
-      const s = cpu.sys.slot(name);
       cpu.sys.lo[s] = lo;
       cpu.sys.hi[s] = hi;
     },
