@@ -178,7 +178,7 @@ test("the host's real caps to a running guest: documented errors for every misus
     ],
     [
       hvc(platform, Call.ADDRSPACE_MAP, as, ext, ipa, attrs, flags, mOff, 0x1000n),
-      "MEMDB_NOT_OWNER",
+      "EXISTING_MAPPING",
     ],
     [
       hvc(platform, Call.ADDRSPACE_MAP, as, ext, U64 - 0xfffn, attrs, flags, mOff, 0x2000n),
