@@ -9,10 +9,11 @@ import { isPowerOfTwo, u64ToSafe } from "../../lib/checked.js";
 import { RateLimitedLog } from "../../lib/log.js";
 import type { AccessWidth, DeviceFault, InterruptLine, MmioDevice } from "../device.js";
 import type { GuestRam } from "../guest-ram.js";
-import type { Chain, Segment } from "./chain.js";
+import type { Segment } from "./chain.js";
 import { readConfig } from "./config-space.js";
 import * as C from "./constants.js";
-import type { QueueService, VirtioBackend } from "./backend.js";
+import type { VirtioBackend } from "./backend.js";
+import { serviceQueue } from "./service.js";
 import { areaExtents, checkAreas, SplitQueue } from "./queue.js";
 import { nextStatus, RESET_STATUS, statusValue, type DeviceStatus } from "./status.js";
 
@@ -28,6 +29,8 @@ interface QueueRegs {
 export interface VirtioMmioOptions {
   /** Offer VIRTIO_F_INDIRECT_DESC (default true). */
   readonly indirect?: boolean;
+  /** Offer VIRTIO_F_EVENT_IDX (default false: flags-based suppression only). */
+  readonly eventIdx?: boolean;
 }
 
 const refuse = (reason: string): Result<never, DeviceFault> => err({ reason });
@@ -63,7 +66,8 @@ export class VirtioMmio implements MmioDevice {
     this.offered =
       backend.features |
       C.Feature.VERSION_1 |
-      (options.indirect === false ? 0n : C.Feature.RING_INDIRECT_DESC);
+      (options.indirect === false ? 0n : C.Feature.RING_INDIRECT_DESC) |
+      (options.eventIdx === true ? C.Feature.RING_EVENT_IDX : 0n);
     this.queues = backend.queueMax.map(() => this.freshQueue());
     this.resetQueues();
     backend.attach({ ram, kick: (i) => this.kick(i) });
@@ -262,8 +266,14 @@ export class VirtioMmio implements MmioDevice {
     };
     const bad = checkAreas(this.ram, areas);
     if (bad !== undefined) return refuse(`queue ${this.queueSel}: ${bad}`);
-    const indirect = (this.driverFeatures & C.Feature.RING_INDIRECT_DESC) !== 0n;
-    q.live = new SplitQueue(this.ram, areas, indirect, () => this.ringAreas());
+    const has = (f: bigint) => (this.driverFeatures & f) !== 0n;
+    q.live = new SplitQueue(
+      this.ram,
+      areas,
+      has(C.Feature.RING_INDIRECT_DESC),
+      has(C.Feature.RING_EVENT_IDX),
+      () => this.ringAreas(),
+    );
     return ok();
   }
 
@@ -336,51 +346,15 @@ export class VirtioMmio implements MmioDevice {
   private serviceQueue(index: number): void {
     const q = this.queues[index]?.live;
     if (!q || !this.active()) return;
-    // At most one queue's worth of chains per pass: a guest refilling the ring as fast
-    // as we drain it cannot hold the event loop; the rest is serviced on the next turn.
-    let budget = q.areas.size;
-    let outstanding: Chain | undefined;
-    let used = 0;
-    const push = (head: number, written: number): void => {
-      const r = q.push(head, written);
-      if (!r.ok) this.fail(r.error);
-      else used++;
-    };
-    const service: QueueService = {
-      next: () => {
-        if (outstanding) push(outstanding.head, 0);
-        outstanding = undefined;
-        while (this.active() && budget > 0) {
-          budget--;
-          const r = q.pop();
-          switch (r.kind) {
-            case "empty":
-              return undefined;
-            case "broken":
-              this.fail(r.reason);
-              return undefined;
-            case "malformed":
-              this.log.warn(`queue ${index}: chain at head ${r.head} refused: ${r.error}`);
-              push(r.head, 0);
-              continue;
-            case "chain":
-              outstanding = r.chain;
-              return r.chain;
-          }
-        }
-        if (budget === 0 && this.active()) setImmediate(() => this.kick(index));
-        return undefined;
-      },
-      complete: (chain, written) => {
-        invariant(chain === outstanding, "a backend completes the chain it was given, once");
-        outstanding = undefined;
-        push(chain.head, Math.min(written, chain.writableBytes));
-      },
-    };
-    this.backend.service(index, service);
-    if (outstanding) push(outstanding.head, 0);
+    const before = q.usedIndex;
+    const used = serviceQueue(q, index, this.backend, {
+      active: () => this.active(),
+      fail: (reason) => this.fail(reason),
+      warn: (message) => this.log.warn(message),
+      again: () => setImmediate(() => this.kick(index)),
+    });
     if (used > 0 && this.active()) {
-      const want = q.wantsInterrupt();
+      const want = q.wantsInterrupt(before);
       if (!want.ok) this.fail(want.error);
       else if (want.value) this.raise(C.Interrupt.USED_BUFFER);
     }

@@ -57,6 +57,7 @@ export class SplitQueue {
     private readonly ram: GuestRam,
     readonly areas: QueueAreas,
     private readonly indirect: boolean,
+    private readonly eventIdx: boolean,
     /** Ring areas of every live queue of the device: no buffer may overlap them. */
     private readonly rings: () => readonly Segment[],
   ) {}
@@ -107,10 +108,41 @@ export class SplitQueue {
     return ok();
   }
 
-  /** False if the driver asked for no interrupts (VIRTQ_AVAIL_F_NO_INTERRUPT, 2.7.7). */
-  wantsInterrupt(): Result<boolean, string> {
-    const flags = this.readU16(this.areas.avail);
-    if (!flags.ok) return flags;
-    return ok((flags.value & AVAIL_F_NO_INTERRUPT) === 0);
+  /** The used index now; the transport passes it back to `wantsInterrupt` after a batch. */
+  get usedIndex(): number {
+    return this.usedIdx;
+  }
+
+  /**
+   * Whether the driver wants an interrupt for the used buffers published since
+   * `before`: VIRTQ_AVAIL_F_NO_INTERRUPT (2.7.7), or with VIRTIO_F_EVENT_IDX the
+   * driver's used_event (2.7.10: vring_need_event).
+   */
+  wantsInterrupt(before: number): Result<boolean, string> {
+    const { avail, size } = this.areas;
+    if (!this.eventIdx) {
+      const flags = this.readU16(avail);
+      if (!flags.ok) return flags;
+      return ok((flags.value & AVAIL_F_NO_INTERRUPT) === 0);
+    }
+    const event = this.readU16(avail + 4 + 2 * size);
+    if (!event.ok) return event;
+    return ok(((this.usedIdx - event.value - 1) & 0xffff) < ((this.usedIdx - before) & 0xffff));
+  }
+
+  /**
+   * With VIRTIO_F_EVENT_IDX, asks to be notified when the driver makes the next buffer
+   * available (avail_event = our next index, 2.7.10). Returns whether buffers arrived
+   * meanwhile: the driver may have checked the old avail_event, so we look again.
+   */
+  publishAvailEvent(): Result<boolean, string> {
+    if (!this.eventIdx) return ok(false);
+    const { used, avail, size } = this.areas;
+    const at = used + 4 + 8 * size;
+    const w = this.ram.write(at, new Uint8Array([this.lastAvail & 0xff, this.lastAvail >> 8]));
+    if (!w.ok) return err(`avail_event unwritable (${w.error.kind})`);
+    const idx = this.readU16(avail + 2);
+    if (!idx.ok) return idx;
+    return ok(idx.value !== this.lastAvail);
   }
 }

@@ -77,12 +77,12 @@ const op = fc.oneof(
   },
 );
 
-function makeDevice(kind: "rng" | "blk", ram: FakeRam) {
+function makeDevice(kind: "rng" | "blk", ram: FakeRam, eventIdx = false) {
   const backend =
     kind === "rng"
       ? new VirtioRng((b) => b.fill(1))
       : new VirtioBlock(memoryStore(new Uint8Array(8 * 512)));
-  return new VirtioMmio(backend, ram, new FakeLine());
+  return new VirtioMmio(backend, ram, new FakeLine(), { eventIdx });
 }
 
 test("random chains and rings: no throw, no access outside RAM, every head returned or NEEDS_RESET", () => {
@@ -91,12 +91,16 @@ test("random chains and rings: no throw, no access outside RAM, every head retur
     fc.property(
       fc.constantFrom("rng" as const, "blk" as const),
       fc.boolean(),
+      fc.boolean(),
       fc.array(op, { maxLength: 40 }),
-      (kind, indirect, ops) => {
+      (kind, indirect, eventIdx, ops) => {
         const ram = new FakeRam(RAM_BASE, RAM_SIZE);
-        const dev = makeDevice(kind, ram);
+        const dev = makeDevice(kind, ram, eventIdx);
         const drv = new Driver(dev, ram);
-        const features = C.Feature.VERSION_1 | (indirect ? C.Feature.RING_INDIRECT_DESC : 0n);
+        const features =
+          C.Feature.VERSION_1 |
+          (indirect ? C.Feature.RING_INDIRECT_DESC : 0n) |
+          (eventIdx ? C.Feature.RING_EVENT_IDX : 0n);
         assert.ok(drv.negotiate(features));
         const q = drv.setupQueue(0, QSIZE);
         drv.driverOk();

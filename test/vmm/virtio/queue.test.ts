@@ -37,11 +37,11 @@ class Recorder implements VirtioBackend {
   }
 }
 
-function setup(opts: { features?: bigint; ram?: FakeRam } = {}) {
+function setup(opts: { features?: bigint; ram?: FakeRam; eventIdx?: boolean } = {}) {
   const ram = opts.ram ?? new FakeRam();
   const line = new FakeLine();
   const backend = new Recorder();
-  const dev = new VirtioMmio(backend, ram, line);
+  const dev = new VirtioMmio(backend, ram, line, { eventIdx: opts.eventIdx ?? false });
   const drv = new Driver(dev, ram);
   assert.ok(drv.negotiate(opts.features ?? C.Feature.VERSION_1 | C.Feature.RING_INDIRECT_DESC));
   const q = drv.setupQueue(0);
@@ -383,4 +383,35 @@ test("notifications before DRIVER_OK are served when DRIVER_OK is set", () => {
   assert.equal(backend.chains.length, 0);
   drv.driverOk();
   assert.deepEqual(q.takeUsed(), [{ id: 0, len: 8 }]);
+});
+
+test("VIRTIO_F_EVENT_IDX: offered only on request; avail_event published; used_event decides interrupts", () => {
+  assert.equal(setup().drv.deviceFeatures() & C.Feature.RING_EVENT_IDX, 0n);
+  const features = C.Feature.VERSION_1 | C.Feature.RING_EVENT_IDX;
+  const { q, drv, line, ram } = setup({ eventIdx: true, features });
+  const usedEvent = q.avail + 4 + 2 * q.size;
+  const availEvent = q.used + 4 + 8 * q.size;
+  q.chain(0, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  assert.equal(ram.u16(availEvent), 1, "notify me when buffer 1 is available");
+  assert.equal(line.rises, 1, "used_event 0: interrupt after used index 0 -> 1");
+  drv.ackInterrupt();
+  ram.setU16(usedEvent, 5);
+  q.chain(1, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  assert.equal(line.rises, 1, "used index 1 -> 2 does not pass used_event 5");
+  ram.setU16(q.avail, C.AVAIL_F_NO_INTERRUPT); // ignored with EVENT_IDX (2.7.10)
+  for (let i = 2; i < 6; i++) q.chain(i, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  assert.equal(line.rises, 2, "used index 2 -> 6 passes used_event 5");
+  assert.equal(ram.u16(availEvent), 6);
+  assert.equal(q.takeUsed().length, 6);
+});
+
+test("VIRTIO_F_EVENT_IDX offered but not accepted: the flags decide", () => {
+  const { q, drv, line } = setup({ eventIdx: true });
+  q.setAvailFlags(C.AVAIL_F_NO_INTERRUPT);
+  q.chain(0, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  assert.equal(line.rises, 0);
 });
