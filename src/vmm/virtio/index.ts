@@ -12,6 +12,7 @@ export { VirtioConsole, CONSOLE_RX, CONSOLE_TX } from "./console.js";
 export * as VirtioConstants from "./constants.js";
 export {
   virtioDeviceSpecs,
+  parseDiskOption,
   type DiskOptions,
   type VirtioDeviceOptions,
   type VirtioDevices,

@@ -38,6 +38,24 @@ export interface VirtioDevices {
   close(): void;
 }
 
+/**
+ * Parses a `--disk` argument: `<file>[,ro][,serial=<id>]` (the file name may not
+ * contain a comma). Unknown options are refused rather than ignored.
+ */
+export function parseDiskOption(text: string): Result<DiskOptions, string> {
+  const [path, ...opts] = text.split(",");
+  if (path === undefined || path === "") return err(`--disk ${text}: no file name`);
+  let readOnly = false;
+  let serial: string | undefined;
+  for (const o of opts) {
+    if (o === "ro") readOnly = true;
+    else if (o === "rw") readOnly = false;
+    else if (o.startsWith("serial=") && o.length > 7 && o.length <= 27) serial = o.slice(7);
+    else return err(`--disk ${text}: unknown option "${o}" (ro, rw, serial=<up to 20 bytes>)`);
+  }
+  return ok({ path, readOnly, ...(serial !== undefined ? { serial } : {}) });
+}
+
 /** DeviceSpecs for the requested devices: disks first, then the rng, then the console. */
 export function virtioDeviceSpecs(options: VirtioDeviceOptions): Result<VirtioDevices, string> {
   const closers: (() => void)[] = [];

@@ -9,6 +9,7 @@ import {
   VirtioMmio,
   VirtioRng,
   virtioDeviceSpecs,
+  parseDiskOption,
   VirtioConstants as C,
 } from "../../../src/vmm/virtio/index.js";
 import { CONSOLE_INPUT_LIMIT } from "../../../src/vmm/virtio/console.js";
@@ -141,4 +142,20 @@ test("virtioDeviceSpecs: one slot each (disks, rng, console), edge-triggered, vi
   assert.equal(virtioDeviceSpecs({ disks: [{}] }).ok, false);
   assert.equal(virtioDeviceSpecs({ disks: [{ path: "/nonexistent/disk.img" }] }).ok, false);
   assert.equal(virtioDeviceSpecs({ rng: true, firstSlot: 32 }).ok, false);
+});
+
+test("parseDiskOption: <file>[,ro][,serial=<id>], unknown options refused", () => {
+  assert.deepEqual(parseDiskOption("disk.img"), {
+    ok: true,
+    value: { path: "disk.img", readOnly: false },
+  });
+  assert.deepEqual(parseDiskOption("a.img,ro,serial=root"), {
+    ok: true,
+    value: { path: "a.img", readOnly: true, serial: "root" },
+  });
+  assert.equal(parseDiskOption("").ok, false);
+  assert.equal(parseDiskOption(",ro").ok, false);
+  assert.equal(parseDiskOption("a.img,readonly").ok, false);
+  assert.equal(parseDiskOption("a.img,serial=").ok, false);
+  assert.equal(parseDiskOption(`a.img,serial=${"x".repeat(21)}`).ok, false);
 });
