@@ -202,6 +202,7 @@ export class VirtioMmio implements MmioDevice {
         if (next.next.stage === "features-ok" && from === "driver") {
           if ((this.driverFeatures & C.Feature.VERSION_1) === 0n) {
             this.log.warn("FEATURES_OK without VIRTIO_F_VERSION_1: left clear");
+            this.status = { ...next.next, stage: from }; // a FAILED in the same write stays
             return ok();
           }
         }

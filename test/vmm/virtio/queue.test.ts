@@ -415,3 +415,46 @@ test("VIRTIO_F_EVENT_IDX offered but not accepted: the flags decide", () => {
   drv.notify(0);
   assert.equal(line.rises, 0);
 });
+
+test("exactly QueueNum pending is fine (a full ring); one more is a broken ring", () => {
+  const { q, drv, dev } = setup();
+  for (let i = 0; i < 16; i++) q.chain(i, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  assert.equal(q.takeUsed().length, 16);
+  assert.equal(dev.statusRegister & Status.DEVICE_NEEDS_RESET, 0);
+  q.setAvailIdx(16 + 16 + 1);
+  drv.notify(0);
+  assert.notEqual(dev.statusRegister & Status.DEVICE_NEEDS_RESET, 0);
+});
+
+test("an available index moving backwards is a broken ring", () => {
+  const { q, drv, dev } = setup();
+  q.chain(0, [{ addr: BUF, len: 4, flags: W }]);
+  q.chain(1, [{ addr: BUF, len: 4, flags: W }]);
+  drv.notify(0);
+  q.setAvailIdx(1);
+  drv.notify(0);
+  assert.notEqual(dev.statusRegister & Status.DEVICE_NEEDS_RESET, 0);
+});
+
+test("a head made available twice is serviced and returned twice (nothing is held in flight)", () => {
+  const { q, drv, backend } = setup();
+  q.chain(3, [{ addr: BUF, len: 4, flags: W }]);
+  q.offer(3);
+  drv.notify(0);
+  assert.deepEqual(q.takeUsed(), [
+    { id: 3, len: 4 },
+    { id: 3, len: 4 },
+  ]);
+  assert.equal(backend.chains.length, 2);
+});
+
+test("FAILED in the FEATURES_OK write is kept even when FEATURES_OK is not", () => {
+  const ram = new FakeRam();
+  const dev = new VirtioMmio(new Recorder(), ram, new FakeLine());
+  const drv = new Driver(dev, ram);
+  drv.write(Reg.Status, Status.ACKNOWLEDGE);
+  drv.write(Reg.Status, Status.ACKNOWLEDGE | Status.DRIVER);
+  drv.write(Reg.Status, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK | Status.FAILED);
+  assert.equal(drv.read(Reg.Status), Status.ACKNOWLEDGE | Status.DRIVER | Status.FAILED);
+});
