@@ -7,6 +7,7 @@
 
 import { layout, u32, u64 } from "../lib/layout.js";
 import { isPowerOfTwo } from "../lib/checked.js";
+import { VcpuFaultReason } from "../hyp/abi/objects.js";
 
 export const FaultRingHeader = layout({ size: u32, producer: u32, consumer: u32, reserved: u32 });
 export const FaultEntry = layout({ vcpu: u32, kind: u32, address: u64, info0: u64, info1: u64 });
@@ -119,5 +120,34 @@ export class FaultRingConsumer {
     const out: FaultReport[] = [];
     for (let r = this.next(); r; r = this.next()) out.push(r);
     return out;
+  }
+}
+
+const hex = (n: bigint) => `0x${n.toString(16)}`;
+
+/** Why the hypervisor stopped a vCPU (vcpu_run FAULT data2), in words. */
+function vcpuFaultReason(reason: bigint): string {
+  switch (Number(reason)) {
+    case VcpuFaultReason.NESTED_ABORT:
+      return "exception vector unreachable (an exception was taken with no handler mapped there)";
+    case VcpuFaultReason.INTERNAL:
+      return "internal error in the emulated CPU";
+    default:
+      return `fault reason ${reason}`;
+  }
+}
+
+/** One line a VMM can show a user for a report (the entry's fields decoded). */
+export function describeFaultReport(r: FaultReport): string {
+  switch (r.kind) {
+    case FaultKind.VCPU_FAULT:
+      // address = the IPA of the access, info0 = the PC, info1 = the reason.
+      return `vCPU ${r.vcpu}: ${vcpuFaultReason(r.info1)} at PC ${hex(r.info0)}, IPA ${hex(r.address)}`;
+    case FaultKind.PAGE_FAULT:
+      return `vCPU ${r.vcpu}: page fault at guest address ${hex(r.address)} that demand paging could not resolve`;
+    case FaultKind.UNKNOWN_VCPU_STATE:
+      return `vCPU ${r.vcpu}: vcpu_run returned unknown state ${r.address}`;
+    default:
+      return `vCPU ${r.vcpu}: fault report of kind ${r.kind}`;
   }
 }

@@ -76,6 +76,7 @@ export {
   FaultKind,
   FaultRingConsumer,
   FaultRingHeader,
+  describeFaultReport,
   type FaultReport,
 } from "./fault-ring.js";
 export type { VmOptions } from "./vm-core.js";

@@ -5,7 +5,7 @@
 // host; any other unmapped IPA is a page fault for the host's demand pager.
 
 import { HypError } from "./abi/errors.js";
-import { MmioAction, POWERED_OFF_EXITED, VcpuRunState } from "./abi/objects.js";
+import { MmioAction, POWERED_OFF_EXITED, VcpuFaultReason, VcpuRunState } from "./abi/objects.js";
 import { err, ok, type Result } from "../lib/result.js";
 import { RateLimitedLog } from "../lib/log.js";
 import type { CpuExit, Stage2Abort } from "./cpu.js";
@@ -50,7 +50,7 @@ function state(s: number, d0 = 0n, d1 = 0n, d2 = 0n): RunResult {
 export function vcpuStatus(v: Vcpu): RunResult | undefined {
   if (v.killed) return state(VcpuRunState.POWERED_OFF, POWERED_OFF_EXITED);
   if (v.reset) return resetState(v.reset);
-  if (v.faulted) return state(VcpuRunState.FAULT);
+  if (v.faulted) return state(VcpuRunState.FAULT, ...v.faultData);
   if (!v.on) return state(VcpuRunState.POWERED_OFF, v.exited ? POWERED_OFF_EXITED : 0n);
   if (v.pending) return exitState(v.pending.kind, v.pending.abort);
   return undefined;
@@ -161,8 +161,8 @@ function runSlice(v: Vcpu, slice: number): RunResult {
     } catch (e) {
       // A CPU bug reached by guest code must not take the host down: the vCPU faults.
       log.warn(`vCPU ${v.vicIndex} faulted: ${e instanceof Error ? e.message : String(e)}`);
-      v.markFaulted();
-      return state(VcpuRunState.FAULT);
+      v.markFaulted(VcpuFaultReason.INTERNAL, 0n, BigInt(cpu.pc));
+      return state(VcpuRunState.FAULT, ...v.faultData);
     }
     left -= Math.max(1, cpu.instructionsRetired - before);
     v.gic?.setTimerOutputs(v.vicIndex, cpu.timerOutputs());
@@ -196,8 +196,8 @@ function handleExit(v: Vcpu, exit: CpuExit): RunResult | undefined {
     case "svc":
     case "user-fault":
       // Only a user-mode CPU reports these; a vCPU never should.
-      v.markFaulted();
-      return state(VcpuRunState.FAULT);
+      v.markFaulted(VcpuFaultReason.INTERNAL, 0n, BigInt(cpu.pc));
+      return state(VcpuRunState.FAULT, ...v.faultData);
   }
 }
 
@@ -205,10 +205,7 @@ function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
   const cpu = v.cpu!;
   const gic = v.gic;
   if (gic?.claims(a.ipa)) {
-    if (!a.syndromeValid || a.isFetch) {
-      cpu.injectExternalAbort(a);
-      return undefined;
-    }
+    if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);
     const value = gic.mmio(v.vicIndex, {
       ipa: a.ipa,
       size: a.size,
@@ -221,19 +218,34 @@ function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
   }
   const as = v.addrspace!;
   // Mapped but not with this access: a permission fault the guest must see.
-  if (as.lookup(Math.floor(a.ipa / PAGE_SIZE))) {
-    cpu.injectExternalAbort(a);
-    return undefined;
-  }
+  if (as.lookup(Math.floor(a.ipa / PAGE_SIZE))) return injectAbort(v, a);
   if (as.isVmmio(a.ipa)) {
-    if (!a.syndromeValid || a.isFetch) {
-      // Only single-register loads/stores without writeback can be emulated.
-      cpu.injectExternalAbort(a);
-      return undefined;
-    }
+    // Only single-register loads/stores without writeback can be emulated.
+    if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);
     v.pending = { kind: "mmio", abort: a };
     return exitState("mmio", a);
   }
   v.pending = { kind: "page-fault", abort: a };
   return exitState("page-fault", a);
+}
+
+/**
+ * Delivers a synchronous external abort to the guest, unless this is a fetch abort at
+ * the very PC where the previous injected fetch abort sent the guest, with nothing
+ * retired in between (the CPU counts the aborted fetch itself): then the exception
+ * vector is unreachable (e.g. an undefined instruction before VBAR_EL1 is set), the
+ * guest would re-take the same abort forever, and the vCPU reports FAULT instead.
+ */
+function injectAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
+  const cpu = v.cpu!;
+  const retired = cpu.instructionsRetired;
+  const last = v.lastInjectedFetch;
+  if (a.isFetch && last && last.pc === a.pc && retired - last.retired <= 1) {
+    log.warn(`vCPU ${v.vicIndex}: exception vector at 0x${a.pc.toString(16)} is unreachable`);
+    v.markFaulted(VcpuFaultReason.NESTED_ABORT, BigInt(a.ipa), BigInt(a.pc));
+    return state(VcpuRunState.FAULT, ...v.faultData);
+  }
+  cpu.injectExternalAbort(a);
+  v.lastInjectedFetch = a.isFetch ? { pc: cpu.pc, retired: cpu.instructionsRetired } : undefined;
+  return undefined;
 }

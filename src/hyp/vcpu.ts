@@ -71,6 +71,10 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   exited = false;
   killed = false;
   faulted = false;
+  /** vcpu_run FAULT data (IPA, PC, reason: VcpuFaultReason) while `faulted`. */
+  faultData: readonly [bigint, bigint, bigint] = [0n, 0n, 0n];
+  /** Where the last injected fetch abort sent the guest (nested-abort detection). */
+  lastInjectedFetch: { readonly pc: number; readonly retired: number } | undefined;
   reset: ResetRequest | undefined;
   pending: PendingExit | undefined;
   /** Inside vcpu_run (a nested run of the same vCPU reports BLOCKED). */
@@ -308,6 +312,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     this.sleep = undefined;
     this.exited = false;
     this.faulted = false;
+    this.lastInjectedFetch = undefined;
     this.reset = undefined;
     this.pending = undefined;
     this.vpm?.update();
@@ -394,8 +399,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     this.halt();
   }
 
-  markFaulted(): void {
+  markFaulted(reason: number, ipa = 0n, pc = 0n): void {
     this.faulted = true;
+    this.faultData = [ipa, pc, BigInt(reason)];
     this.halt();
   }
 }

@@ -9,6 +9,7 @@ import {
   EventFd,
   MapFlag,
   bootReg,
+  describeFaultReport,
   type GuestMem,
   type GunyahDevice,
   type GunyahError,
@@ -130,6 +131,9 @@ class HostVm implements VmPort {
   async start(): HostCall<void> {
     return result(await this.vm.start());
   }
+
+  readonly faultReports = (): readonly string[] =>
+    this.vm.faultReports().drain().map(describeFaultReport);
 
   close(): Promise<void> {
     this.closing ??= this.teardown();

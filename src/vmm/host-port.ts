@@ -56,6 +56,8 @@ export interface VmPort {
   /** Undefined when the host has no irqfd support: devices then run without interrupts. */
   readonly addIrqfd?: (label: number, level: boolean) => HostCall<IrqfdPort>;
   start(): HostCall<void>;
+  /** Takes the host's pending fault reports (faults the VMM did not handle), as text. */
+  readonly faultReports?: () => readonly string[];
   /** Tears the VM down (stop, reclaim, reset, free); safe to call more than once. */
   close(): Promise<void>;
 }

@@ -79,6 +79,8 @@ export class Machine {
       const grace = delay(STOP_GRACE_MS);
       await Promise.race([Promise.all(loops), grace.done]);
       grace.cancel();
+      if (outcome.kind === "crashed" && this.vm.faultReports)
+        return { ...outcome, faults: this.vm.faultReports() };
       return outcome;
     } finally {
       if (timer) clearTimeout(timer);

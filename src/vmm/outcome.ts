@@ -52,6 +52,8 @@ export type RunOutcome =
       readonly status: number;
       readonly exitType: number;
       readonly reason: Uint8Array;
+      /** The host's fault reports for the crash, one line each. */
+      readonly faults?: readonly string[];
     }
   | {
       readonly kind: "page-fault";
@@ -116,7 +118,8 @@ export function exitTypeName(type: number): string {
 function describeCrash(o: Extract<RunOutcome, { kind: "crashed" }>): string {
   if (o.status === 1) return `the VM failed to load${reasonText(o.reason)}`;
   const why = o.exitType !== ExitType.VM_EXIT ? ` (${exitTypeName(o.exitType)})` : "";
-  return `guest crashed: the hypervisor stopped a vCPU on a fault it could not handle${why}${reasonText(o.reason)}`;
+  const faults = o.faults?.length ? `: ${o.faults.join("; ")}` : "";
+  return `guest crashed: the hypervisor stopped a vCPU on a fault it could not handle${why}${reasonText(o.reason)}${faults}`;
 }
 
 export function describeOutcome(o: RunOutcome): string {

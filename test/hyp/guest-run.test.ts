@@ -1,7 +1,12 @@
 // vcpu_run with the real CPU running tiny hand-encoded guests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MmioAction, POWERED_OFF_EXITED, VcpuRunState } from "../../src/hyp/abi/index.js";
+import {
+  MmioAction,
+  POWERED_OFF_EXITED,
+  VcpuFaultReason,
+  VcpuRunState,
+} from "../../src/hyp/abi/index.js";
 import { A64, assemble, mov32 } from "./a64.js";
 import { buildGuest, GUEST_RAM_IPA, run } from "./guest.js";
 import { Access, Call, boot, mappingAttrs, ok } from "./helpers.js";
@@ -302,4 +307,20 @@ test("a doorbell bound to the guest's vic wakes a WFI-waiting vCPU: SPI 40 throu
   assert.equal(wakeups, 1, "the pending SPI raised the vCPU's run-wakeup VIRQ");
   r = run(rm, vcpu);
   assert.deepEqual(r, [0n, BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE), BigInt(UART), 4n, 40n]);
+});
+
+test("an undefined instruction with no exception vector is a FAULT naming the vector, not an endless loop", () => {
+  // UDF #0 at EL1 with VBAR_EL1 = 0: the exception vector (IPA 0x200) is VMMIO, so its
+  // fetch aborts; the injected abort's own vector fetch aborts again without retiring.
+  const { rm, g, vcpu } = guestWith([0x0000_0000]);
+  ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, 0n, 0x1000n, 0n);
+  const r = run(rm, vcpu);
+  assert.deepEqual(r, [
+    0n,
+    BigInt(VcpuRunState.FAULT),
+    0x200n,
+    0x200n,
+    BigInt(VcpuFaultReason.NESTED_ABORT),
+  ]);
+  assert.deepEqual(run(rm, vcpu), r, "the vCPU stays faulted");
 });

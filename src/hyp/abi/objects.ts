@@ -98,6 +98,20 @@ export const VcpuRunState = {
 } as const;
 export type VcpuRunState = (typeof VcpuRunState)[keyof typeof VcpuRunState];
 
+/**
+ * FAULT data (this implementation's: Gunyah leaves it unspecified): data0 = the IPA of
+ * the access that could not be completed (0 if none), data1 = the PC, data2 = the reason.
+ */
+export const VcpuFaultReason = {
+  /** The emulated CPU met an internal error while running guest code. */
+  INTERNAL: 1,
+  /**
+   * An abort injected into the guest could not even fetch its exception vector (the
+   * vector table is unmapped or MMIO): the guest can never make progress again.
+   */
+  NESTED_ABORT: 2,
+} as const;
+
 /** POWERED_OFF data0 bit 0: the VM exited (PSCI SYSTEM_OFF); it will not run again. */
 export const POWERED_OFF_EXITED = 1n;
 
