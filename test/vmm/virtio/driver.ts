@@ -63,18 +63,23 @@ export class FakeRam implements GuestRam {
   /** Test-side access, not logged. */
   peek(gpa: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) {
-      const a = gpa + i;
-      out[i] = this.page(Math.floor(a / PAGE))[a % PAGE] ?? 0;
+    for (let done = 0; done < length;) {
+      const a = gpa + done;
+      const n = Math.min(length - done, PAGE - (a % PAGE));
+      out.set(this.page(Math.floor(a / PAGE)).subarray(a % PAGE, (a % PAGE) + n), done);
+      done += n;
     }
     return out;
   }
 
   poke(gpa: number, bytes: Uint8Array | readonly number[]): void {
-    bytes.forEach((b, i) => {
-      const a = gpa + i;
-      this.page(Math.floor(a / PAGE))[a % PAGE] = b;
-    });
+    const data = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
+    for (let done = 0; done < data.length;) {
+      const a = gpa + done;
+      const n = Math.min(data.length - done, PAGE - (a % PAGE));
+      this.page(Math.floor(a / PAGE)).set(data.subarray(done, done + n), a % PAGE);
+      done += n;
+    }
   }
 
   u16(gpa: number): number {
