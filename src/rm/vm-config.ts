@@ -23,6 +23,8 @@ export interface DoorbellConfig {
   readonly label: number;
   /** The VM's partner is its default peer (the host that created it). */
   readonly peerDefault: boolean;
+  /** `source-can-clear`: the source's cap also gets RECEIVE (clear, mask). */
+  readonly sourceCanClear: boolean;
   /** The guest's INTID for the doorbell's interrupt. */
   readonly intid: number;
   readonly level: boolean;
@@ -93,6 +95,8 @@ function parseDoorbell(node: FdtNode, generateRoot: string): Result<DoorbellConf
     name: node.name,
     label,
     peerDefault: node.has("peer-default"),
+    // The source may also clear and mask the bell (a level irqfd's mask(1, 1)).
+    sourceCanClear: node.has("source-can-clear"),
     intid: irq.intid,
     level: irq.level,
     generate: node.getString("generate") ?? `${generateRoot}/${node.name}`,

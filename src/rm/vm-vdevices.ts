@@ -31,8 +31,10 @@ export function buildDoorbells(
     );
     if (!r.ok) return r;
     b.undo.push("irqs", () => void hyp.doorbellUnbindVirq(db.value));
-    // The host is the source ("bell tx"); the guest receives the interrupt.
-    const given = b.give("vdevices", db.value, Rights.doorbell.SEND, {
+    // The host is the source ("bell tx"); the guest receives the interrupt. As in
+    // Gunyah's RM, `source-can-clear` adds RECEIVE, which doorbell_mask requires.
+    const rights = Rights.doorbell.SEND | (bell.sourceCanClear ? Rights.doorbell.RECEIVE : 0);
+    const given = b.give("vdevices", db.value, rights, {
       type: HypResourceType.DOORBELL_SRC,
       label: bell.label,
       virq: NO_VIRQ,

@@ -3,7 +3,7 @@
 // validation failures are checked, with the notifications the RM sends.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Call, hypercallId, hypErrorFromX0, RES0 } from "../../src/hyp/abi/index.js";
+import { Call, HypError, hypercallId, hypErrorFromX0, RES0 } from "../../src/hyp/abi/index.js";
 import { parseFdt } from "../../src/lib/fdt.js";
 import {
   ExitType,
@@ -371,7 +371,7 @@ test("vdevices: doorbells and a message-queue pair become host resources with wo
     dtbPa: dtbPa(4),
     dt: {
       bells: [
-        { label: 1, spi: 20 },
+        { label: 1, spi: 20, sourceCanClear: true },
         { label: 2, spi: 21 },
       ],
       queues: [{ label: 7, spis: [22, 23] }],
@@ -395,6 +395,13 @@ test("vdevices: doorbells and a message-queue pair become host resources with wo
   const hvc = (call: number, args: bigint[]) =>
     hypErrorFromX0(platform.host.vm.hvc.hvc(hypercallId(call), args)[0]);
   assert.equal(hvc(Call.DOORBELL_SEND, [bells[0]!.capId, 1n, RES0]), 0);
+  assert.equal(hvc(Call.DOORBELL_SEND, [bells[1]!.capId, 1n, RES0]), 0);
+  // source-can-clear grants RECEIVE, which doorbell_mask needs (a level irqfd's mask(1, 1)).
+  assert.equal(hvc(Call.DOORBELL_MASK, [bells[0]!.capId, 1n, 1n, RES0]), 0);
+  assert.equal(
+    hvc(Call.DOORBELL_MASK, [bells[1]!.capId, 1n, 1n, RES0]),
+    HypError.CSPACE_INSUFFICIENT_RIGHTS,
+  );
   const buf = ram.base + ram.size - 0x3000;
   assert.ok(platform.host.vm.memory.write(buf, new Uint8Array(16).fill(1)).ok);
   assert.equal(hvc(Call.MSGQUEUE_SEND, [send.capId, 16n, BigInt(buf), 1n, RES0]), 0);

@@ -53,7 +53,7 @@ export interface GuestDtSpec {
   memoryBase?: number;
   memorySize?: number;
   cpus?: number;
-  bells?: { label: number; spi: number }[];
+  bells?: { label: number; spi: number; sourceCanClear?: boolean }[];
   queues?: { label: number; spis: [number, number] }[];
 }
 
@@ -76,12 +76,13 @@ export function guestDtb(spec: GuestDtSpec = {}): Uint8Array {
   config.addChild("vcpus").setString("affinity", "proxy");
   const vdevices = config.addChild("vdevices").setString("generate", "/hypervisor");
   for (const b of spec.bells ?? []) {
-    vdevices
+    const bell = vdevices
       .addChild(`bell-${b.label}`)
       .setString("vdevice-type", "doorbell")
       .setU32("label", b.label)
       .setEmpty("peer-default")
       .setU32("interrupts", 0, b.spi, 4);
+    if (b.sourceCanClear) bell.setEmpty("source-can-clear");
   }
   for (const q of spec.queues ?? []) {
     vdevices
