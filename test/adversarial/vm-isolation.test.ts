@@ -80,3 +80,38 @@ test("no register state crosses VMs, concurrently or after teardown", async () =
   await teardown(after);
   gunyah.close();
 });
+
+test("guest memory handed out again never shows what an earlier guest or VMM wrote", async () => {
+  const { gunyah } = await openDevice(96);
+  const pattern = 0x5ec5_ec5e_c5ec_5ec5n;
+  const first = gunyah.createGuestMem({ size: 2 << 20 });
+  assert.ok(first.ok);
+  assert.ok(first.value.write(0x10_0000, new Uint8Array(64).fill(0xc5)).ok);
+  const body = [...mov64(4, BigInt(0x4018_0000)), ...mov64(2, pattern), A64.strX(2, 4)];
+  const g = await startGuest(gunyah, kitProgram(body), { mem: first.value });
+  const r = await g.vcpus[0]!.run();
+  assert.ok(r.ok);
+  await teardown(g);
+  first.value.close();
+  // Everything the host has is handed out again: none of it may hold the old bytes.
+  const size = Math.floor(gunyah.availableMemory / 4096) * 4096;
+  const all = gunyah.createGuestMem({ size });
+  assert.ok(all.ok, all.ok ? "" : all.error.message);
+  const needle = new Uint8Array(new BigUint64Array([pattern]).buffer);
+  for (let at = 0; at < size; at += 1 << 20) {
+    const chunk = all.value.read(at, Math.min(1 << 20, size - at));
+    assert.ok(chunk.ok);
+    assert.equal(
+      Buffer.from(chunk.value).indexOf(needle),
+      -1,
+      `guest data at 0x${at.toString(16)}`,
+    );
+    assert.equal(
+      Buffer.from(chunk.value).indexOf(Buffer.alloc(64, 0xc5)),
+      -1,
+      `VMM data at 0x${at.toString(16)}`,
+    );
+  }
+  all.value.close();
+  gunyah.close();
+});
