@@ -191,7 +191,9 @@ const ROWS: [number, SysregRow][] = [
       name: "FPCR",
       el0: El0.ALWAYS,
       read: (cpu) => set(cpu.fpcr),
-      write: (cpu, lo) => void (cpu.fpcr = lo & 0x07ff9f00),
+      // AHP, DN, FZ, RMode, Stride, Len; no FP16 (FZ16) nor trapped exceptions (IxE),
+      // which read as zero on an ARMv8.0 core (QEMU's cortex-a57 reads 0x07f70000).
+      write: (cpu, lo) => void (cpu.fpcr = lo & 0x07f70000),
     },
   ],
   [

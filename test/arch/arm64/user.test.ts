@@ -88,19 +88,25 @@ test(
   mov x6, #0x1000000
   msr fpcr, x6
   mrs x7, fpcr
+  mov x8, #-1
+  msr fpcr, x8
+  mrs x12, fpcr
+  msr fpcr, xzr
   mrs x9, cntvct_el0
   mrs x10, tpidrro_el0
   mrs x11, sctlr_el1
 `);
     const exit = cpu.run(100);
     assert.equal(exit.kind, "user-fault");
-    assert.equal(cpu.pc, BASE + 44, "SCTLR_EL1 is not readable at EL0");
+    assert.equal(cpu.pc, BASE + 60, "SCTLR_EL1 is not readable at EL0");
     assert.equal(cpu.getX(2), 0x77n);
     assert.equal(cpu.getTpidrEl0(), 0x77n);
     assert.equal(cpu.getX(3), 0x8444c004n);
     assert.equal(cpu.getX(4), 4n, "64-byte DC ZVA, allowed");
     assert.equal(cpu.getX(5), 0x410fd034n);
     assert.equal(cpu.getX(7), 0x1000000n);
+    // As QEMU's cortex-a57: FZ16 (bit 19) and the trap enables (8-12, 15) are RAZ/WI.
+    assert.equal(cpu.getX(12), 0x07f70000n);
   },
 );
 
