@@ -21,7 +21,13 @@ export const SECTOR = 512;
 const RequestHeader = layout({ type: u32, reserved: u32, sector: u64 });
 export const BlkType = { IN: 0, OUT: 1, FLUSH: 4, GET_ID: 8 } as const;
 export const BlkStatus = { OK: 0, IOERR: 1, UNSUPP: 2 } as const;
-export const BlkFeature = { RO: 1n << 5n, FLUSH: 1n << 9n } as const;
+export const BlkFeature = { SEG_MAX: 1n << 2n, RO: 1n << 5n, FLUSH: 1n << 9n } as const;
+/**
+ * Data segments per request we advertise (seg_max): with header and status a request
+ * stays within half of a 256-entry queue, direct or as one indirect table (the chain
+ * walk bounds both by the queue size).
+ */
+export const BLK_SEG_MAX = 126;
 /** GET_ID answers with a 20-byte serial (5.2.6: VIRTIO_BLK_ID_BYTES). */
 export const BLK_ID_BYTES = 20;
 /** Disk data moves in pieces of this size: a 4 GiB request never becomes one buffer. */
@@ -45,15 +51,15 @@ export class VirtioBlock implements VirtioBackend {
     private readonly store: BlockStore,
     options: BlockOptions = {},
   ) {
-    this.features = BlkFeature.FLUSH | (store.readOnly ? BlkFeature.RO : 0n);
+    this.features = BlkFeature.SEG_MAX | BlkFeature.FLUSH | (store.readOnly ? BlkFeature.RO : 0n);
     const capacity = BigInt(Math.floor(store.size / SECTOR));
-    // struct virtio_blk_config (5.2.4) up to blk_size; only capacity is used without
-    // the SIZE_MAX/SEG_MAX/GEOMETRY/BLK_SIZE features, which are not offered.
+    // struct virtio_blk_config (5.2.4) up to blk_size: capacity and seg_max are live;
+    // SIZE_MAX/GEOMETRY/BLK_SIZE are not offered (their fields read as zero / 512).
     const zero = () => 0n;
     this.config = [
       { offset: 0, width: 8, value: () => capacity },
       { offset: 8, width: 4, value: zero },
-      { offset: 12, width: 4, value: zero },
+      { offset: 12, width: 4, value: () => BigInt(BLK_SEG_MAX) },
       { offset: 16, width: 2, value: zero },
       { offset: 18, width: 1, value: zero },
       { offset: 19, width: 1, value: zero },

@@ -16,7 +16,7 @@ import {
   VirtioConstants as C,
   type BlockStore,
 } from "../../../src/vmm/virtio/index.js";
-import { BUF, Driver, FakeLine, FakeRam, type Desc } from "./driver.js";
+import { BUF, Driver, FakeLine, FakeRam, encodeDesc, type Desc } from "./driver.js";
 
 setLogSink(() => {});
 const W = C.DescFlag.WRITE;
@@ -30,7 +30,7 @@ function disk(store: BlockStore, serial?: string) {
   const dev = new VirtioMmio(blk, ram, new FakeLine());
   const drv = new Driver(dev, ram);
   assert.ok(drv.negotiate());
-  const q = drv.setupQueue(0, 64);
+  const q = drv.setupQueue(0, 256); // Linux takes QueueNumMax
   drv.driverOk();
   let next = 0;
   /** One request; returns [status, used length]. */
@@ -62,7 +62,9 @@ function disk(store: BlockStore, serial?: string) {
 test("features and capacity: FLUSH always, RO for a read-only disk, capacity in 512-byte sectors", () => {
   const rw = disk(memoryStore(new Uint8Array(8 * 512 + 7)));
   assert.equal(rw.drv.deviceFeatures() & ((1n << 5n) | (1n << 9n)), 1n << 9n);
+  assert.equal(rw.drv.deviceFeatures() & (1n << 2n), 1n << 2n, "SEG_MAX");
   assert.equal(rw.drv.read(0x100), 8);
+  assert.equal(rw.drv.read(0x10c), 126, "seg_max");
   const ro = disk(memoryStore(new Uint8Array(512), true));
   assert.equal(ro.drv.deviceFeatures() & (1n << 5n), 1n << 5n);
 });
@@ -173,4 +175,26 @@ test("a file-backed disk reads, writes and flushes the file; read-only opens wit
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a request of seg_max data segments through one indirect table", () => {
+  const bytes = new Uint8Array(126 * 512);
+  bytes.forEach((_, i) => (bytes[i] = (i >> 9) & 0xff));
+  const { drv, ram, q } = disk(memoryStore(bytes));
+  ram.poke(HDR, new Uint8Array(16)); // IN, sector 0
+  const TABLE = BUF + 0x4_0000;
+  const entries: Desc[] = [{ addr: HDR, len: 16 }];
+  for (let i = 0; i < 126; i++) entries.push({ addr: DATA + 0x1000 + i * 512, len: 512, flags: W });
+  entries.push({ addr: STATUS, len: 1, flags: W });
+  entries.forEach((e, i) =>
+    ram.poke(
+      TABLE + 16 * i,
+      encodeDesc({ ...e, flags: (e.flags ?? 0) | (i < 127 ? C.DescFlag.NEXT : 0), next: i + 1 }),
+    ),
+  );
+  q.chain(0, [{ addr: TABLE, len: 16 * 128, flags: C.DescFlag.INDIRECT }]);
+  drv.notify(0);
+  assert.deepEqual(q.takeUsed(), [{ id: 0, len: 126 * 512 + 1 }]);
+  assert.equal(ram.peek(STATUS, 1)[0], BlkStatus.OK);
+  assert.deepEqual(ram.peek(DATA + 0x1000 + 125 * 512, 512), new Uint8Array(512).fill(125));
 });
