@@ -39,6 +39,8 @@ export async function openGunyah(
 
 export { GunyahDevice, type DeviceOptions, type HostBootInfo } from "./device.js";
 export type { PlatformOptions } from "../platform/index.js";
+/** The guest machine layout the hypervisor and RM pin (vGIC frames, RAM base, device slots). */
+export { GUEST_LAYOUT } from "../platform/index.js";
 export { GunyahVm, bootReg } from "./vm.js";
 export type {
   BootContextArgs,

@@ -142,7 +142,7 @@ async function buildOnVm(
   io: ConsoleIo,
   options: MachineOptions,
 ): Promise<Result<Machine, StartError>> {
-  const ramBase = MachineLayout.ram.base;
+  const ramBase = MachineLayout.ramBase;
   const { plan } = res;
 
   // 1-2. Guest memory with the kernel and initrd in it.
