@@ -204,3 +204,39 @@ test("an access to guest-physical memory the VMM never bound gives no data, only
   await teardown(g);
   gunyah.close();
 });
+
+test("stage-1 page tables in MMIO: the walk never reaches the VMM; only this VM fails", async () => {
+  const { gunyah, platform } = await openDevice(35);
+  const before = accounting(platform);
+  const TCR = 16n | (1n << 8n) | (1n << 10n) | (3n << 12n) | (1n << 23n) | (5n << 32n);
+  const mmuOnWithTablesAt = (ttbr: number) => [
+    ...mov64(9, 0xffn),
+    A64.msr(0, 10, 2, 0, 9), // MAIR_EL1: attr0 normal write-back
+    ...mov64(9, TCR),
+    A64.msr(0, 2, 0, 2, 9), // TCR_EL1: 48-bit VA, 4K, TTBR1 walks off
+    ...mov64(9, BigInt(ttbr)),
+    A64.msr(0, 2, 0, 0, 9), // TTBR0_EL1 -> an MMIO address
+    0xd503_3fdf,
+    A64.mrs(9, 0, 1, 0, 0),
+    0xb240_0129, // orr x9, x9, #1
+    A64.msr(0, 1, 0, 0, 9), // SCTLR_EL1.M = 1: the next fetch walks the "tables"
+    0xd503_3fdf,
+    A64.nop(),
+  ];
+  for (const ttbr of [UART, GICD]) {
+    const g = await startGuest(gunyah, kitProgram(mmuOnWithTablesAt(ttbr)));
+    const r = await g.vcpus[0]!.run();
+    assert.ok(r.ok);
+    // No MMIO exit for a table walk: the VM is reported crashed (the guest cannot even
+    // fetch its own exception vector any more).
+    assert.equal(
+      r.value.reason,
+      "status",
+      JSON.stringify(r.value, (_, v) => (typeof v === "bigint" ? v.toString(16) : v)),
+    );
+    await teardown(g);
+    g.mem.close();
+  }
+  assert.equal(accounting(platform), before);
+  gunyah.close();
+});

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { A64, mov64 } from "./a64.js";
 import { DONE, FAULT_REPORT, kitProgram } from "./guest-kit.js";
 import { type Guest, openDevice, startGuest, teardown } from "./harness.js";
+import type { HostResult } from "../../src/host/index.js";
 
 /** [name, op1, CRn, CRm, op2] of op0=3 system registers a guest may write at EL1. */
 const SYSREGS: ReadonlyArray<readonly [string, number, number, number, number]> = [
@@ -99,7 +100,7 @@ test("guest memory handed out again never shows what an earlier guest or VMM wro
   assert.ok(all.ok, all.ok ? "" : all.error.message);
   const needle = new Uint8Array(new BigUint64Array([pattern]).buffer);
   for (let at = 0; at < size; at += 1 << 20) {
-    const chunk = all.value.read(at, Math.min(1 << 20, size - at));
+    const chunk: HostResult<Uint8Array> = all.value.read(at, Math.min(1 << 20, size - at));
     assert.ok(chunk.ok);
     assert.equal(
       Buffer.from(chunk.value).indexOf(needle),
