@@ -5,7 +5,7 @@
 
 import { err, type Result } from "../lib/result.js";
 import { hypErrorName, hypErrorToErrno } from "../hyp/abi/index.js";
-import { RmError, rmErrorName } from "../rm/protocol/index.js";
+import { rmErrorName, rmErrorToErrno as rmErrorFromWire } from "../rm/protocol/index.js";
 
 /** The errno values the host interface reports (Linux numbering). */
 export const Errno = {
@@ -75,37 +75,10 @@ export function fromHypError(code: number, what: string): GunyahError {
   return new GunyahError(errno, `${what}: ${hypErrorName(code)}`, { hypError: code });
 }
 
-/** Linux's gunyah_rm_error_remap: the errno a failed RM call returns. */
+/** Linux's gunyah_rm_error_remap (rm/protocol), as this driver's errno names. */
 export function rmErrorToErrno(code: number): ErrnoName {
-  switch (code >>> 0) {
-    case RmError.UNIMPLEMENTED:
-      return "EOPNOTSUPP";
-    case RmError.NOMEM:
-      return "ENOMEM";
-    case RmError.NORESOURCE:
-      return "ENODEV";
-    case RmError.DENIED:
-      return "EPERM";
-    case RmError.BUSY:
-      return "EBUSY";
-    case RmError.MSG_INVALID:
-    case RmError.ARGUMENT_INVALID:
-    case RmError.HANDLE_INVALID:
-    case RmError.VALIDATE_FAILED:
-    case RmError.MAP_FAILED:
-    case RmError.MEM_INVALID:
-    case RmError.MEM_INUSE:
-    case RmError.MEM_RELEASED:
-    case RmError.VMID_INVALID:
-    case RmError.LOOKUP_FAILED:
-    case RmError.IRQ_INVALID:
-    case RmError.IRQ_INUSE:
-    case RmError.IRQ_RELEASED:
-      return "EINVAL";
-    default:
-      // IN_USE, IRQ_NOT_MAPPED, VM_STATE and anything unknown: Linux's default arm.
-      return "EBADMSG";
-  }
+  const name = rmErrorFromWire(code);
+  return isErrnoName(name) ? name : "EBADMSG";
 }
 
 export function fromRmError(code: number, what: string): GunyahError {

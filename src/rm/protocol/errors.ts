@@ -32,11 +32,17 @@ export function rmErrorName(code: number): string {
   return NAMES.get(code >>> 0) ?? `UNKNOWN(${code >>> 0})`;
 }
 
-/** Linux's mapping of RM errors to errno (gunyah_rm_error_remap), for the host driver. */
+/**
+ * Linux's gunyah_rm_error_remap: the errno name a failed RM call returns in the host
+ * ("OK" for success). IN_USE, IRQ_NOT_MAPPED, VM_STATE and unknown codes take Linux's
+ * default arm, EBADMSG.
+ */
 export function rmErrorToErrno(code: number): string {
   switch (code >>> 0) {
     case RmError.OK:
       return "OK";
+    case RmError.UNIMPLEMENTED:
+      return "EOPNOTSUPP";
     case RmError.NOMEM:
       return "ENOMEM";
     case RmError.NORESOURCE:
@@ -45,9 +51,21 @@ export function rmErrorToErrno(code: number): string {
       return "EPERM";
     case RmError.BUSY:
       return "EBUSY";
-    case RmError.UNIMPLEMENTED:
-      return "EOPNOTSUPP";
-    default:
+    case RmError.MSG_INVALID:
+    case RmError.ARGUMENT_INVALID:
+    case RmError.HANDLE_INVALID:
+    case RmError.VALIDATE_FAILED:
+    case RmError.MAP_FAILED:
+    case RmError.MEM_INVALID:
+    case RmError.MEM_INUSE:
+    case RmError.MEM_RELEASED:
+    case RmError.VMID_INVALID:
+    case RmError.LOOKUP_FAILED:
+    case RmError.IRQ_INVALID:
+    case RmError.IRQ_INUSE:
+    case RmError.IRQ_RELEASED:
       return "EINVAL";
+    default:
+      return "EBADMSG";
   }
 }
