@@ -200,3 +200,75 @@ test("random register sequences: no throw, status always a valid value, reset al
     { numRuns: RUNS },
   );
 });
+
+test("random virtio-blk requests: status is OK exactly when the request is valid; the disk changes only then", () => {
+  const SECTORS = 16;
+  fc.assert(
+    fc.property(
+      fc.record({
+        type: fc.oneof(fc.constantFrom(0, 1, 4, 8), fc.nat()),
+        sector: fc.oneof(
+          fc.bigInt({ min: 0n, max: 20n }),
+          fc.bigUint64Array({ minLength: 1, maxLength: 1 }).map((a) => a[0] ?? 0n),
+        ),
+        dataLen: fc.oneof(fc.constantFrom(0, 512, 1024, 4096), fc.integer({ min: 0, max: 2000 })),
+        readOnly: fc.boolean(),
+        headerLen: fc.constantFrom(16, 16, 16, 8, 0),
+      }),
+      (r) => {
+        const ram = new FakeRam(RAM_BASE, RAM_SIZE);
+        const disk = new Uint8Array(SECTORS * 512).fill(0x11);
+        const dev = new VirtioMmio(
+          new VirtioBlock(memoryStore(disk, r.readOnly)),
+          ram,
+          new FakeLine(),
+        );
+        const drv = new Driver(dev, ram);
+        assert.ok(drv.negotiate());
+        const q = drv.setupQueue(0, 8);
+        drv.driverOk();
+        const HDR = RAM_BASE + 0x4000;
+        const DATA = RAM_BASE + 0x5000;
+        const STATUS = RAM_BASE + 0x3000;
+        const h = new DataView(new ArrayBuffer(16));
+        h.setUint32(0, r.type >>> 0, true);
+        h.setBigUint64(8, r.sector, true);
+        ram.poke(HDR, new Uint8Array(h.buffer));
+        ram.poke(DATA, new Uint8Array(r.dataLen).fill(0x22));
+        ram.poke(STATUS, [0xee]);
+        const isIn = r.type === 0 || r.type === 8;
+        // A short header followed by readable data is read across them (ANY_LAYOUT):
+        // another request, covered by the unit tests; here a short header stays short.
+        fc.pre(r.headerLen === 16 || isIn || r.dataLen === 0);
+        const descs = [];
+        if (r.headerLen > 0) descs.push({ addr: HDR, len: r.headerLen });
+        if (r.dataLen > 0)
+          descs.push({ addr: DATA, len: r.dataLen, ...(isIn ? { flags: C.DescFlag.WRITE } : {}) });
+        descs.push({ addr: STATUS, len: 1, flags: C.DescFlag.WRITE });
+        q.chain(0, descs);
+        drv.notify(0);
+        const [used] = q.takeUsed();
+        assert.ok(used);
+        const status = ram.peek(STATUS, 1)[0];
+        const inRange = r.sector * 512n + BigInt(r.dataLen) <= BigInt(SECTORS * 512);
+        const whole = r.dataLen % 512 === 0;
+        const valid =
+          r.headerLen === 16 &&
+          (r.type === 4 ||
+            r.type === 8 ||
+            ((r.type === 0 || r.type === 1) && inRange && whole && !(r.type === 1 && r.readOnly)));
+        const known = r.headerLen < 16 || [0, 1, 4, 8].includes(r.type);
+        assert.equal(
+          status,
+          valid ? 0 : known ? 1 : 2,
+          JSON.stringify({ ...r, sector: String(r.sector) }),
+        );
+        const changed = disk.some((b) => b !== 0x11);
+        assert.equal(changed, valid && r.type === 1 && r.dataLen > 0);
+        assert.ok(used.len <= (isIn ? r.dataLen : 0) + 1);
+        assert.equal(ram.outOfRange, 0);
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
