@@ -54,22 +54,24 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant("icc-r" as const), reg: fc.nat(ICC_READ.length - 1) }),
 );
 
-function program(ops: ReadonlyArray<fc.RecordValue<Record<string, unknown>>>): number[] {
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+function program(ops: readonly Op[]): number[] {
   const words: number[] = [];
-  for (const op of ops as Array<{ kind: string; off?: number; value?: bigint; reg?: number }>) {
+  for (const op of ops) {
     if (op.kind === "gicd" || op.kind === "gicr") {
       const base = op.kind === "gicd" ? GICD : GICR;
       words.push(
-        ...mov64(2, BigInt(base + (op.off! & ~3))),
-        ...mov64(3, op.value!),
+        ...mov64(2, BigInt(base + (op.off & ~3))),
+        ...mov64(3, op.value),
         A64.strW(3, 2),
         A64.ldrW(4, 2),
       );
     } else if (op.kind === "icc-w") {
-      const [op1, crn, crm, op2] = ICC_WRITE[op.reg!]!;
-      words.push(...mov64(3, op.value!), A64.msr(op1, crn, crm, op2, 3));
+      const [op1, crn, crm, op2] = ICC_WRITE[op.reg]!;
+      words.push(...mov64(3, op.value), A64.msr(op1, crn, crm, op2, 3));
     } else {
-      const [op1, crn, crm, op2] = ICC_READ[op.reg!]!;
+      const [op1, crn, crm, op2] = ICC_READ[op.reg]!;
       words.push(A64.mrs(4, op1, crn, crm, op2));
     }
   }
