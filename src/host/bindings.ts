@@ -54,8 +54,11 @@ export function bindingAccess(b: Binding): number {
   let access = 0;
   if (b.flags & MapFlag.ALLOW_READ) access |= 4;
   if (b.flags & MapFlag.ALLOW_WRITE) access |= 2;
-  // Shared pages are never executable (the RM refuses X on shared memory).
-  if (b.flags & MapFlag.ALLOW_EXEC && b.lend) access |= 1;
+  // Shared pages are executable when the VMM asks for it: a non-protected VM whose VMM
+  // shares all guest RAM with the host (crosvm does so when the kernel has no restricted
+  // DMA pool) runs its kernel from shared pages. The RM accepts RWX on shared normal
+  // memory (ACL rights R, RX, RW, RWX) and the guest-shared extent is RWX.
+  if (b.flags & MapFlag.ALLOW_EXEC) access |= 1;
   return access;
 }
 

@@ -80,10 +80,9 @@ class HostVm implements VmPort {
     if (!(request.memory instanceof HostGuestMemory))
       return err({ message: "EBADF: guest memory from another host" });
     this.memories.add(request.memory.mem);
+    // Shared RAM is RWX too: the guest kernel runs from it when every page is shared.
     const flags =
-      request.access === "lend"
-        ? MapFlag.FORCE_LEND | MapFlag.ALLOW_RWX
-        : MapFlag.FORCE_SHARE | MapFlag.ALLOW_READ | MapFlag.ALLOW_WRITE;
+      (request.access === "lend" ? MapFlag.FORCE_LEND : MapFlag.FORCE_SHARE) | MapFlag.ALLOW_RWX;
     return result(
       this.vm.mapMem({
         guestAddr: request.guestAddr,
