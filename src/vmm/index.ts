@@ -43,3 +43,10 @@ export {
 export { Pl011, PL011_SIZE } from "./pl011.js";
 export { hostPort } from "./host-adapter.js";
 export { guestRam, MAX_GUEST_ACCESS, type GuestRam, type GuestRamError } from "./guest-ram.js";
+export {
+  parseDiskOption,
+  virtioDeviceSpecs,
+  type DiskOptions,
+  type VirtioDeviceOptions,
+  type VirtioDevices,
+} from "./virtio/index.js";

@@ -9,11 +9,15 @@ import {
   describeOutcome,
   describeStartError,
   outcomeExitCode,
+  parseDiskOption,
   validateConfig,
+  virtioDeviceSpecs,
   type ConsoleIo,
+  type DiskOptions,
   type HypervisorPort,
   type MachineConfig,
   type MachineResources,
+  type VirtioDevices,
 } from "../../vmm/index.js";
 import { setLogSink } from "../../lib/log.js";
 import type { CliIo } from "../io.js";
@@ -28,6 +32,13 @@ interface RunOptions {
   readonly timeout?: string;
   readonly dtbOut?: string;
   readonly verbose?: boolean;
+  readonly disk: readonly string[];
+  readonly rng?: boolean;
+  readonly virtioConsole?: boolean;
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 /** Layer log lines kept for a failed run (the most recent ones). */
@@ -48,6 +59,14 @@ export function registerRunCommand(
     .option("--cpus <n>", "number of vCPUs", "1")
     .option("--timeout <seconds>", "stop the guest and fail if it has not powered off by then")
     .option("--dtb-out <file>", "also write the generated device tree blob to <file>")
+    .option(
+      "--disk <file>[,ro][,serial=<id>]",
+      "a virtio-blk disk backed by <file> (repeatable; vda, vdb, ... in order)",
+      collect,
+      [],
+    )
+    .option("--rng", "a virtio-rng entropy device (/dev/hwrng in the guest)")
+    .option("--virtio-console", "a virtio console (hvc0) that takes stdin; boot with console=hvc0")
     .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
@@ -68,6 +87,12 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   };
   const resources = await validateConfig(config);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
+  const disks: DiskOptions[] = [];
+  for (const text of options.disk) {
+    const disk = parseDiskOption(text);
+    if (!disk.ok) return fail(io, disk.error);
+    disks.push(disk.value);
+  }
 
   // The layers log to lib/log. A clean run stays quiet (stdout is the guest's); a failed
   // one shows the last lines before its one-line verdict; --verbose shows them live.
@@ -78,7 +103,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
     if (kept.length > KEPT_LOG_LINES) kept.shift();
   });
   try {
-    const code = await openAndRun(resources.value, options, io, kept);
+    const code = await openAndRun(resources.value, disks, options, io, kept);
     return code;
   } finally {
     setLogSink(previousSink);
@@ -87,6 +112,7 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
 
 async function openAndRun(
   resources: MachineResources,
+  disks: readonly DiskOptions[],
   options: RunOptions,
   io: CliIo,
   kept: string[],
@@ -94,7 +120,7 @@ async function openAndRun(
   const host = await io.openHost({ guestMemory: resources.memorySize });
   if (typeof host === "string") return failWithLog(io, kept, host);
   try {
-    const r = await runOn(host, resources, options, io);
+    const r = await runOn(host, resources, disks, options, io);
     return typeof r === "number" ? r : failWithLog(io, kept, r.message, r.code);
   } finally {
     host.close?.();
@@ -109,6 +135,7 @@ function failWithLog(io: CliIo, kept: readonly string[], message: string, code?:
 async function runOn(
   host: HypervisorPort,
   resources: MachineResources,
+  disks: readonly DiskOptions[],
   options: RunOptions,
   io: CliIo,
 ): Promise<number | { message: string; code: number }> {
@@ -116,13 +143,42 @@ async function runOn(
   const escape: { leave?: () => void } = {};
   const stdin = io.stdin;
   const output = new CoalescedOutput((bytes) => io.stdout(bytes));
-  const console: ConsoleIo = {
-    output: (bytes) => output.write(bytes),
-    ...(stdin
-      ? { input: (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.()) }
-      : {}),
-  };
-  const built = await buildMachine(host, resources, console);
+  const write = (bytes: Uint8Array) => output.write(bytes);
+  const input = stdin
+    ? (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.())
+    : undefined;
+  // stdin goes to one console: hvc0 with --virtio-console, else the UART.
+  const toHvc = options.virtioConsole === true;
+  const console: ConsoleIo = { output: write, ...(input && !toHvc ? { input } : {}) };
+  const virtio = virtioDeviceSpecs({
+    disks,
+    rng: options.rng === true,
+    ...(toHvc ? { console: { output: write, ...(input ? { input } : {}) } } : {}),
+  });
+  if (!virtio.ok) return { message: virtio.error, code: ExitCode.START_FAILED };
+  try {
+    return await buildAndRun(host, resources, console, virtio.value, options, io, escape, output);
+  } finally {
+    virtio.value.close();
+  }
+}
+
+async function buildAndRun(
+  host: HypervisorPort,
+  resources: MachineResources,
+  console: ConsoleIo,
+  virtio: VirtioDevices,
+  options: RunOptions,
+  io: CliIo,
+  escape: { leave?: () => void },
+  output: CoalescedOutput,
+): Promise<number | { message: string; code: number }> {
+  // Device DMA reaches guest RAM only if the host keeps access to it: with any virtio
+  // device all guest RAM is shared (Debian's kernel has no restricted DMA pool).
+  const built = await buildMachine(host, resources, console, {
+    extraDevices: virtio.specs,
+    ...(virtio.specs.length > 0 ? { ramAccess: "share" as const } : {}),
+  });
   if (!built.ok) return { message: describeStartError(built.error), code: ExitCode.START_FAILED };
   const machine = built.value;
 
