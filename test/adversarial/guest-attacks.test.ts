@@ -240,3 +240,21 @@ test("stage-1 page tables in MMIO: the walk never reaches the VMM; only this VM 
   assert.equal(accounting(platform), before);
   gunyah.close();
 });
+
+test("branching into MMIO gives the guest an instruction abort, not an MMIO exit", async () => {
+  const { gunyah } = await openDevice(36);
+  const BLR_X2 = 0xd63f_0040;
+  for (const target of [UART, 0x1000, GICD]) {
+    const g = await startGuest(gunyah, kitProgram([...mov64(2, BigInt(target)), BLR_X2], "lr"));
+    const events = await collect(g.vcpus[0]!);
+    const IABT_SYNC_EXTERNAL = 0x8600_0010n; // EC 0x21 (same EL), IL, IFSC 0x10
+    assert.deepEqual(
+      events,
+      [{ kind: "fault", esr: IABT_SYNC_EXTERNAL }],
+      `fetch from 0x${target.toString(16)}`,
+    );
+    await teardown(g);
+    g.mem.close();
+  }
+  gunyah.close();
+});

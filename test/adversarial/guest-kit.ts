@@ -17,7 +17,11 @@ const ERET = 0xd69f_03e0;
 const ISB = 0xd503_3fdf;
 
 /** The program: prologue, `body` (x1 holds UART; x0..x9 free), DONE store, spin. */
-export function kitProgram(body: readonly number[]): number[] {
+/**
+ * `resume`: "skip" returns to the instruction after the faulting one; "lr" returns to
+ * x30 (for a BLR into an address that cannot be fetched from).
+ */
+export function kitProgram(body: readonly number[], resume: "skip" | "lr" = "skip"): number[] {
   const words: number[] = [
     ...mov64(1, BigInt(UART)),
     ...mov64(12, BigInt(GUEST_RAM + VBAR_OFFSET)),
@@ -32,8 +36,9 @@ export function kitProgram(body: readonly number[]): number[] {
   words.push(
     A64.mrs(9, 0, 5, 2, 0), // x9 = ESR_EL1
     A64.strX(9, 1, 8), // report it
-    A64.mrs(10, 0, 4, 0, 1), // x10 = ELR_EL1
-    ADD_X10_4,
+    ...(resume === "skip"
+      ? [A64.mrs(10, 0, 4, 0, 1), ADD_X10_4] // x10 = ELR_EL1 + 4
+      : [0xaa1e_03ea]), // mov x10, x30
     A64.msr(0, 4, 0, 1, 10), // ELR_EL1 = x10 + 4
     ERET,
   );
