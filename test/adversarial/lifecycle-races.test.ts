@@ -54,3 +54,28 @@ test("racing run() against close() of every handle: everything settles, nothing 
   assert.deepEqual(rejections, []);
   assert.equal(accounting(platform), before);
 });
+
+test("a guest that spins or sleeps with interrupts masked never keeps the VMM's thread", async () => {
+  const { gunyah } = await openDevice(111);
+  const DAIFSET_ALL = 0xd503_43df; // msr daifset, #3: IRQ and FIQ masked
+  for (const program of [[A64.spin()], kitProgram([DAIFSET_ALL, A64.wfi(), A64.wfi()])]) {
+    const g = await startGuest(gunyah, program);
+    const vcpu = g.vcpus[0]!;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    const kick = setTimeout(() => (vcpu.immediateExit = true), 100);
+    const started = Date.now();
+    const r = await vcpu.run();
+    clearInterval(ticker);
+    clearTimeout(kick);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, "EINTR");
+    assert.ok(Date.now() - started < 2000, "interrupted promptly");
+    assert.ok(ticks >= 5, "the event loop kept turning while the guest ran");
+    vcpu.close();
+    g.vm.close();
+    await g.vm.released;
+    g.mem.close();
+  }
+  gunyah.close();
+});
