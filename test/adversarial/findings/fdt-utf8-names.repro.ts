@@ -30,3 +30,27 @@ test("a byte 0x80 in a node name is refused, not rewritten to U+FFFD", () => {
   // Observed: accepted, and the node is named "\uFFFDemory" (3 bytes longer when written back).
   assert.equal(r.ok, false, "a node name with a byte outside the DT character set");
 });
+
+test("a crafted blob makes the parser see a property no spec-conformant parser sees", () => {
+  // Node "éééé" is 8 bytes + NUL + 3 padding bytes; libfdt (and Linux) skip the padding
+  // and read the FDT_PROP "bootargs" with a 16-byte value. gunyah-ts advances by the
+  // decoded length (4), reads the padding as a token (set to FDT_PROP here), and then
+  // parses the bootargs value as a second, hidden property "#address-cells" = "ABCD".
+  const fdt = createFdt();
+  fdt.root.setU32("#address-cells", 2);
+  const value = new Uint8Array(16);
+  const dv = new DataView(value.buffer);
+  dv.setUint32(0, 3); // FDT_PROP, inside the value
+  dv.setUint32(4, 4); // len
+  dv.setUint32(8, 0); // nameoff 0: "#address-cells"
+  value.set([0x41, 0x42, 0x43, 0x44], 12);
+  fdt.root.addChild("éééé").setBytes("bootargs", value);
+  const blob = serializeFdt(fdt);
+  const name = Buffer.from(blob).indexOf(Buffer.from("éééé"));
+  blob[name + 11] = 3; // padding after the name's NUL, which the spec leaves unread
+  const r = parseFdt(blob);
+  assert.ok(r.ok);
+  const node = r.value.root.children[0]!;
+  // Observed: ["ootargs", "#address-cells"] with "#address-cells" = "ABCD".
+  assert.deepEqual([...node.props.keys()], ["bootargs"]);
+});
