@@ -6,6 +6,7 @@
 
 import { err, ok, type Result } from "./result.js";
 import { checkedAdd } from "./checked.js";
+import { invariant } from "./assert.js";
 
 export const FDT_MAGIC = 0xd00dfeed;
 /** Version we write; we read any version >= 16 whose last compatible version is <= 17. */
@@ -287,10 +288,43 @@ export function parseFdt(
   return ok({ root: root.value, bootCpuId: h.bootCpuId, memReserve: reserves.value });
 }
 
-function readCString(data: Uint8Array, start: number, end: number): string | undefined {
+// Devicetree spec v0.4 section 2.2.1 (Table 2.1): a node name is node-name[@unit-address],
+// both parts from letters, digits and ",._+-". Section 2.2.4 (Table 2.2): a property
+// name uses letters, digits and ",._+?#-". Holding both sides to these ASCII sets means
+// a name's byte length equals its string length, and no name is ever rewritten (a
+// decoder would turn bytes it cannot decode into U+FFFD) or read differently by
+// another parser.
+const NODE_NAME_PART = /^[0-9A-Za-z,._+-]+$/;
+const PROPERTY_NAME = /^[0-9A-Za-z,._+?#-]+$/;
+
+/** True if `name` is a valid node name (node-name with at most one "@unit-address"). */
+export function isValidNodeName(name: string): boolean {
+  const parts = name.split("@");
+  return parts.length <= 2 && parts.every((p) => NODE_NAME_PART.test(p));
+}
+
+/** True if `name` is a valid property name. */
+export function isValidPropertyName(name: string): boolean {
+  return PROPERTY_NAME.test(name);
+}
+
+/**
+ * The NUL-terminated string at `start` (it must end before `end`), with its length in
+ * bytes without the NUL: callers advance by bytes, never by decoded characters.
+ */
+function readCString(
+  data: Uint8Array,
+  start: number,
+  end: number,
+): { readonly text: string; readonly byteLength: number } | undefined {
   const nul = data.indexOf(0, start);
   if (nul < 0 || nul >= end) return undefined;
-  return new TextDecoder().decode(data.subarray(start, nul));
+  const raw = data.subarray(start, nul);
+  // latin1 maps each byte to one code unit, so the validity checks see every byte as it
+  // is (a byte >= 0x80 is a character outside both sets, never a decoded substitute).
+  let text = "";
+  for (const b of raw) text += String.fromCharCode(b);
+  return { text, byteLength: raw.length };
 }
 
 function parseStructure(data: Uint8Array, h: Header, limits: FdtLimits): Result<FdtNode, FdtError> {
@@ -309,9 +343,14 @@ function parseStructure(data: Uint8Array, h: Header, limits: FdtLimits): Result<
     switch (token) {
       case Token.BEGIN_NODE: {
         if (root && stack.length === 0) return fail("second root node", tokenAt);
-        const name = readCString(data, at, end);
-        if (name === undefined) return fail("unterminated node name", at);
-        at = (at + name.length + 1 + 3) & ~3;
+        const raw = readCString(data, at, end);
+        if (raw === undefined) return fail("unterminated node name", at);
+        const name = raw.text;
+        const isRoot = root === undefined;
+        // The root's name is empty by spec (5.4.1); any other node needs a valid name.
+        if (!(isRoot && name === "") && !isValidNodeName(name))
+          return fail("node name has a character outside the devicetree set", at);
+        at = (at + raw.byteLength + 1 + 3) & ~3;
         if (++nodes > limits.maxNodes) return fail("too many nodes", tokenAt);
         if (stack.length >= limits.maxDepth) return fail("nesting too deep", tokenAt);
         const parent = stack[stack.length - 1];
@@ -338,8 +377,10 @@ function parseStructure(data: Uint8Array, h: Header, limits: FdtLimits): Result<
         const name =
           nameAt === undefined || nameAt >= stringsEnd
             ? undefined
-            : readCString(data, nameAt, stringsEnd);
+            : readCString(data, nameAt, stringsEnd)?.text;
         if (name === undefined || name === "") return fail("bad property name", tokenAt);
+        if (!isValidPropertyName(name))
+          return fail("property name has a character outside the devicetree set", tokenAt);
         if (node.props.has(name)) return fail("duplicate property", tokenAt);
         if (++props > limits.maxProps) return fail("too many properties", tokenAt);
         node.props.set(name, data.slice(at, valueEnd));
@@ -367,19 +408,29 @@ export function serializeFdt(fdt: Fdt): Uint8Array {
     for (const x of b) struct.push(x);
     while (struct.length % 4 !== 0) struct.push(0);
   };
-  const emit = (node: FdtNode) => {
+  const emit = (node: FdtNode, isRoot: boolean) => {
+    // Names come from our own code (RM, VMM), never straight from a guest: one outside
+    // the devicetree character sets (spec 2.2.1, 2.2.4) is a bug in the builder.
+    invariant(
+      (isRoot && node.name === "") || isValidNodeName(node.name),
+      `FDT node name ${JSON.stringify(node.name)} is not a valid devicetree node name`,
+    );
     pushU32(Token.BEGIN_NODE);
     pushBytes(new TextEncoder().encode(`${node.name}\0`));
     for (const [name, value] of node.props) {
+      invariant(
+        isValidPropertyName(name),
+        `FDT property name ${JSON.stringify(name)} is not a valid devicetree property name`,
+      );
       pushU32(Token.PROP);
       pushU32(value.length);
       pushU32(strings.offsetOf(name));
       pushBytes(value);
     }
-    for (const c of node.children) emit(c);
+    for (const c of node.children) emit(c, false);
     pushU32(Token.END_NODE);
   };
-  emit(fdt.root);
+  emit(fdt.root, true);
   pushU32(Token.END);
 
   const offMemRsv = HEADER_SIZE; // already 8-aligned

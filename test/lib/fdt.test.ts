@@ -7,11 +7,14 @@ import {
   createFdt,
   FdtNode,
   findByPhandle,
+  isValidNodeName,
+  isValidPropertyName,
   maxPhandle,
   parseFdt,
   serializeFdt,
   type Fdt,
 } from "../../src/lib/fdt.js";
+import { InvariantError } from "../../src/lib/assert.js";
 
 function sample(): Fdt {
   const fdt = createFdt();
@@ -143,4 +146,104 @@ test("fdt: a version 16 blob (no size_dt_struct) parses, bounded by its END toke
   const r = parseFdt(blob);
   assert.ok(r.ok);
   assert.equal(r.value.root.getString("model"), "gunyah");
+});
+
+test("fdt: node and property names follow the devicetree character sets (spec 2.2.1, 2.2.4)", () => {
+  for (const good of ["cpus", "cpu@0", "memory@40000000", "pl011@9000000", "a,b._+-c@1,2"])
+    assert.ok(isValidNodeName(good), good);
+  for (const bad of ["", "@1", "cpu@", "a@b@c", "ééé", "a b", "a/b", "a#b", "a?b", "\u0080"])
+    assert.ok(!isValidNodeName(bad), JSON.stringify(bad));
+  for (const good of ["reg", "#address-cells", "linux,initrd-start", "a?b", "x_y.z+w"])
+    assert.ok(isValidPropertyName(good), good);
+  for (const bad of ["", "a@b", "a b", "é", "a/b", "a\u0000"])
+    assert.ok(!isValidPropertyName(bad), JSON.stringify(bad));
+});
+
+/** Serializes `fdt`, then overwrites the first occurrence of `from` (ASCII) with `to`'s bytes. */
+function patched(fdt: Fdt, from: string, to: Uint8Array): Uint8Array {
+  const blob = serializeFdt(fdt);
+  const at = Buffer.from(blob).indexOf(Buffer.from(`${from}\0`));
+  assert.ok(at > 0 && to.length === from.length);
+  blob.set(to, at);
+  return blob;
+}
+
+test("fdt: the parser refuses names with bytes outside the character sets, never rewrites them", () => {
+  const fdt = createFdt();
+  fdt.root.addChild("abcdef").setU32("propxy", 1);
+  assert.ok(parseFdt(serializeFdt(fdt)).ok);
+  // Node names: UTF-8, a lone 0x80, a space, a second "@".
+  for (const name of [
+    Buffer.from("ééé"),
+    Uint8Array.of(0x80, 98, 99, 100, 101, 102),
+    Buffer.from("ab def"),
+    Buffer.from("a@b@cd"),
+  ]) {
+    const r = parseFdt(patched(fdt, "abcdef", name));
+    assert.equal(r.ok, false, Buffer.from(name).toString("latin1"));
+    assert.match(r.ok ? "" : r.error.reason, /node name/);
+  }
+  // Property names in the strings block.
+  for (const name of [
+    Buffer.from("pré!x"),
+    Uint8Array.of(0x70, 0x72, 0x6f, 0xff, 0x78, 0x79),
+    Buffer.from("pro@xy"),
+  ]) {
+    const r = parseFdt(patched(fdt, "propxy", name));
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? "" : r.error.reason, /property name/);
+  }
+});
+
+test("fdt: the parser advances by a name's bytes: the token after it is read where libfdt reads it", () => {
+  // A 5-byte name (+ NUL = 6, padded to 8): the next token starts 8 bytes after the name.
+  const fdt = createFdt();
+  fdt.root.addChild("n@1,2").setU32("x", 7);
+  fdt.root.addChild("sib").setEmpty("y");
+  const r = parseFdt(serializeFdt(fdt));
+  assert.ok(r.ok);
+  assert.deepEqual(
+    r.value.root.children.map((c) => [c.name, [...c.props.keys()]]),
+    [
+      ["n@1,2", ["x"]],
+      ["sib", ["y"]],
+    ],
+  );
+});
+
+test("fdt: the serializer refuses names outside the character sets (an internal bug, not input)", () => {
+  const badNode = createFdt();
+  badNode.root.addChild("ééé");
+  assert.throws(() => serializeFdt(badNode), InvariantError);
+  const badProp = createFdt();
+  badProp.root.addChild("ok").setU32("not valid", 1);
+  assert.throws(() => serializeFdt(badProp), InvariantError);
+  const namedRoot = createFdt();
+  namedRoot.root.props.set("model", new Uint8Array(1));
+  assert.doesNotThrow(() => serializeFdt(namedRoot));
+});
+
+test("fdt: any tree of valid names round-trips exactly", () => {
+  const nodeName = fc.stringMatching(/^[0-9A-Za-z,._+-]{1,12}(@[0-9A-Za-z,._+-]{1,8})?$/);
+  const propName = fc.stringMatching(/^[0-9A-Za-z,._+?#-]{1,16}$/);
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(nodeName, { maxLength: 6 }),
+      fc.uniqueArray(propName, { maxLength: 6 }),
+      (nodes, props) => {
+        const fdt = createFdt();
+        for (const n of nodes) {
+          const child = fdt.root.addChild(n);
+          props.forEach((p, i) => child.setU32(p, i));
+        }
+        const r = parseFdt(serializeFdt(fdt));
+        assert.ok(r.ok);
+        assert.deepEqual(
+          r.value.root.children.map((c) => [c.name, [...c.props.keys()]]),
+          nodes.map((n) => [n, props]),
+        );
+      },
+    ),
+    { numRuns: Number(process.env.GUNYAH_FUZZ_RUNS ?? 200) },
+  );
 });
