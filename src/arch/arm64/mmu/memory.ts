@@ -228,6 +228,8 @@ export class MemoryUnit implements MemoryPort {
   /**
    * Translates one access, raising its fault. `strict` forces the alignment check
    * (exclusives, atomics); otherwise only Device memory and SCTLR.A require alignment.
+   * `crossing` marks the pages of a page-crossing access, which is misaligned whatever
+   * address the page's part starts at.
    */
   private lookup(
     lo: number,
@@ -236,9 +238,10 @@ export class MemoryUnit implements MemoryPort {
     access: number,
     unpriv: boolean,
     strict: boolean,
+    crossing = false,
   ): Translation {
     const el = unpriv ? 0 : this.cpu.el;
-    const misaligned = (lo & (size - 1)) !== 0;
+    const misaligned = crossing || (lo & (size - 1)) !== 0;
     if (misaligned && (strict || this.cpu.alignmentCheck))
       this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
     const base = (el * 4 + access) * ENTRIES;
@@ -255,8 +258,9 @@ export class MemoryUnit implements MemoryPort {
       tr.device = this.devices[i] === 1;
       return tr;
     }
-    const tr = translate(this.cpu, this, lo, hi, access, el);
-    if (misaligned && tr.device) this.cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+    // translate() raises the Device alignment fault itself, before stage 2 (an MMIO
+    // page has no backing, so checking afterwards would exit to the VMM instead).
+    const tr = translate(this.cpu, this, lo, hi, access, el, misaligned);
     this.tagLo[i] = lo & PAGE_MASK;
     this.tagHi[i] = hi;
     this.views[i] = tr.view;
@@ -294,12 +298,12 @@ export class MemoryUnit implements MemoryPort {
     }
     // Crosses a page: both pages are translated (and may fault) before any byte is used.
     const first = 4096 - off;
-    const t1 = this.lookup(lo, hi, 1, access, unpriv, strict);
+    const t1 = this.lookup(lo, hi, size, access, unpriv, strict, true);
     const v1 = t1.view;
     const a1 = t1.add + off;
     const nlo = (lo + first) | 0;
     const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
-    const t2 = this.lookup(nlo, nhi, 1, access, unpriv, strict);
+    const t2 = this.lookup(nlo, nhi, size, access, unpriv, strict, true);
     let rlo = 0;
     let rhi = 0;
     for (let k = 0; k < size; k++) {
@@ -342,12 +346,12 @@ export class MemoryUnit implements MemoryPort {
       return;
     }
     const first = 4096 - off;
-    const t1 = this.lookup(lo, hi, 1, ACCESS_WRITE, unpriv, strict);
+    const t1 = this.lookup(lo, hi, size, ACCESS_WRITE, unpriv, strict, true);
     const v1 = t1.view;
     const a1 = t1.add + off;
     const nlo = (lo + first) | 0;
     const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
-    const t2 = this.lookup(nlo, nhi, 1, ACCESS_WRITE, unpriv, strict);
+    const t2 = this.lookup(nlo, nhi, size, ACCESS_WRITE, unpriv, strict, true);
     for (let k = 0; k < size; k++) {
       const b = (k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4))) & 0xff;
       if (k < first) v1.setUint8(a1 + k, b);

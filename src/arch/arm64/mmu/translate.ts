@@ -154,7 +154,13 @@ export function mairAttr(cpu: Cpu, index: number): number {
     : (cpu.mairHi >>> (8 * (index - 4))) & 0xff;
 }
 
-/** Full translation of one access at `el`, filling mu.tr, or a fault that never returns. */
+/**
+ * Full translation of one access at `el`, filling mu.tr, or a fault that never returns.
+ * `misaligned` says the data access is not aligned to its size: on Device memory that
+ * is a stage-1 Alignment fault, checked as AArch64.FirstStageTranslate does, after the
+ * walk and before the permission check and anything at stage 2 (so an unaligned access
+ * to an MMIO page never reaches the hypervisor).
+ */
 export function translate(
   cpu: Cpu,
   mu: MemoryUnit,
@@ -162,6 +168,7 @@ export function translate(
   hi: number,
   access: number,
   el: number,
+  misaligned = false,
 ): Translation {
   const tr = mu.tr;
   const isWrite = access === ACCESS_WRITE;
@@ -178,6 +185,7 @@ export function translate(
     if (hi < 0 || hi >= PA_HI_LIMIT) cpu.translationFault(lo, hi, access, FSC.ADDRESS_SIZE, false);
     ipa = hi * 4294967296 + (lo >>> 0);
     tr.device = access !== ACCESS_EXEC;
+    if (misaligned && tr.device) cpu.alignmentFault(lo, hi, isWrite);
   } else {
     const r = walk(cpu, mu, lo, hi, access !== ACCESS_EXEC);
     if ("kind" in r) {
@@ -185,6 +193,7 @@ export function translate(
         return cpu.stage2Fault(r.ipa, false, access === ACCESS_EXEC, true, lo, hi);
       return cpu.translationFault(lo, hi, access, r.fsc, r.s1ptw);
     }
+    if (misaligned && r.device && access !== ACCESS_EXEC) cpu.alignmentFault(lo, hi, isWrite);
     const perm = el === 0 ? r.permEl0 : r.permEl1;
     const need = access === ACCESS_EXEC ? 4 : isWrite ? 2 : 1;
     if ((perm & need) === 0) cpu.translationFault(lo, hi, access, FSC.PERMISSION + r.level, false);

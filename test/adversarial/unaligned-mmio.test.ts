@@ -1,17 +1,16 @@
-// FINDING (arch, most likely src/arch/arm64/mmu/memory.ts; the vGIC in src/hyp/vgic
-// accepts what reaches it): with the MMU off every data access is Device-nGnRnE, and
-// an unaligned access to Device memory takes an Alignment fault at EL1 (Arm ARM
-// B2.5.2 / D8 "Alignment fault": ESR_EL1 0x96000021). The CPU does this for RAM, but an
-// unaligned access to an MMIO address (the GIC distributor, or a VMMIO address the
-// VMM emulates) is not faulted: the GICD read completes with 0 and the UART read at
-// 0x0900_1002 reaches the VMM as a 4-byte MMIO exit at an unaligned address.
-// Expected: the same ESR 0x96000021 for all three; no MMIO exit for the unaligned ones.
-// Run: node --import tsx --test test/adversarial/findings/unaligned-mmio.repro.ts
+// Regression guard (an adversarial finding, fixed in src/arch/arm64/mmu/translate.ts):
+// with the MMU off every data access is Device-nGnRnE, and an unaligned access to
+// Device memory takes an Alignment fault at EL1 (Arm ARM B2.5.2 / D8 "Alignment
+// fault": ESR_EL1 0x96000021), checked at stage 1 before stage 2. The CPU did this for
+// RAM but not for an MMIO address (no stage-2 backing): the GICD read completed with 0
+// and the UART read at 0x0900_1002 reached the VMM as a 4-byte MMIO exit at an
+// unaligned address. Now all three fault in the guest and no MMIO exit happens.
+// Run: node scripts/run-tests.mjs test/adversarial/unaligned-mmio
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { A64, mov64 } from "../a64.js";
-import { openDevice, startGuest, GICD, UART, GUEST_RAM } from "../harness.js";
-import { kitProgram, FAULT_REPORT, DONE } from "../guest-kit.js";
+import { A64, mov64 } from "./a64.js";
+import { openDevice, startGuest, GICD, UART, GUEST_RAM } from "./harness.js";
+import { kitProgram, FAULT_REPORT, DONE } from "./guest-kit.js";
 
 test("unaligned 32-bit loads with the MMU off: RAM, GICD and VMMIO all take an alignment fault", async () => {
   const { gunyah } = await openDevice();

@@ -1,0 +1,252 @@
+// Alignment faults on Device memory (Arm ARM B2.5.2, D8.2.10; AArch64.FirstStageTranslate
+// checks "unaligned data access to Device memory" after the stage-1 walk and before the
+// permission check and stage 2). With SCTLR_EL1.M = 0 every data access is Device, and
+// with the MMU on a MAIR attribute 0b0000xxxx is Device: a misaligned access must be an
+// Alignment fault at EL1 (ESR DFSC 0x21) whether the page is RAM or has no stage-2
+// backing (MMIO), so the hypervisor never sees it. Aligned MMIO still exits, and user
+// mode keeps Normal-memory semantics.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  machine,
+  assemble,
+  haveAssembler,
+  SKIP_NO_AS,
+  RAM_BASE,
+  flatMemory,
+  type Machine,
+} from "./harness.js";
+import { createCpu } from "../../../src/arch/arm64/index.js";
+
+const skip = !haveAssembler() && SKIP_NO_AS;
+
+const VBAR_HVC_BASE = 0x100;
+/** Synchronous exception from the current EL with SP_ELx: vector entry 4. */
+const SYNC_CURRENT = VBAR_HVC_BASE + 4;
+const ALIGN_READ = 0x9600_0021n;
+const ALIGN_WRITE = 0x9600_0061n;
+
+const MMIO_PAGE = RAM_BASE + 0x300000; // a stage-2 hole: no backing, like an MMIO page
+const DEVICE_RAM = RAM_BASE + 0x90000; // RAM mapped as Device with the MMU on
+const READONLY_DEVICE = RAM_BASE + 0x91000;
+const NORMAL_RAM = RAM_BASE + 0x92000;
+
+// Stage-1 tables (MMU-on tests): identity map of the first 2 MiB with 4 KiB pages, and
+// an L2 entry covering MMIO_PAGE's 2 MiB through a second L3 table.
+const L0 = RAM_BASE + 0x100000;
+const L1 = RAM_BASE + 0x101000;
+const L2 = RAM_BASE + 0x102000;
+const L3 = RAM_BASE + 0x103000;
+const L3B = RAM_BASE + 0x104000;
+const AF = 1n << 10n;
+const SH = 3n << 8n;
+const AP_RO = 2n << 6n;
+const ATTR_NORMAL = 0n << 2n; // MAIR index 0 = 0xff
+const ATTR_DEVICE = 1n << 2n; // MAIR index 1 = 0x00 (Device-nGnRnE)
+const MAIR = 0x00ffn;
+const TCR = 16n | (16n << 16n) | (2n << 30n) | (2n << 32n);
+
+function vectors(): string {
+  const entries = Array.from(
+    { length: 16 },
+    (_, i) =>
+      `.balign 128\n mrs x20, esr_el1\n mrs x21, far_el1\n mrs x22, elr_el1\n hvc #${VBAR_HVC_BASE + i}`,
+  ).join("\n");
+  return `.balign 2048\nvectors:\n${entries}\n`;
+}
+
+function put(m: Machine, ipa: number, value: bigint): void {
+  m.mem.view.setBigUint64(ipa - RAM_BASE, value, true);
+}
+
+function page(pa: number, attrs: bigint): bigint {
+  return BigInt(pa) | 3n | AF | SH | attrs;
+}
+
+function buildTables(m: Machine): void {
+  put(m, L0, BigInt(L1) | 3n);
+  put(m, L1 + 8, BigInt(L2) | 3n); // VA[38:30] = 1: 0x4000_0000..
+  put(m, L2, BigInt(L3) | 3n);
+  for (let i = 0; i < 512; i++) put(m, L3 + 8 * i, page(RAM_BASE + i * 4096, ATTR_NORMAL));
+  put(m, L3 + 8 * 0x90, page(DEVICE_RAM, ATTR_DEVICE));
+  put(m, L3 + 8 * 0x91, page(READONLY_DEVICE, ATTR_DEVICE | AP_RO));
+  put(m, L2 + 8, BigInt(L3B) | 3n); // 0x4020_0000..
+  put(m, L3B + 8 * 0x100, page(MMIO_PAGE, ATTR_DEVICE));
+  put(m, L3B + 8 * 0x101, page(MMIO_PAGE + 0x1000, ATTR_NORMAL));
+}
+
+/** EL1 with VBAR set; the MMU on (with the tables above) when `mmu`. */
+function bench(body: string, mmu: boolean): Machine {
+  const enable = mmu
+    ? `
+  ldr x0, =${L0}
+  msr ttbr0_el1, x0
+  ldr x0, =${TCR}
+  msr tcr_el1, x0
+  ldr x0, =${MAIR}
+  msr mair_el1, x0
+  isb
+  mrs x0, sctlr_el1
+  orr x0, x0, #1
+  msr sctlr_el1, x0
+  isb`
+    : "";
+  const m = machine(
+    assemble(`
+  b main
+${vectors()}
+main:
+  adr x0, vectors
+  msr vbar_el1, x0
+${enable}
+${body}
+  hvc #0x77
+  .ltorg
+`),
+  );
+  if (mmu) buildTables(m);
+  m.mem.holes.add(MMIO_PAGE / 4096);
+  m.mem.holes.add(MMIO_PAGE / 4096 + 1);
+  return m;
+}
+
+function show(e: unknown): string {
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString(16) : v));
+}
+
+/** Runs to the first exit; it must be the alignment fault's vector with this ESR and FAR. */
+function expectAlignmentFault(m: Machine, esr: bigint, far: number): void {
+  const e = m.cpu.run(10000);
+  assert.deepEqual(e, { kind: "hvc", imm: SYNC_CURRENT }, show(e));
+  assert.equal(m.cpu.getX(20), esr, `ESR 0x${m.cpu.getX(20).toString(16)}`);
+  assert.equal(m.cpu.getX(21), BigInt(far));
+}
+
+function load(addr: number, insn: string): string {
+  return `  ldr x1, =${addr}\n  ${insn}`;
+}
+
+const MISALIGNED: readonly [string, number, bigint][] = [
+  ["ldr w2, [x1]", 2, ALIGN_READ],
+  ["ldr x2, [x1]", 4, ALIGN_READ],
+  ["ldrh w2, [x1]", 1, ALIGN_READ],
+  ["str w2, [x1]", 2, ALIGN_WRITE],
+  ["str x2, [x1]", 0xffc, ALIGN_WRITE], // also crosses into the next page
+  ["ldp w2, w3, [x1]", 2, ALIGN_READ],
+];
+
+test(
+  "MMU off: misaligned accesses to an unbacked (MMIO) page are Alignment faults at EL1, never exits",
+  { skip },
+  () => {
+    for (const [insn, off, esr] of MISALIGNED) {
+      const m = bench(load(MMIO_PAGE + off, insn), false);
+      expectAlignmentFault(m, esr, MMIO_PAGE + off);
+    }
+  },
+);
+
+test("MMU off: a misaligned access to RAM faults the same way; bytes never do", { skip }, () => {
+  expectAlignmentFault(
+    bench(load(NORMAL_RAM + 2, "ldr w2, [x1]"), false),
+    ALIGN_READ,
+    NORMAL_RAM + 2,
+  );
+  const m = bench(load(NORMAL_RAM + 3, "ldrb w2, [x1]"), false);
+  m.mem.bytes[NORMAL_RAM + 3 - RAM_BASE] = 0x5a;
+  assert.deepEqual(m.cpu.run(10000), { kind: "hvc", imm: 0x77 });
+  assert.equal(m.cpu.getX(2), 0x5an);
+});
+
+test(
+  "MMU off: an aligned access to an unbacked page still ends in a stage2-abort exit",
+  { skip },
+  () => {
+    for (const [insn, size, isWrite] of [
+      ["ldr w2, [x1]", 4, false],
+      ["str x2, [x1]", 8, true],
+      ["ldrb w2, [x1]", 1, false],
+    ] as const) {
+      const m = bench(load(MMIO_PAGE + 8, insn), false);
+      const e = m.cpu.run(10000);
+      assert.equal(e.kind, "stage2-abort", show(e));
+      if (e.kind !== "stage2-abort") continue;
+      assert.equal(e.abort.ipa, MMIO_PAGE + 8);
+      assert.equal(e.abort.size, size);
+      assert.equal(e.abort.isWrite, isWrite);
+      assert.equal(e.abort.syndromeValid, true);
+    }
+  },
+);
+
+test("MMU on: misaligned accesses to Device mappings fault, RAM-backed or MMIO", { skip }, () => {
+  for (const base of [DEVICE_RAM, MMIO_PAGE]) {
+    for (const [insn, off, esr] of MISALIGNED) {
+      if (off === 0xffc) continue; // the page after each Device page is mapped differently
+      const m = bench(load(base + off, insn), true);
+      expectAlignmentFault(m, esr, base + off);
+    }
+  }
+});
+
+test("MMU on: the Device alignment fault has priority over the permission fault", { skip }, () => {
+  const m = bench(load(READONLY_DEVICE + 2, "str w2, [x1]"), true);
+  expectAlignmentFault(m, ALIGN_WRITE, READONLY_DEVICE + 2);
+});
+
+test("MMU on: an access crossing from Normal into a Device page faults", { skip }, () => {
+  // The page before DEVICE_RAM is Normal; the second half of the access is Device.
+  const m = bench(load(DEVICE_RAM - 4, "ldr x2, [x1]"), true);
+  const e = m.cpu.run(10000);
+  assert.deepEqual(e, { kind: "hvc", imm: SYNC_CURRENT }, show(e));
+  assert.equal(m.cpu.getX(20), ALIGN_READ);
+});
+
+test(
+  "MMU on: aligned Device accesses work; Normal mappings allow misaligned accesses",
+  { skip },
+  () => {
+    const m = bench(
+      `${load(DEVICE_RAM + 8, "ldr w2, [x1]")}\n${load(NORMAL_RAM + 2, "ldr w3, [x1]")}\n${load(MMIO_PAGE + 0x1002, "str w3, [x1]")}`,
+      true,
+    );
+    m.mem.view.setUint32(DEVICE_RAM + 8 - RAM_BASE, 0xdeadbeef, true);
+    m.mem.view.setUint32(NORMAL_RAM + 2 - RAM_BASE, 0x12345678, true);
+    const e = m.cpu.run(10000);
+    // The misaligned store to the Normal-mapped hole passes stage 1 and reaches stage 2.
+    assert.equal(e.kind, "stage2-abort", show(e));
+    if (e.kind === "stage2-abort") assert.equal(e.abort.ipa, MMIO_PAGE + 0x1002);
+    assert.equal(m.cpu.getX(2), 0xdeadbeefn);
+    assert.equal(m.cpu.getX(3), 0x12345678n);
+    // The aligned Device load to the MMIO page exits for emulation.
+    const m2 = bench(load(MMIO_PAGE + 4, "ldr w2, [x1]"), true);
+    const e2 = m2.cpu.run(10000);
+    assert.equal(e2.kind, "stage2-abort", show(e2));
+    if (e2.kind === "stage2-abort") assert.equal(e2.abort.ipa, MMIO_PAGE + 4);
+  },
+);
+
+test(
+  "user mode keeps Normal-memory semantics: misaligned loads and stores complete",
+  { skip },
+  () => {
+    const mem = flatMemory();
+    mem.bytes.set(
+      assemble(`
+  ldr x1, =${RAM_BASE + 0x8002}
+  ldr x2, =0x1122334455667788
+  str x2, [x1]
+  ldr w3, [x1, #1]
+  svc #0
+  .ltorg
+`),
+      0,
+    );
+    const cpu = createCpu({ mode: "user", memory: mem });
+    cpu.reset(RAM_BASE);
+    const e = cpu.run(1000);
+    assert.equal(e.kind, "svc", show(e));
+    assert.equal(cpu.getX(3), 0x44556677n);
+  },
+);
