@@ -109,5 +109,23 @@ export async function bench(): Promise<Record<string, number | string>> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   if (!qemuAvailable) figures["qemu-aarch64"] = "not installed: no ratio";
+  Object.assign(figures, interpreterLoop());
+  return figures;
+}
+
+/**
+ * The interpreter alone on an integer loop (ALU, loads/stores, pairs, calls, branches)
+ * at EL1, MMU off and on: test/arch/arm64/bench/mips.ts, in CPU time so that the figure
+ * does not depend on what else the shared machine runs.
+ */
+function interpreterLoop(): Record<string, number | string> {
+  const script = path.join(root, "test/arch/arm64/bench/mips.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", script, "30"], { cwd: root });
+  const out = r.stdout.toString();
+  const mips = [...out.matchAll(/^(MMU o(?:n|ff)) *:.* = ([\d.]+) MIPS$/gm)];
+  if (r.status !== 0 || mips.length === 0) return { "integer loop": "failed to run" };
+  const figures: Record<string, number> = {};
+  for (const [, mode, value] of mips)
+    figures[`integer loop, ${mode}: MIPS (CPU time)`] = Number(value);
   return figures;
 }
