@@ -48,6 +48,10 @@ test("bad --disk options are a start failure with one clear line", async () => {
     [["run", "--disk", `${file},serial=`], /unknown option "serial="/],
     [["run", "--disk", `${file},serial=${"x".repeat(21)}`], /unknown option "serial=x+"/],
     [["run", "--disk", "/nonexistent/disk.img"], /^gunyah run: .*\/nonexistent\/disk\.img/],
+    [
+      ["run", "--disk", file, "--disk", `${file},ro`],
+      /^gunyah run: --disk .*,ro: .* is already a disk\n$/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const r = await cli(argv, [[POWER_OFF]]);

@@ -2,6 +2,7 @@
 // through every layer and exit with the guest's outcome (see src/cli/README.md).
 
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
   ExitCode,
@@ -71,6 +72,24 @@ export function registerRunCommand(
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
 
+/**
+ * The --disk arguments, or the first error. One file backs at most one disk: two
+ * devices over the same file would each cache nothing yet race on every write.
+ */
+function parseDisks(texts: readonly string[]): DiskOptions[] | string {
+  const disks: DiskOptions[] = [];
+  const seen = new Set<string>();
+  for (const text of texts) {
+    const disk = parseDiskOption(text);
+    if (!disk.ok) return disk.error;
+    const path = resolve(disk.value.path ?? "");
+    if (seen.has(path)) return `--disk ${text}: ${path} is already a disk`;
+    seen.add(path);
+    disks.push(disk.value);
+  }
+  return disks;
+}
+
 function fail(io: CliIo, message: string, code: number = ExitCode.START_FAILED): number {
   io.stderr(`gunyah run: ${message}\n`);
   return code;
@@ -87,12 +106,8 @@ export async function runCommand(options: RunOptions, io: CliIo): Promise<number
   };
   const resources = await validateConfig(config);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
-  const disks: DiskOptions[] = [];
-  for (const text of options.disk) {
-    const disk = parseDiskOption(text);
-    if (!disk.ok) return fail(io, disk.error);
-    disks.push(disk.value);
-  }
+  const disks = parseDisks(options.disk);
+  if (typeof disks === "string") return fail(io, disks);
 
   // The layers log to lib/log. A clean run stays quiet (stdout is the guest's); a failed
   // one shows the last lines before its one-line verdict; --verbose shows them live.
