@@ -7,11 +7,12 @@ import { MapFlag } from "./bindings.js";
 import type { EventFd } from "./eventfd.js";
 import { fail, type HostResult } from "./errors.js";
 import { FaultRingConsumer } from "./fault-ring.js";
-import { IOEVENTFD_FLAG_DATAMATCH, IoeventfdArg } from "./functions/ioeventfd.js";
-import { IRQFD_FLAG_LEVEL, IrqfdArg } from "./functions/irqfd.js";
+import { u32Arg, u64Arg } from "./functions/args.js";
+import { encodeIoeventfdArg } from "./functions/ioeventfd.js";
+import { encodeIrqfdArg } from "./functions/irqfd.js";
 import { FunctionTypeId } from "./functions/registry.js";
 import { Vcpu } from "./functions/vcpu.js";
-import { VcpuArg } from "./functions/vcpu-function.js";
+import { encodeVcpuArg } from "./functions/vcpu-function.js";
 import { GuestMem } from "./guest-mem.js";
 import { startVm } from "./vm-lifecycle.js";
 import type { VmCore } from "./vm-core.js";
@@ -65,33 +66,57 @@ export function bootReg(set: "x" | "pc" | "sp", index = 0): number {
   return (s << 8) | (index & 0xff);
 }
 
-function encodeFunction(desc: FunctionDesc): { typeId: number; arg: Uint8Array } {
+interface EncodedFunction {
+  readonly typeId: number;
+  readonly arg: Uint8Array;
+}
+
+/** A descriptor as the UAPI's (type, argument bytes); EINVAL for a number out of range. */
+function encodeFunction(desc: FunctionDesc): HostResult<EncodedFunction> {
+  const withType = (typeId: number, arg: HostResult<Uint8Array>): HostResult<EncodedFunction> =>
+    arg.ok ? ok({ typeId, arg: arg.value }) : arg;
   switch (desc.type) {
     case "vcpu":
-      return { typeId: FunctionTypeId.VCPU, arg: VcpuArg.encode({ id: desc.id }) };
+      return withType(FunctionTypeId.VCPU, encodeVcpuArg(desc.id));
     case "irqfd":
-      return {
-        typeId: FunctionTypeId.IRQFD,
-        arg: IrqfdArg.encode({
-          fd: desc.eventfd.fd,
-          label: desc.label,
-          flags: desc.level ? IRQFD_FLAG_LEVEL : 0,
-        }),
-      };
+      return withType(
+        FunctionTypeId.IRQFD,
+        encodeIrqfdArg(desc.eventfd.fd, desc.label, desc.level === true),
+      );
     case "ioeventfd":
-      return {
-        typeId: FunctionTypeId.IOEVENTFD,
-        arg: IoeventfdArg.encode({
-          datamatch: desc.datamatch ?? 0n,
+      return withType(
+        FunctionTypeId.IOEVENTFD,
+        encodeIoeventfdArg({
+          fd: desc.eventfd.fd,
           addr: desc.addr,
           len: desc.len,
-          fd: desc.eventfd.fd,
-          flags: desc.datamatch === undefined ? 0 : IOEVENTFD_FLAG_DATAMATCH,
+          datamatch: desc.datamatch,
         }),
-      };
-    default:
-      return { typeId: desc.type, arg: desc.arg };
+      );
+    default: {
+      const typeId = u32Arg("function type", desc.type);
+      if (!typeId.ok) return typeId;
+      if (!(desc.arg instanceof Uint8Array))
+        return fail("EINVAL", "function argument is not bytes");
+      return ok({ typeId: typeId.value, arg: desc.arg });
+    }
   }
+}
+
+/**
+ * VM_MAP_MEM's numbers are a u64 address, offset and size and a u32 flags word in the
+ * UAPI (struct gunyah_map_mem_args): anything else is EINVAL here, before the binding
+ * table converts them (BigInt() would throw on 0.5, and a wider value would alias).
+ */
+function checkMapMemNumbers(args: MapMemArgs): HostResult<void> {
+  const checks = [
+    u64Arg("guest address", args.guestAddr),
+    u64Arg("guest memory offset", args.offset),
+    u64Arg("mapping size", args.size),
+    u32Arg("map flags", args.flags),
+  ];
+  for (const c of checks) if (!c.ok) return c;
+  return ok(undefined);
 }
 
 export class GunyahVm {
@@ -140,9 +165,13 @@ export class GunyahVm {
   setDtbConfig(config: DtbConfig): HostResult<void> {
     const u = this.usable();
     if (!u.ok) return u;
-    const gpa = BigInt(config.guestPhysAddr);
-    const size = BigInt(config.size);
-    if (gpa < 0n || size <= 0n) return fail("EINVAL", "empty or negative DTB range");
+    const gpaArg = u64Arg("DTB guest address", config.guestPhysAddr);
+    if (!gpaArg.ok) return gpaArg;
+    const sizeArg = u64Arg("DTB size", config.size);
+    if (!sizeArg.ok) return sizeArg;
+    const gpa = gpaArg.value;
+    const size = sizeArg.value;
+    if (size === 0n) return fail("EINVAL", "empty DTB range");
     if (gpa + size > BigInt(Number.MAX_SAFE_INTEGER))
       return fail("EOVERFLOW", "DTB range overflows");
     if (this.core.status() !== VmStatus.NONE) return fail("EBUSY", "VM already started");
@@ -156,6 +185,8 @@ export class GunyahVm {
     if (!u.ok) return u;
     if (!(args.guestMem instanceof GuestMem) || args.guestMem.isClosed)
       return fail("EBADF", "not an open guest memory handle");
+    const numbers = checkMapMemNumbers(args);
+    if (!numbers.ok) return numbers;
     if ((args.flags & MapFlag.UNMAP) === 0) {
       const added = this.core.bindings.add(args, args.guestMem);
       return added.ok ? ok(undefined) : added;
@@ -173,10 +204,12 @@ export class GunyahVm {
   setBootContext(args: BootContextArgs): HostResult<void> {
     const u = this.usable();
     if (!u.ok) return u;
-    const { reg, value } = args;
+    const { reg } = args;
     if (!Number.isInteger(reg) || reg < 0 || reg > 0xffff)
-      return fail("EINVAL", `boot register 0x${reg.toString(16)}`);
-    if (value < 0n || value >= 1n << 64n) return fail("EINVAL", "boot register value is not a u64");
+      return fail("EINVAL", `boot register ${String(reg)}`);
+    const checked = u64Arg("boot register value", args.value);
+    if (!checked.ok) return checked;
+    const value = checked.value;
     const set = reg >> 8;
     const index = reg & 0xff;
     const valid =
@@ -217,16 +250,18 @@ export class GunyahVm {
     const u = this.usable();
     if (!u.ok) return u;
     if (this.core.tearingDown) return fail("ENODEV", "VM is being torn down");
-    const { typeId, arg } = encodeFunction(desc);
-    return this.core.functions.add(typeId, arg);
+    const encoded = encodeFunction(desc);
+    if (!encoded.ok) return encoded;
+    return this.core.functions.add(encoded.value.typeId, encoded.value.arg);
   }
 
   /** VM_REMOVE_FUNCTION: removes the instance the type's compare matches. */
   removeFunction(desc: FunctionDesc): HostResult<void> {
     const u = this.usable();
     if (!u.ok) return u;
-    const { typeId, arg } = encodeFunction(desc);
-    return this.core.functions.remove(typeId, arg);
+    const encoded = encodeFunction(desc);
+    if (!encoded.ok) return encoded;
+    return this.core.functions.remove(encoded.value.typeId, encoded.value.arg);
   }
 
   /** Drops this handle's reference; the last reference schedules teardown. */

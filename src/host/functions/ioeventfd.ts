@@ -7,6 +7,7 @@ import { checkedAddU64 } from "../../lib/checked.js";
 import { ok } from "../../lib/result.js";
 import { EventFd } from "../eventfd.js";
 import { fail, type HostResult } from "../errors.js";
+import { s32Arg, u32Arg, u64Arg } from "./args.js";
 import type { IoHandler } from "../io-handlers.js";
 import type { VmContext } from "../vm-context.js";
 import { FunctionTypeId, type BoundFunction, type FunctionType } from "./registry.js";
@@ -21,6 +22,39 @@ export const IoeventfdArg = layout({
   _0: reserved(4),
 });
 export const IOEVENTFD_FLAG_DATAMATCH = 1;
+
+/** What a VMM gives for an ioeventfd, before its numbers are checked. */
+export interface IoeventfdRequest {
+  readonly fd: unknown;
+  readonly addr: unknown;
+  readonly len: unknown;
+  /** Undefined: signal on any written value. */
+  readonly datamatch?: unknown;
+}
+
+/**
+ * The argument bytes for an ioeventfd; EINVAL unless addr and datamatch are u64s, len a
+ * u32 and fd an s32, so 2^64 + addr never registers at addr (bind checks len's value).
+ */
+export function encodeIoeventfdArg(req: IoeventfdRequest): HostResult<Uint8Array> {
+  const addr = u64Arg("ioeventfd addr", req.addr);
+  if (!addr.ok) return addr;
+  const len = u32Arg("ioeventfd len", req.len);
+  if (!len.ok) return len;
+  const fd = s32Arg("ioeventfd fd", req.fd);
+  if (!fd.ok) return fd;
+  const match = req.datamatch === undefined ? ok(0n) : u64Arg("ioeventfd datamatch", req.datamatch);
+  if (!match.ok) return match;
+  return ok(
+    IoeventfdArg.encode({
+      datamatch: match.value,
+      addr: addr.value,
+      len: len.value,
+      fd: fd.value,
+      flags: req.datamatch === undefined ? 0 : IOEVENTFD_FLAG_DATAMATCH,
+    }),
+  );
+}
 
 export function ioeventfdFunction(): FunctionType<VmContext> {
   return {

@@ -9,6 +9,7 @@ import { ok } from "../../lib/result.js";
 import { HypResourceType } from "../../rm/protocol/index.js";
 import { EventFd } from "../eventfd.js";
 import { fail, type HostResult } from "../errors.js";
+import { u32Arg } from "./args.js";
 import type { HostResource, ResourceTicket } from "../resources.js";
 import type { VmContext } from "../vm-context.js";
 import { FunctionTypeId, type BoundFunction, type FunctionType } from "./registry.js";
@@ -16,6 +17,19 @@ import { FunctionTypeId, type BoundFunction, type FunctionType } from "./registr
 /** GUNYAH_FN_IRQFD argument: {u32 fd, u32 label, u32 flags (bit0 level), u32 0}. */
 export const IrqfdArg = layout({ fd: u32, label: u32, flags: u32, _0: reserved(4) });
 export const IRQFD_FLAG_LEVEL = 1;
+
+/** The argument bytes for an irqfd; EINVAL unless fd and label are u32s. */
+export function encodeIrqfdArg(
+  fd: unknown,
+  label: unknown,
+  level: boolean,
+): HostResult<Uint8Array> {
+  const f = u32Arg("irqfd fd", fd);
+  if (!f.ok) return f;
+  const l = u32Arg("irqfd label", label);
+  if (!l.ok) return l;
+  return ok(IrqfdArg.encode({ fd: f.value, label: l.value, flags: level ? IRQFD_FLAG_LEVEL : 0 }));
+}
 
 const log = new RateLimitedLog("host/irqfd");
 

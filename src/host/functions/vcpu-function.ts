@@ -5,12 +5,19 @@
 import { layout, u32 } from "../../lib/layout.js";
 import { ok } from "../../lib/result.js";
 import { fail, type HostResult } from "../errors.js";
+import { u32Arg } from "./args.js";
 import type { VmContext } from "../vm-context.js";
 import { FunctionTypeId, type BoundFunction, type FunctionType } from "./registry.js";
 import { Vcpu } from "./vcpu.js";
 
 /** GUNYAH_FN_VCPU argument. */
 export const VcpuArg = layout({ id: u32 });
+
+/** The argument bytes for vCPU `id`; EINVAL unless `id` is a u32 (no aliasing). */
+export function encodeVcpuArg(id: unknown): HostResult<Uint8Array> {
+  const checked = u32Arg("vcpu id", id);
+  return checked.ok ? ok(VcpuArg.encode({ id: checked.value })) : checked;
+}
 
 /** The VCPU function type: `{ id }` -> a Vcpu handle. */
 export function vcpuFunction(): FunctionType<VmContext> {
