@@ -45,6 +45,7 @@ export interface MemoryPort {
   writeUnpriv(lo: number, hi: number, size: number, vlo: number, vhi: number): void;
   readAligned(lo: number, hi: number, size: number): number;
   writeAligned(lo: number, hi: number, size: number, vlo: number, vhi: number): void;
+  checkAlign16(lo: number, hi: number, isWrite: boolean): void;
   probeWrite(lo: number, hi: number, size: number): Translation;
   fetchTranslate(lo: number, hi: number): Translation;
   readIpa64(ipa: number): { lo: number; hi: number } | undefined;

@@ -38,6 +38,7 @@ function loadBytes(
       break;
     }
     default: {
+      if ((lo & 15) !== 0) mem.checkAlign16(lo, hi, false);
       const l1 = mem.read64(lo, hi);
       const h1 = mem.hi;
       const nlo = (lo + 8) | 0;
@@ -73,6 +74,7 @@ function storeBytes(
     case 8:
       return mem.write64(lo, hi, v.getInt32(o, true), v.getInt32(o + 4, true));
     default: {
+      if ((lo & 15) !== 0) mem.checkAlign16(lo, hi, true);
       mem.write64(lo, hi, v.getInt32(o, true), v.getInt32(o + 4, true));
       const nlo = (lo + 8) | 0;
       mem.write64(

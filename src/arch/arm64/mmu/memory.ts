@@ -368,6 +368,22 @@ export class MemoryUnit implements MemoryPort {
     this.slowWrite(lo, hi, size, vlo, vhi, false, true);
   }
 
+  /**
+   * A 16-byte SIMD&FP access (LDR/STR/LDP/STP Q) that is not 16-byte aligned: it is
+   * done as two 8-byte halves that may each be aligned, so check the whole access
+   * first. Misaligned to its size, it faults on Device memory (either page) or with
+   * SCTLR.A, as Mem[address, 16] does (Arm ARM B2.5.2); Normal memory is untouched.
+   */
+  checkAlign16(lo: number, hi: number, isWrite: boolean): void {
+    const access = isWrite ? ACCESS_WRITE : ACCESS_READ;
+    this.lookup(lo, hi, 16, access, false, false, true);
+    const first = 4096 - (lo & 0xfff);
+    if (first >= 16) return;
+    const nlo = (lo + first) | 0;
+    const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
+    this.lookup(nlo, nhi, 16, access, false, false, true);
+  }
+
   /** Write permission check without storing (atomics check it before reading). */
   probeWrite(lo: number, hi: number, size: number): Translation {
     return this.lookup(lo, hi, size, ACCESS_WRITE, false, true);
