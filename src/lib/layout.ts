@@ -5,6 +5,8 @@
 //   const Req = layout({ vmid: u16, _0: reserved(2), handle: u32, size: u64 });
 //   Req.decode(bytes) -> { vmid: number, handle: number, size: bigint } | undefined
 
+import { invariant } from "./assert.js";
+
 type FieldKind =
   | { readonly kind: "u8" | "u16" | "u32" | "s32"; readonly size: number }
   | { readonly kind: "u64"; readonly size: 8 }
@@ -60,7 +62,7 @@ export function layout<const F extends Fields>(fields: F): Layout<F> {
     const record = value as Record<string, unknown>;
     for (const [name, field] of entries) {
       const at = base + (offsets[name] ?? 0);
-      writeField(view, at, field, record[name]);
+      writeField(view, at, name, field, record[name]);
     }
   };
 
@@ -95,28 +97,60 @@ export function layout<const F extends Fields>(fields: F): Layout<F> {
   };
 }
 
-function writeField(view: DataView, at: number, field: FieldKind, value: unknown): void {
+// Encoding never truncates: a value that does not fit its field would alias another
+// value on the wire (vCPU 2^32 -> vCPU 0, -1 -> 0xffffffff). Callers validate what a
+// guest or user gave them first (returning an error), so a misfit here is a bug.
+const INT_RANGES = {
+  u8: [0, 0xff],
+  u16: [0, 0xffff],
+  u32: [0, 0xffff_ffff],
+  s32: [-0x8000_0000, 0x7fff_ffff],
+} as const;
+
+function checkedInt(name: string, kind: keyof typeof INT_RANGES, value: unknown): number {
+  const [min, max] = INT_RANGES[kind];
+  invariant(
+    typeof value === "number" && Number.isInteger(value) && value >= min && value <= max,
+    `layout field ${name}: ${String(value)} is not a ${kind}`,
+  );
+  return value;
+}
+
+function writeField(
+  view: DataView,
+  at: number,
+  name: string,
+  field: FieldKind,
+  value: unknown,
+): void {
   switch (field.kind) {
     case "u8":
-      view.setUint8(at, Number(value));
+      view.setUint8(at, checkedInt(name, field.kind, value));
       return;
     case "u16":
-      view.setUint16(at, Number(value), true);
+      view.setUint16(at, checkedInt(name, field.kind, value), true);
       return;
     case "u32":
-      view.setUint32(at, Number(value) >>> 0, true);
+      view.setUint32(at, checkedInt(name, field.kind, value), true);
       return;
     case "s32":
-      view.setInt32(at, Number(value) | 0, true);
+      view.setInt32(at, checkedInt(name, field.kind, value), true);
       return;
     case "u64":
-      view.setBigUint64(at, BigInt.asUintN(64, value as bigint), true);
+      invariant(
+        typeof value === "bigint" && value >= 0n && value < 1n << 64n,
+        `layout field ${name}: ${String(value)} is not a u64`,
+      );
+      view.setBigUint64(at, value, true);
       return;
     case "bytes": {
-      const src = value as Uint8Array;
+      invariant(
+        value instanceof Uint8Array && value.length <= field.size,
+        `layout field ${name}: not at most ${field.size} bytes`,
+      );
       const dst = new Uint8Array(view.buffer, view.byteOffset + at, field.size);
       dst.fill(0);
-      dst.set(src.subarray(0, field.size));
+      dst.set(value);
       return;
     }
     case "reserved":
