@@ -12,7 +12,7 @@
 // Run: node --import tsx --test test/adversarial/host-uapi-numbers.test.ts
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EventFd, MapFlag, openGunyah } from "../../src/host/index.js";
+import { bootReg, EventFd, MapFlag, openGunyah } from "../../src/host/index.js";
 import { smallPlatform, GUEST_RAM, UART } from "./harness.js";
 
 async function freshVm() {
@@ -140,4 +140,21 @@ test("a raw function type that is not a u32 is refused", async () => {
   const { vm } = await freshVm();
   assertEinval(vm.addFunction({ type: 2 ** 32, arg: new Uint8Array(4) }), "type 2^32");
   assertEinval(vm.addFunction({ type: 0.5, arg: new Uint8Array(4) }), "type 0.5");
+});
+
+test("setBootContext with a value outside u64 or a fractional register is EINVAL, not thrown", async () => {
+  const { vm } = await freshVm();
+  for (const value of [-1n, 1n << 64n, 0.5 as unknown as bigint]) {
+    let r;
+    assert.doesNotThrow(() => {
+      r = vm.setBootContext({ reg: bootReg("pc"), value });
+    });
+    assertEinval(r!, String(value));
+  }
+  let fractionalReg;
+  assert.doesNotThrow(() => {
+    fractionalReg = vm.setBootContext({ reg: 0.5, value: 0n });
+  });
+  assertEinval(fractionalReg!, "reg 0.5");
+  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
 });
