@@ -3,7 +3,7 @@
 // instructions. Everything here goes through public entries only.
 
 import { createCpu } from "../../src/arch/arm64/index.js";
-import { createFdt, serializeFdt } from "../../src/lib/fdt.js";
+import { configDtb as hostConfigDtb } from "../host/guest.js";
 import { setLogSink } from "../../src/lib/log.js";
 import {
   bootReg,
@@ -39,26 +39,9 @@ export async function openDevice(seed = 7): Promise<{ gunyah: GunyahDevice; plat
   return { gunyah: device.value, platform };
 }
 
-/** The /gunyah-vm-config tree the RM parses at VM_INIT. */
+/** The /gunyah-vm-config tree the RM parses at VM_INIT (the host tests' builder). */
 export function configDtb(cpuCount = 1, ramBase = GUEST_RAM, ramSize = RAM_SIZE): Uint8Array {
-  const fdt = createFdt();
-  const root = fdt.root.setU32("#address-cells", 2).setU32("#size-cells", 2);
-  const cpus = root.addChild("cpus").setU32("#address-cells", 1).setU32("#size-cells", 0);
-  for (let i = 0; i < cpuCount; i++) {
-    cpus.addChild(`cpu@${i}`).setString("device_type", "cpu").setU32("reg", i);
-  }
-  const config = root
-    .addChild("gunyah-vm-config")
-    .setString("image-name", "adversary")
-    .setString("os-type", "linux");
-  config
-    .addChild("memory")
-    .setU64("base-address", BigInt(ramBase))
-    .setU64("size-max", BigInt(ramSize));
-  config.addChild("interrupts").setU32("config", 1);
-  config.addChild("vcpus").setString("affinity", "proxy");
-  config.addChild("vdevices").setString("generate", "/hypervisor");
-  return serializeFdt(fdt);
+  return hostConfigDtb([], cpuCount, { base: ramBase, size: ramSize });
 }
 
 export interface ExtraMap {

@@ -29,6 +29,7 @@ export function programBytes(words: readonly number[] = PROGRAM): Uint8Array {
 export function configDtb(
   bells: ReadonlyArray<{ label: number; spi: number }> = [],
   cpuCount = 1,
+  ram: { base: number; size: number } = { base: GUEST_RAM, size: RAM_SIZE },
 ): Uint8Array {
   const fdt = createFdt();
   const root = fdt.root.setU32("#address-cells", 2).setU32("#size-cells", 2);
@@ -42,8 +43,8 @@ export function configDtb(
     .setString("os-type", "linux");
   config
     .addChild("memory")
-    .setU64("base-address", BigInt(GUEST_RAM))
-    .setU64("size-max", BigInt(RAM_SIZE));
+    .setU64("base-address", BigInt(ram.base))
+    .setU64("size-max", BigInt(ram.size));
   config.addChild("interrupts").setU32("config", 1);
   config.addChild("vcpus").setString("affinity", "proxy");
   const vdevices = config.addChild("vdevices").setString("generate", "/hypervisor");
