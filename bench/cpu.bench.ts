@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCpuFactory, execProgram } from "../src/exec/index.js";
+import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./compare.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const busybox = path.join(root, ".assets/busybox");
@@ -19,13 +20,24 @@ interface Workload {
   readonly args: readonly string[];
 }
 
-function runOurs(
-  w: Workload,
-  out: string,
-): { wall: number; instructions: number; runSeconds: number } {
+interface OursRun extends SideRun {
+  readonly instructions: number;
+  readonly runSeconds: number;
+}
+
+function runOurs(w: Workload, out: string): OursRun {
   const fd = fs.openSync(out, "w");
   const devnull = fs.openSync("/dev/null", "r+");
   const t0 = performance.now();
+  const failed = (failure: string): OursRun => ({
+    name: "gunyah-ts",
+    ok: false,
+    failure: `gunyah-ts ${w.name}: ${failure}`,
+    wall: (performance.now() - t0) / 1000,
+    stdout: Buffer.alloc(0),
+    instructions: 0,
+    runSeconds: 0,
+  });
   try {
     const r = execProgram({
       program: w.program,
@@ -34,10 +46,13 @@ function runOurs(
       createCpu: defaultCpuFactory,
       stdio: { stdin: devnull, stdout: fd, stderr: devnull },
     });
-    if (!r.ok) throw new Error(r.error);
-    if (r.value.end.kind !== "exit") throw new Error(`${w.name}: ended by ${r.value.end.kind}`);
+    if (!r.ok) return failed(r.error);
+    if (r.value.end.kind !== "exit") return failed(`ended by ${r.value.end.kind}`);
     return {
+      name: "gunyah-ts",
+      ok: true,
       wall: (performance.now() - t0) / 1000,
+      stdout: fs.readFileSync(out),
       instructions: r.value.instructions,
       runSeconds: r.value.seconds,
     };
@@ -47,17 +62,16 @@ function runOurs(
   }
 }
 
-function runQemu(w: Workload): { wall: number; stdout: Buffer } {
-  const t0 = performance.now();
-  const r = spawnSync("qemu-aarch64", ["-cpu", "neoverse-n1", w.program, ...w.args], {
-    env: { LC_ALL: "C" },
-    maxBuffer: 1 << 28,
+function runQemu(w: Workload): SideRun {
+  return runCommandSide({
+    name: "qemu-aarch64",
+    command: "qemu-aarch64",
+    args: ["-cpu", "neoverse-n1", w.program, ...w.args],
+    env: { LC_ALL: "C", PATH: process.env.PATH },
   });
-  if (r.status !== 0) throw new Error(`qemu-aarch64 ${w.name}: status ${r.status}`);
-  return { wall: (performance.now() - t0) / 1000, stdout: r.stdout };
 }
 
-export async function bench(): Promise<Record<string, number | string>> {
+export async function bench(): Promise<BenchResult> {
   if (!fs.existsSync(hashProgram))
     spawnSync("bash", [path.join(root, "guests/tests/build.sh")], { stdio: "ignore" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gunyah-cpu-bench-"));
@@ -84,33 +98,29 @@ export async function bench(): Promise<Record<string, number | string>> {
     });
   }
   const figures: Record<string, number | string> = {};
-  const qemuAvailable = spawnSync("qemu-aarch64", ["--version"]).status === 0;
+  const failures: string[] = [];
   try {
     for (const w of workloads) {
-      const out = path.join(dir, "out");
-      const mine = runOurs(w, out);
-      figures[`${w.name}: instructions (M)`] = Number((mine.instructions / 1e6).toFixed(2));
-      figures[`${w.name}: guest MIPS`] = Number(
-        (mine.instructions / mine.runSeconds / 1e6).toFixed(1),
-      );
-      figures[`${w.name}: wall (s)`] = Number(mine.wall.toFixed(2));
-      if (qemuAvailable) {
-        const reference = runQemu(w);
-        figures[`${w.name}: qemu-aarch64 wall (s)`] = Number(reference.wall.toFixed(2));
-        figures[`${w.name}: slower than qemu (x)`] = Number(
-          (mine.wall / reference.wall).toFixed(1),
+      const mine = runOurs(w, path.join(dir, "out"));
+      if (mine.ok) {
+        figures[`${w.name}: instructions (M)`] = Number((mine.instructions / 1e6).toFixed(2));
+        figures[`${w.name}: guest MIPS`] = Number(
+          (mine.instructions / mine.runSeconds / 1e6).toFixed(1),
         );
-        figures[`${w.name}: output matches qemu`] = fs.readFileSync(out).equals(reference.stdout)
-          ? "yes"
-          : "NO";
+      }
+      const reference = runQemu(w);
+      Object.assign(figures, compareWall(w.name, mine, reference, failures));
+      if (mine.ok && reference.ok) {
+        const same = mine.stdout.equals(reference.stdout);
+        figures[`${w.name}: output matches qemu`] = same ? "yes" : "NO";
+        if (!same) failures.push(`${w.name}: gunyah-ts output differs from qemu-aarch64's`);
       }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  if (!qemuAvailable) figures["qemu-aarch64"] = "not installed: no ratio";
   Object.assign(figures, interpreterLoop());
-  return figures;
+  return { figures, failures };
 }
 
 /**

@@ -1,22 +1,17 @@
 // `npm run bench`: discovers bench/*.bench.ts, runs each module's `bench()` in turn and
 // prints its figures as a small table. Arguments are substrings selecting modules
-// (`npm run bench -- cpu`). Benchmarks report; they never fail a build.
+// (`npm run bench -- cpu`). A module that throws, or whose comparison lost a side
+// (bench/compare.ts), is reported with the reason and makes the run exit 1.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { BenchResult } from "./compare.js";
 
-type BenchModule = { bench?: () => Promise<Record<string, number | string>> };
+type Figures = Record<string, number | string>;
+type BenchModule = { bench?: () => Promise<Figures | BenchResult> };
 
-const dir = import.meta.dirname;
-const filters = process.argv.slice(2);
-const modules = fs
-  .readdirSync(dir)
-  .filter((f) => f.endsWith(".bench.ts"))
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
-
-function table(title: string, figures: Record<string, number | string>): string {
+function table(title: string, figures: Figures): string {
   const rows = Object.entries(figures).map(([k, v]) => [
     k,
     typeof v === "number" ? v.toLocaleString("en-US") : v,
@@ -30,20 +25,51 @@ function table(title: string, figures: Record<string, number | string>): string 
   return out.join("\n");
 }
 
-let failures = 0;
-for (const file of modules) {
-  const name = file.replace(/\.bench\.ts$/, "");
-  const started = performance.now();
-  try {
-    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as BenchModule;
-    if (typeof mod.bench !== "function") throw new Error("exports no bench() function");
-    const figures = await mod.bench();
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${table(`${name} (${seconds} s)`, figures)}\n`);
-  } catch (e) {
-    failures++;
-    console.log(`${name}: failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  }
+function isResult(r: Figures | BenchResult): r is BenchResult {
+  return typeof r.figures === "object" && Array.isArray((r as BenchResult).failures);
 }
-if (modules.length === 0) console.log("bench: no bench/*.bench.ts matched");
-process.exitCode = failures > 0 ? 1 : 0;
+
+/** Runs the selected modules of `dir`, printing with `print`; returns the failure count. */
+export async function runBenches(
+  dir: string,
+  filters: readonly string[],
+  print: (line: string) => void,
+): Promise<number> {
+  const modules = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+    .sort();
+  let failures = 0;
+  for (const file of modules) {
+    const name = file.replace(/\.bench\.ts$/, "");
+    const started = performance.now();
+    try {
+      const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as BenchModule;
+      if (typeof mod.bench !== "function") throw new Error("exports no bench() function");
+      const result = await mod.bench();
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const { figures, failures: lost } = isResult(result)
+        ? result
+        : { figures: result, failures: [] };
+      print(`${table(`${name} (${seconds} s)`, figures)}\n`);
+      for (const why of lost) print(`${name}: FAILED: ${why}\n`);
+      if (lost.length > 0) failures++;
+    } catch (e) {
+      failures++;
+      print(`${name}: FAILED: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+  if (modules.length === 0) {
+    print("bench: no bench/*.bench.ts matched");
+    failures++;
+  }
+  return failures;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const failures = await runBenches(import.meta.dirname, process.argv.slice(2), (l) =>
+    console.log(l),
+  );
+  process.exitCode = failures > 0 ? 1 : 0;
+}

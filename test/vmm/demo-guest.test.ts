@@ -55,6 +55,9 @@ test(
         "cortex-a57",
         "-m",
         "64",
+        // No default NIC (its option ROM is in an optional package), monitor or
+        // parallel port: only what this test needs, so no Recommends are required.
+        "-nodefaults",
         "-display",
         "none",
         "-monitor",

@@ -63,6 +63,9 @@ test(
         "2",
         "-m",
         "256",
+        // No default NIC (its option ROM is in an optional package), monitor or
+        // parallel port: only what this test needs, so no Recommends are required.
+        "-nodefaults",
         "-display",
         "none",
         "-monitor",
