@@ -99,6 +99,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   fiqLine = false;
   /** Set when an instruction may have unmasked a pending interrupt. */
   irqCheck = false;
+  /** Reasons (tiering.ts InterpretOnly bits) the JIT tier must step aside; 0 = free. */
+  interpretOnly = 0;
 
   // Exclusive monitor (Arm ARM B2.9): one address range per CPU.
   exclValid = false;

@@ -16,6 +16,7 @@ export type {
   UserFault,
 } from "./port.js";
 export { PAGE_SHIFT, PAGE_SIZE, sysregKey } from "./port.js";
+export { InterpretOnly } from "./tiering.js";
 
 /** The CPU with the extras a user-mode runner and trace tools use. */
 export interface Arm64CpuExt extends Arm64Cpu {

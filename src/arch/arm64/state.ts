@@ -108,6 +108,8 @@ export interface CpuState extends SimdContext {
   irqLine: boolean;
   fiqLine: boolean;
   irqCheck: boolean;
+  /** tiering.ts: InterpretOnly reason bits; compiled code runs only while this is 0. */
+  interpretOnly: number;
   exclValid: boolean;
   exclLo: number;
   exclHi: number;
