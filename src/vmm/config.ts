@@ -138,7 +138,10 @@ export async function validateConfig(
   const kernelPath = config.kernelPath ?? DEMO_GUEST_PATH;
   const kernelBytes = await readInput(kernelPath);
   if (!kernelBytes.ok) return kernelBytes;
-  const kernel = parseKernel(kernelBytes.value);
+  const kernel = parseKernel(kernelBytes.value, {
+    base: MachineLayout.ramBase,
+    size: memory.value,
+  });
   if (!kernel.ok) return err({ kind: "load", error: kernel.error });
 
   let initrd: Uint8Array | undefined;

@@ -3,7 +3,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import {
   ExitCode,
   buildMachine,
@@ -23,20 +23,7 @@ import {
 import { setLogSink } from "../../lib/log.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
-
-interface RunOptions {
-  readonly kernel?: string;
-  readonly initrd?: string;
-  readonly append?: string;
-  readonly memory: string;
-  readonly cpus: string;
-  readonly timeout?: string;
-  readonly dtbOut?: string;
-  readonly verbose?: boolean;
-  readonly disk: readonly string[];
-  readonly rng?: boolean;
-  readonly virtioConsole?: boolean;
-}
+import { resolveRunOptions, type RunOptions } from "../run-options.js";
 
 function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
@@ -53,11 +40,22 @@ export function registerRunCommand(
   program
     .command("run")
     .description("boot a guest VM (default: the demo guest) and exit with its outcome")
-    .option("--kernel <file>", "arm64 Linux Image or raw binary to boot (default: the demo guest)")
-    .option("--initrd <file>", "initial ramdisk (a cpio archive, optionally gzip'd)")
+    .option(
+      "--kernel <file>",
+      "arm64 Linux Image, AArch64 ELF or raw binary to boot (default: the demo guest)",
+    )
+    .option(
+      "--initrd <file>",
+      "initial ramdisk (a cpio archive, optionally gzip'd); with --guest: shell, test or virtio",
+    )
     .option("--append <cmdline>", "kernel command line (replaces the default console arguments)")
-    .option("--memory <size>", "guest RAM, e.g. 256M or 1G (a bare number is MiB)", "256M")
-    .option("--cpus <n>", "number of vCPUs", "1")
+    .option("--memory <size>", "guest RAM, e.g. 256M or 1G; a bare number is MiB (default 256M)")
+    .addOption(new Option("-m, --mem <size>", "the same as --memory").conflicts("memory"))
+    .option("--cpus <n>", "number of vCPUs (default 1)")
+    .addOption(new Option("--smp <n>", "the same as --cpus").conflicts("cpus"))
+    .option("--config <file>", "settings from a JSON file (src/cli/README.md); options override it")
+    .option("--guest <name>", "boot a guest that `gunyah fetch` downloaded: debian")
+    .option("--assets <dir>", "the folder `gunyah fetch --dir` filled (default: the user cache)")
     .option("--timeout <seconds>", "stop the guest and fail if it has not powered off by then")
     .option("--dtb-out <file>", "also write the generated device tree blob to <file>")
     .option(
@@ -95,13 +93,15 @@ function fail(io: CliIo, message: string, code: number = ExitCode.START_FAILED):
   return code;
 }
 
-export async function runCommand(options: RunOptions, io: CliIo): Promise<number> {
+export async function runCommand(given: RunOptions, io: CliIo): Promise<number> {
+  const options = await resolveRunOptions(given);
+  if (typeof options === "string") return fail(io, options);
   const config: MachineConfig = {
     ...(options.kernel !== undefined ? { kernelPath: options.kernel } : {}),
     ...(options.initrd !== undefined ? { initrdPath: options.initrd } : {}),
     ...(options.append !== undefined ? { bootargs: options.append } : {}),
-    memory: options.memory,
-    cpus: options.cpus,
+    ...(options.memory !== undefined ? { memory: options.memory } : {}),
+    ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
     ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
   };
   const resources = await validateConfig(config);
