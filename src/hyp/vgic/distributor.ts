@@ -168,7 +168,7 @@ export class Distributor {
       else if ((offset & 4) !== 0) next = (old & 0xffff_ffffn) | ((value & 0xffff_ffffn) << 32n);
       else next = (old & ~0xffff_ffffn) | (value & 0xffff_ffffn);
       const before = gic.targetOf(r.intid);
-      r.table[r.i] = next & mask;
+      gic.setRoute(r.intid, next & mask);
       if (before !== undefined) gic.update(before);
       gic.updateSpi(r.intid);
       return;

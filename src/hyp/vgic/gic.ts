@@ -45,6 +45,13 @@ export class GicCore {
   readonly slots: (VcpuSlot | undefined)[];
   /** EnableGrp0 | EnableGrp1; ARE and DS always read as one. */
   ctlr = 0;
+  /**
+   * The vCPU each SPI (by INTID) and extended SPI (by INTID - 4096) is routed to, -1
+   * for none; recomputed from IROUTER and the connected vCPUs' affinities when either
+   * changes, so selection never re-derives it per interrupt.
+   */
+  private readonly spiTargets = new Int16Array(MAX_INTID).fill(-1);
+  private readonly espiTargets = new Int16Array(ESPI_COUNT).fill(-1);
 
   constructor(
     readonly maxVcpus: number,
@@ -60,11 +67,28 @@ export class GicCore {
     bank.edge.fill(1, 0, 16); // SGIs are always edge-triggered
     const slot: VcpuSlot = { port, mpidr, cpu: new CpuIfState(), bank, irq: false, fiq: false };
     this.slots[index] = slot;
+    this.retarget();
     return slot;
   }
 
   disconnect(index: number): void {
     this.slots[index] = undefined;
+    this.retarget();
+  }
+
+  /** Recomputes every SPI's target (a vCPU connected or went away). */
+  private retarget(): void {
+    for (let i = 32; i < this.spiLimit; i++) this.spiTargets[i] = this.targetOf(i) ?? -1;
+    for (let i = 0; i < ESPI_COUNT; i++) this.espiTargets[i] = this.targetOf(ESPI_BASE + i) ?? -1;
+  }
+
+  /** IROUTER(nE) write: the route of one SPI and its cached target. */
+  setRoute(intid: number, route: bigint): void {
+    if (intid >= ESPI_BASE) this.espiRoutes[intid - ESPI_BASE] = route;
+    else this.routes[intid] = route;
+    const t = this.targetOf(intid) ?? -1;
+    if (intid >= ESPI_BASE) this.espiTargets[intid - ESPI_BASE] = t;
+    else this.spiTargets[intid] = t;
   }
 
   /** The bank and index holding `intid` as seen by vCPU `vcpu`. */
@@ -97,14 +121,14 @@ export class GicCore {
   assertSpi(intid: number): void {
     const loc = this.validSpi(intid) ? this.locate(0, intid) : undefined;
     if (!loc) return;
-    loc.bank.latch[loc.i] = 1;
+    loc.bank.setLatch(loc.i, 1);
     this.updateSpi(intid);
   }
 
   clearSpi(intid: number): void {
     const loc = this.validSpi(intid) ? this.locate(0, intid) : undefined;
     if (!loc) return;
-    loc.bank.latch[loc.i] = 0;
+    loc.bank.setLatch(loc.i, 0);
     this.updateSpi(intid);
   }
 
@@ -114,8 +138,8 @@ export class GicCore {
     const v = outputs & 1;
     const p = (outputs >> 1) & 1;
     if (s.bank.level[TIMER_VIRTUAL_PPI] === v && s.bank.level[TIMER_PHYSICAL_PPI] === p) return;
-    s.bank.level[TIMER_VIRTUAL_PPI] = v;
-    s.bank.level[TIMER_PHYSICAL_PPI] = p;
+    s.bank.setLevel(TIMER_VIRTUAL_PPI, v);
+    s.bank.setLevel(TIMER_PHYSICAL_PPI, p);
     this.update(vcpu);
   }
 
@@ -143,40 +167,32 @@ export class GicCore {
           ((targets >> (aff0 & 0xf)) & 1) === 1;
       }
       if (!hit) return;
-      s.bank.latch[intid] = 1;
+      s.bank.setLatch(intid, 1);
       this.update(i);
     });
   }
 
   // --- selection --------------------------------------------------------------------
 
-  /** Pending, enabled, not active, group enabled in the distributor: may be signalled. */
-  private eligible(bank: IrqBank, i: number): boolean {
-    if (!bank.enabled[i] || bank.active[i] || !bank.pending(i)) return false;
-    const g = bank.group[i]!;
-    return (this.ctlr & (g ? DistCtlr.ENABLE_GRP1 : DistCtlr.ENABLE_GRP0)) !== 0;
-  }
-
-  /** The highest-priority eligible interrupt for `vcpu` (lowest INTID wins ties). */
+  /**
+   * The highest-priority eligible interrupt for `vcpu` (lowest INTID wins ties), of
+   * `group` or of either: pending, enabled, not active (the banks' candidate sets),
+   * its group enabled in GICD_CTLR, routed here. Looks only at candidates.
+   */
   highest(vcpu: number, group?: number): Candidate | undefined {
     const s = this.slots[vcpu];
     if (!s) return undefined;
-    let best: Candidate | undefined;
-    const consider = (bank: IrqBank, i: number, intid: number): void => {
-      if (!this.eligible(bank, i)) return;
-      const g = bank.group[i]!;
-      if (group !== undefined && g !== group) return;
-      const p = bank.priority[i]!;
-      if (!best || p < best.priority) best = { intid, priority: p, group: g };
-    };
-    for (let i = 0; i < 32; i++) consider(s.bank, i, i);
-    for (let i = 32; i < this.spiLimit; i++)
-      if (this.spis.enabled[i] && this.targetOf(i) === vcpu) consider(this.spis, i, i);
-    for (let i = 0; i < ESPI_COUNT; i++)
-      if (this.espis.enabled[i] && this.targetOf(ESPI_BASE + i) === vcpu)
-        consider(this.espis, i, ESPI_BASE + i);
-    return best;
+    const sel = this.selection;
+    sel.reset(group, this.ctlr);
+    for (const i of s.bank.candidates) sel.consider(s.bank, i, i);
+    for (const i of this.spis.candidates)
+      if (this.spiTargets[i] === vcpu) sel.consider(this.spis, i, i);
+    for (const i of this.espis.candidates)
+      if (this.espiTargets[i] === vcpu) sel.consider(this.espis, i, ESPI_BASE + i);
+    return sel.result();
   }
+
+  private readonly selection = new Selection();
 
   /** Would `c` be signalled now: above the priority mask and preempting what runs. */
   signals(vcpu: number, c: Candidate): boolean {
@@ -223,8 +239,8 @@ export class GicCore {
     const c = this.highest(vcpu, group);
     if (!c || !this.signals(vcpu, c)) return SPURIOUS;
     const loc = this.locate(vcpu, c.intid)!;
-    loc.bank.active[loc.i] = 1;
-    loc.bank.latch[loc.i] = 0; // an edge is consumed; a level line stays pending
+    loc.bank.setActive(loc.i, 1);
+    loc.bank.setLatch(loc.i, 0); // an edge is consumed; a level line stays pending
     this.slots[vcpu]!.cpu.activeStack.push({ intid: c.intid, priority: c.priority, group });
     this.update(vcpu);
     return c.intid;
@@ -248,9 +264,9 @@ export class GicCore {
   deactivate(vcpu: number, intid: number): void {
     const loc = this.locate(vcpu, intid);
     if (!loc) return;
-    loc.bank.active[loc.i] = 0;
+    loc.bank.setActive(loc.i, 0);
     if (intid >= 32 && !loc.bank.edge[loc.i] && this.sourceOf(intid)?.isAsserted())
-      loc.bank.latch[loc.i] = 1;
+      loc.bank.setLatch(loc.i, 1);
     if (intid >= 32) this.updateSpi(intid);
     else this.update(vcpu);
   }
@@ -260,5 +276,37 @@ export class GicCore {
     if (!s) return false;
     this.update(vcpu);
     return s.irq || s.fiq;
+  }
+}
+
+/** The running best of one selection (reused: selection runs on every ICC access). */
+class Selection {
+  private group: number | undefined;
+  private ctlr = 0;
+  private intid = -1;
+  private priority = 0;
+  private bestGroup = 0;
+
+  reset(group: number | undefined, ctlr: number): void {
+    this.group = group;
+    this.ctlr = ctlr;
+    this.intid = -1;
+  }
+
+  consider(bank: IrqBank, i: number, intid: number): void {
+    const g = bank.group[i]!;
+    if (this.group !== undefined && g !== this.group) return;
+    if ((this.ctlr & (g ? DistCtlr.ENABLE_GRP1 : DistCtlr.ENABLE_GRP0)) === 0) return;
+    const p = bank.priority[i]!;
+    if (this.intid >= 0 && (p > this.priority || (p === this.priority && intid > this.intid)))
+      return;
+    this.intid = intid;
+    this.priority = p;
+    this.bestGroup = g;
+  }
+
+  result(): Candidate | undefined {
+    if (this.intid < 0) return undefined;
+    return { intid: this.intid, priority: this.priority, group: this.bestGroup };
   }
 }

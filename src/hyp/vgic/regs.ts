@@ -55,19 +55,19 @@ export function accessBitReg(
       case BitReg.ISENABLER:
       case BitReg.ICENABLER:
         if (write !== undefined) {
-          if (bit) bank.enabled[i] = reg === BitReg.ISENABLER ? 1 : 0;
+          if (bit) bank.setEnabled(i, reg === BitReg.ISENABLER ? 1 : 0);
         } else value |= bank.enabled[i]! << b;
         break;
       case BitReg.ISPENDR:
       case BitReg.ICPENDR:
         if (write !== undefined) {
-          if (bit) bank.latch[i] = reg === BitReg.ISPENDR ? 1 : 0;
+          if (bit) bank.setLatch(i, reg === BitReg.ISPENDR ? 1 : 0);
         } else value |= (bank.pending(i) ? 1 : 0) << b;
         break;
       case BitReg.ISACTIVER:
       case BitReg.ICACTIVER:
         if (write !== undefined) {
-          if (bit) bank.active[i] = reg === BitReg.ISACTIVER ? 1 : 0;
+          if (bit) bank.setActive(i, reg === BitReg.ISACTIVER ? 1 : 0);
         } else value |= bank.active[i]! << b;
         break;
     }

@@ -14,7 +14,14 @@ export const IDLE_PRIORITY = 0xff;
 export const TIMER_VIRTUAL_PPI = 27;
 export const TIMER_PHYSICAL_PPI = 30;
 
-/** One bank of interrupt state (32 private INTIDs, or every SPI). */
+/**
+ * One bank of interrupt state (32 private INTIDs, or every SPI). Enable, pending and
+ * active change only through the setters, which keep `candidates` exact: the indices
+ * that are enabled, pending and not active. Selecting the highest-priority interrupt
+ * then looks at those few instead of scanning the bank (the scan was 39% of a Linux
+ * boot's CPU time). Priority and group are read at selection time, so they are
+ * plain arrays.
+ */
 export class IrqBank {
   readonly enabled: Uint8Array;
   readonly latch: Uint8Array;
@@ -25,6 +32,8 @@ export class IrqBank {
   readonly grpmod: Uint8Array;
   /** 1 = edge-triggered (ICFGR 0b10), 0 = level. */
   readonly edge: Uint8Array;
+  /** Indices that are enabled, pending (latch or level) and not active. */
+  readonly candidates = new Set<number>();
 
   constructor(readonly size: number) {
     this.enabled = new Uint8Array(size);
@@ -39,6 +48,31 @@ export class IrqBank {
 
   pending(i: number): boolean {
     return this.latch[i] === 1 || this.level[i] === 1;
+  }
+
+  setEnabled(i: number, v: number): void {
+    this.enabled[i] = v;
+    this.refresh(i);
+  }
+
+  setLatch(i: number, v: number): void {
+    this.latch[i] = v;
+    this.refresh(i);
+  }
+
+  setLevel(i: number, v: number): void {
+    this.level[i] = v;
+    this.refresh(i);
+  }
+
+  setActive(i: number, v: number): void {
+    this.active[i] = v;
+    this.refresh(i);
+  }
+
+  private refresh(i: number): void {
+    if (this.enabled[i] === 1 && this.active[i] === 0 && this.pending(i)) this.candidates.add(i);
+    else this.candidates.delete(i);
   }
 }
 
