@@ -15,6 +15,7 @@ export const LAYERS = [
   "host",
   "vmm",
   "cli",
+  "web",
 ] as const;
 
 export type Layer = (typeof LAYERS)[number];
@@ -33,7 +34,44 @@ const ALLOWED: Record<Layer, readonly string[]> = {
   // The VMM uses only the host's user interface, as a real VMM uses /dev/gunyah.
   vmm: ["lib", "host"],
   cli: ["lib", "exec", "platform", "hyp/abi", "rm/protocol", "host", "vmm"],
+  // The browser page and its Web Worker: the public entries the CLI uses, minus exec.
+  web: ["lib", "platform", "host", "vmm"],
 };
+
+/**
+ * Layers that may use Node's built-in modules and globals: the CLI (files, TTY, UDP,
+ * HTTP) and `gunyah exec` (a Linux syscall layer over the host's files and processes,
+ * Node-only by nature; the web entry never reaches it, which test/web/bundle.test.ts
+ * checks). Every other layer runs in a browser tab too.
+ */
+export const NODE_LAYERS: readonly Layer[] = ["cli", "exec"];
+
+/** Node globals that browsers lack (the Web APIs both have are fine: crypto, URL...). */
+export const NODE_GLOBALS: ReadonlySet<string> = new Set([
+  "process",
+  "Buffer",
+  "setImmediate",
+  "clearImmediate",
+  "require",
+  "module",
+  "__dirname",
+  "__filename",
+  "global",
+]);
+
+/** Why `file` may not import the module `specifier` for being Node's, or undefined. */
+export function checkNodeImport(
+  file: string,
+  specifier: string,
+  builtins: readonly string[],
+): string | undefined {
+  const layer = layerOf(file);
+  if (layer && NODE_LAYERS.includes(layer)) return undefined;
+  const bare = specifier.replace(/^node:/, "").split("/")[0] ?? "";
+  if (specifier.startsWith("node:") || builtins.includes(bare))
+    return `${layer ?? file} imports Node's ${specifier} (only ${NODE_LAYERS.join(", ")} may)`;
+  return undefined;
+}
 
 export function layerOf(file: string): Layer | undefined {
   const matches = LAYERS.filter((l) => file === `${l}.ts` || file.startsWith(`${l}/`));

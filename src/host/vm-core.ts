@@ -24,6 +24,7 @@ import { TicketRegistry } from "./resources.js";
 import type { RmCalls } from "./rm/calls.js";
 import { canTransition } from "./vm-status.js";
 import type { ExitInfo, RunOptions, VmContext, VmRef } from "./vm-context.js";
+import { macrotask } from "../lib/macrotask.js";
 
 /** The services of the host driver every VM uses (the "device"). */
 export interface HostServices {
@@ -206,7 +207,7 @@ export class VmCore implements VmContext {
 
   private scheduleTeardown(): void {
     this.tearingDown = true;
-    setImmediate(() => {
+    macrotask(() => {
       this.teardown(this)
         .catch((e: unknown) => log.warn(`vm ${this.vmid}: teardown failed: ${String(e)}`))
         .finally(() => this.resolveReleased());

@@ -5,6 +5,7 @@
 
 import type { VirqSink } from "./abi/port.js";
 import { isSpi, type VirqController, type VirqSource } from "./virq.js";
+import { macrotask } from "../lib/macrotask.js";
 
 export class NativeVirqSink implements VirqSink, VirqController {
   private readonly handlers = new Map<number, () => void>();
@@ -49,7 +50,7 @@ export class NativeVirqSink implements VirqSink, VirqController {
   private schedule(): void {
     if (this.scheduled || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    macrotask(() => this.flush());
   }
 
   private flush(): void {

@@ -1,8 +1,6 @@
 // A small deterministic PRNG (xoshiro128**) for cap-ID randomisation and
 // prng_get_entropy. Seeded from the options (tests, reproducible runs) or from the
-// platform's CSPRNG, so cap IDs are unguessable by default.
-
-import { randomBytes } from "node:crypto";
+// platform's CSPRNG (crypto.getRandomValues), so cap IDs are unguessable by default.
 
 export class Prng {
   private s: Uint32Array;
@@ -10,8 +8,8 @@ export class Prng {
   constructor(seed?: number) {
     this.s = new Uint32Array(4);
     if (seed === undefined) {
-      const b = randomBytes(16);
-      for (let i = 0; i < 4; i++) this.s[i] = b.readUInt32LE(i * 4);
+      // Web Crypto's CSPRNG: the same global in Node 20 and in browsers.
+      globalThis.crypto.getRandomValues(this.s);
     } else {
       // splitmix32 expands the seed so that nearby seeds give unrelated streams.
       let x = seed >>> 0;

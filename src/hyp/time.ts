@@ -11,6 +11,8 @@
 // devices got one event-loop turn to raise an interrupt first. In wall mode a host
 // timer fires at the deadline instead.
 
+import { macrotask } from "../lib/macrotask.js";
+
 export type TimeMode = "instructions" | "wall";
 
 /** A CPU as far as the counter is concerned. */
@@ -142,7 +144,7 @@ export class SystemClock {
     }
     if (this.checkScheduled) return;
     this.checkScheduled = true;
-    setImmediate(() => {
+    macrotask(() => {
       this.checkScheduled = false;
       this.jumpIfIdle();
     });

@@ -3,7 +3,8 @@
 
 export type LogSink = (line: string) => void;
 
-let sink: LogSink = (line) => process.stderr.write(`${line}\n`);
+// console.error is stderr in Node and the developer console in a browser.
+let sink: LogSink = (line) => console.error(line);
 
 /** Redirects all log output (tests capture it; the CLI may silence it). */
 export function setLogSink(next: LogSink): LogSink {

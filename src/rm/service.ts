@@ -39,6 +39,7 @@ import type { BuildEnv, BuiltVcpu } from "./vm-build.js";
 import * as vmc from "./vm-calls.js";
 import { VmLifecycle } from "./vm-lifecycle.js";
 import { VmTable, type VmRecord } from "./vm-table.js";
+import { macrotask } from "../lib/macrotask.js";
 
 export interface RmOptions {
   /** The RM's own RAM (IPA == PA in its address space): one page is its packet buffer. */
@@ -310,7 +311,7 @@ export class ResourceManager {
       statusChanged: (vm: VmRecord) => this.statusChanged(vm),
       exited: (vm: VmRecord, exitType: ExitType, reason: Uint8Array) =>
         this.exited(vm, exitType, reason),
-      defer: (fn: () => void) => void setImmediate(fn),
+      defer: (fn: () => void) => macrotask(fn),
       hasChannel: (vmid: number) => this.channels.has(vmid),
     };
   }

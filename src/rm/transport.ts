@@ -16,6 +16,7 @@ import {
   type RpcMessage,
   type RpcPacket,
 } from "./protocol/index.js";
+import { macrotask } from "../lib/macrotask.js";
 
 /** One client's queue pair, as caps in the RM's cspace and VIRQs of the RM's vic. */
 export interface RpcEndpoint {
@@ -188,7 +189,7 @@ export class RpcChannel {
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    setImmediate(() => {
+    macrotask(() => {
       this.drainScheduled = false;
       this.drain();
     });

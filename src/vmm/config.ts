@@ -1,19 +1,38 @@
 // Step 1 and 2 of the machine builder (Firecracker's order, style rule 7): the user's
 // configuration, and its validation into resources the builder can use without any
 // further check (files read, sizes parsed, the kernel parsed, the boot plan made).
+// Files come through a FileSource, so the VMM needs no file system: the CLI reads
+// them from disk (src/cli/files.ts), a browser page hands over the bytes it was given.
 
-import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { err, ok, type Result } from "../lib/result.js";
 import { isAligned } from "../lib/checked.js";
 import { parseKernel, planBoot, type BootPlan, type KernelImage } from "./loader.js";
 import { MAX_VCPUS, MachineLayout } from "./layout.js";
 import type { StartError } from "./outcome.js";
 
-/** The demo guest shipped with the package (guests/demo), found from this module's place. */
-export const DEMO_GUEST_PATH = fileURLToPath(
-  new URL("../../guests/demo/demo.bin", import.meta.url),
+/**
+ * The demo guest shipped with the package (guests/demo), found from this module's
+ * place (a file: URL's path, percent-decoded, as node:url's fileURLToPath does on POSIX).
+ */
+export const DEMO_GUEST_PATH = decodeURIComponent(
+  new URL("../../guests/demo/demo.bin", import.meta.url).pathname,
 );
+
+/** Where the machine's input files (kernel, initrd) come from. */
+export interface FileSource {
+  /** The file's bytes, or why it cannot be read ("no such file", "is a directory"...). */
+  read(path: string): Promise<Result<Uint8Array, string>>;
+}
+
+/** Files held in memory by name (a browser page's picked or downloaded files; tests). */
+export function memoryFiles(files: ReadonlyMap<string, Uint8Array>): FileSource {
+  return {
+    read: (path) => {
+      const bytes = files.get(path);
+      return Promise.resolve(bytes ? ok(bytes) : err("no such file"));
+    },
+  };
+}
 
 export const DEFAULT_MEMORY = 256 * 1024 * 1024;
 export const MIN_MEMORY = 4 * 1024 * 1024;
@@ -108,25 +127,14 @@ function validateTimeout(
   return ok(n);
 }
 
-async function readInput(path: string): Promise<Result<Uint8Array, StartError>> {
-  try {
-    return ok(new Uint8Array(await readFile(path)));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const message =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : String((e as Error).message);
-    return err({ kind: "file", path, message });
-  }
+async function readInput(files: FileSource, path: string): Promise<Result<Uint8Array, StartError>> {
+  const r = await files.read(path);
+  return r.ok ? r : err({ kind: "file", path, message: r.error });
 }
 
 export async function validateConfig(
   config: MachineConfig,
+  files: FileSource,
 ): Promise<Result<MachineResources, StartError>> {
   const memory = validateMemory(config.memory);
   if (!memory.ok) return memory;
@@ -136,7 +144,7 @@ export async function validateConfig(
   if (!timeout.ok) return timeout;
 
   const kernelPath = config.kernelPath ?? DEMO_GUEST_PATH;
-  const kernelBytes = await readInput(kernelPath);
+  const kernelBytes = await readInput(files, kernelPath);
   if (!kernelBytes.ok) return kernelBytes;
   const kernel = parseKernel(kernelBytes.value, {
     base: MachineLayout.ramBase,
@@ -146,7 +154,7 @@ export async function validateConfig(
 
   let initrd: Uint8Array | undefined;
   if (config.initrdPath !== undefined) {
-    const r = await readInput(config.initrdPath);
+    const r = await readInput(files, config.initrdPath);
     if (!r.ok) return r;
     if (r.value.length === 0)
       return err({ kind: "file", path: config.initrdPath, message: "the initrd is empty" });

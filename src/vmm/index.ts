@@ -12,8 +12,10 @@ export {
   DEFAULT_MEMORY,
   DEMO_GUEST_PATH,
   DTB_RESERVE,
+  memoryFiles,
   parseMemorySize,
   validateConfig,
+  type FileSource,
   type MachineConfig,
   type MachineResources,
 } from "./config.js";
@@ -42,10 +44,14 @@ export {
 } from "./outcome.js";
 export { Pl011, PL011_SIZE } from "./pl011.js";
 export { hostPort } from "./host-adapter.js";
+export { openHostPort, platformRamFor, type HostRequirements } from "./open-host.js";
+export { runVm, type VmRunRequest, type VmRunResult } from "./run-vm.js";
 export { guestRam, MAX_GUEST_ACCESS, type GuestRam, type GuestRamError } from "./guest-ram.js";
 export {
+  memoryStore,
   parseDiskOption,
   virtioDeviceSpecs,
+  type BlockStore,
   type DiskOptions,
   type VirtioDeviceOptions,
   type VirtioDevices,

@@ -8,6 +8,7 @@ import { describeBusError, type MmioBus } from "./bus.js";
 import type { VcpuPort } from "./host-port.js";
 import { ExitType, type RunOutcome } from "./outcome.js";
 import { Resume, RunView, VmStatusCode, type RunExit } from "./run-structure.js";
+import { macrotask } from "../lib/macrotask.js";
 
 /** Collects the first outcome of a run and makes every vCPU leave `run()`. */
 export class Stopper {
@@ -86,7 +87,7 @@ export function outcomeOfStatus(exit: Extract<RunExit, { kind: "status" }>): Run
  */
 export const EXITS_PER_YIELD = 64;
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToEventLoop = () => new Promise<void>((resolve) => macrotask(resolve));
 
 /** Runs one vCPU until the stopper has an outcome. `log` is per guest (rate-limited). */
 export async function runVcpu(

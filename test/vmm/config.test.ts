@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_GUEST_PATH, parseMemorySize, validateConfig } from "../../src/vmm/config.js";
 import { describeStartError } from "../../src/vmm/outcome.js";
+import { nodeFiles } from "../../src/cli/files.js";
 
 const MiB = 1 << 20;
 
@@ -19,13 +20,13 @@ test("memory sizes: suffixes K/M/G with optional iB, a bare number is MiB", () =
 });
 
 async function startError(config: Parameters<typeof validateConfig>[0]): Promise<string> {
-  const r = await validateConfig(config);
+  const r = await validateConfig(config, nodeFiles);
   assert.ok(!r.ok, "expected a start error");
   return describeStartError(r.error);
 }
 
 test("the default configuration is the demo guest, found from the package", async () => {
-  const r = await validateConfig({});
+  const r = await validateConfig({}, nodeFiles);
   assert.ok(r.ok);
   assert.equal(r.value.kernelPath, DEMO_GUEST_PATH);
   assert.equal(r.value.kernel.format, "raw");
@@ -71,7 +72,10 @@ test("an initrd is placed after the device tree and recorded in the plan", async
   const dir = mkdtempSync(join(tmpdir(), "gunyah-cfg-"));
   const initrd = join(dir, "initrd.cpio");
   writeFileSync(initrd, new Uint8Array(1000).fill(1));
-  const r = await validateConfig({ initrdPath: initrd, bootargs: "quiet", timeoutSeconds: "1.5" });
+  const r = await validateConfig(
+    { initrdPath: initrd, bootargs: "quiet", timeoutSeconds: "1.5" },
+    nodeFiles,
+  );
   assert.ok(r.ok);
   assert.equal(r.value.initrd?.length, 1000);
   assert.equal(r.value.bootargs, "quiet");

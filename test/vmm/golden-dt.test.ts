@@ -11,6 +11,7 @@ import { setLogSink } from "../../src/lib/log.js";
 import { validateConfig } from "../../src/vmm/config.js";
 import { buildMachine } from "../../src/vmm/machine.js";
 import { FakeHypervisor } from "./fake-host.js";
+import { nodeFiles } from "../../src/cli/files.js";
 
 setLogSink(() => {});
 const golden = resolve(import.meta.dirname, "golden", "default-machine.dts");
@@ -20,7 +21,7 @@ test(
   "the default machine's device tree matches the golden DTS",
   { skip: !haveDtc && "dtc not installed" },
   async () => {
-    const res = await validateConfig({});
+    const res = await validateConfig({}, nodeFiles);
     assert.ok(res.ok);
     const built = await buildMachine(new FakeHypervisor([]), res.value, { output: () => {} });
     assert.ok(built.ok);

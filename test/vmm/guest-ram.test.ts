@@ -5,6 +5,7 @@ import { validateConfig } from "../../src/vmm/config.js";
 import { buildMachine } from "../../src/vmm/machine.js";
 import type { GuestRam } from "../../src/vmm/guest-ram.js";
 import { FakeHypervisor, FakeMemory } from "./fake-host.js";
+import { nodeFiles } from "../../src/cli/files.js";
 
 const BASE = 0x4000_0000;
 
@@ -29,7 +30,7 @@ test("device accesses are checked against the RAM window before they reach the h
 });
 
 async function deviceRamAfterBuild(ramAccess: "lend" | "share"): Promise<GuestRam> {
-  const res = await validateConfig({});
+  const res = await validateConfig({}, nodeFiles);
   assert.ok(res.ok);
   let seen: GuestRam | undefined;
   const built = await buildMachine(

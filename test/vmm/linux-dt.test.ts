@@ -13,6 +13,7 @@ import { setLogSink } from "../../src/lib/log.js";
 import { validateConfig } from "../../src/vmm/config.js";
 import { buildMachine } from "../../src/vmm/machine.js";
 import { FakeHypervisor } from "./fake-host.js";
+import { nodeFiles } from "../../src/cli/files.js";
 
 setLogSink(() => {});
 
@@ -29,7 +30,7 @@ test(
   "the Debian arm64 Image parses as an Image: text_offset 0, image_size above its file",
   { skip: !haveAssets && "no .assets/linux" },
   async () => {
-    const r = await validateConfig({ kernelPath: kernel, initrdPath: initrd });
+    const r = await validateConfig({ kernelPath: kernel, initrdPath: initrd }, nodeFiles);
     assert.ok(r.ok);
     const k = r.value.kernel;
     assert.equal(k.format, "linux-image");
@@ -45,7 +46,10 @@ test(
   { skip, timeout: 120_000 },
   async () => {
     const bootargs = "console=ttyAMA0 panic=-1 cryptomgr.notests=1";
-    const res = await validateConfig({ kernelPath: kernel, initrdPath: initrd, cpus: 2, bootargs });
+    const res = await validateConfig(
+      { kernelPath: kernel, initrdPath: initrd, cpus: 2, bootargs },
+      nodeFiles,
+    );
     assert.ok(res.ok);
     const built = await buildMachine(new FakeHypervisor([]), res.value, { output: () => {} });
     assert.ok(built.ok);

@@ -11,6 +11,7 @@ import {
   type RunOutcome,
 } from "../../src/vmm/outcome.js";
 import { FakeHypervisor, uartWrites, type Step } from "./fake-host.js";
+import { nodeFiles } from "../../src/cli/files.js";
 
 setLogSink(() => {});
 
@@ -19,7 +20,7 @@ const UART = 0x0900_0000;
 
 async function boot(scripts: Step[][], config: MachineConfig = {}, hostOptions = {}) {
   const host = new FakeHypervisor(scripts, hostOptions);
-  const res = await validateConfig(config);
+  const res = await validateConfig(config, nodeFiles);
   assert.ok(res.ok);
   const out: number[] = [];
   const built = await buildMachine(host, res.value, { output: (b) => out.push(...b) });
@@ -210,7 +211,7 @@ test("extra devices (a virtio-mmio slot) get the bus, an irqfd and a device-tree
       POWER_OFF,
     ],
   ]);
-  const res = await validateConfig({});
+  const res = await validateConfig({}, nodeFiles);
   assert.ok(res.ok);
   const built = await buildMachine(
     host,

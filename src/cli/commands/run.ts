@@ -6,21 +6,18 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import {
   ExitCode,
-  buildMachine,
-  describeOutcome,
   describeStartError,
-  outcomeExitCode,
   parseDiskOption,
+  runVm,
   validateConfig,
-  virtioDeviceSpecs,
-  type ConsoleIo,
   type DiskOptions,
   type HypervisorPort,
   type MachineConfig,
   type MachineResources,
-  type VirtioDevices,
 } from "../../vmm/index.js";
 import { setLogSink } from "../../lib/log.js";
+import { fileStore } from "../disk-file.js";
+import { nodeFiles } from "../files.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
@@ -104,7 +101,7 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
     ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
     ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
   };
-  const resources = await validateConfig(config);
+  const resources = await validateConfig(config, nodeFiles);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
   const disks = parseDisks(options.disk);
   if (typeof disks === "string") return fail(io, disks);
@@ -158,61 +155,33 @@ async function runOn(
   const escape: { leave?: () => void } = {};
   const stdin = io.stdin;
   const output = new CoalescedOutput((bytes) => io.stdout(bytes));
-  const write = (bytes: Uint8Array) => output.write(bytes);
   const input = stdin
     ? (onData: (b: Uint8Array) => void) => stdin.attach(onData, () => escape.leave?.())
     : undefined;
-  // stdin goes to one console: hvc0 with --virtio-console, else the UART.
-  const toHvc = options.virtioConsole === true;
-  const console: ConsoleIo = { output: write, ...(input && !toHvc ? { input } : {}) };
-  const virtio = virtioDeviceSpecs({
-    disks,
-    rng: options.rng === true,
-    ...(toHvc ? { console: { output: write, ...(input ? { input } : {}) } } : {}),
-  });
-  if (!virtio.ok) return { message: virtio.error, code: ExitCode.START_FAILED };
+  let unsubscribe: (() => void) | undefined;
   try {
-    return await buildAndRun(host, resources, console, virtio.value, options, io, escape, output);
-  } finally {
-    virtio.value.close();
-  }
-}
-
-async function buildAndRun(
-  host: HypervisorPort,
-  resources: MachineResources,
-  console: ConsoleIo,
-  virtio: VirtioDevices,
-  options: RunOptions,
-  io: CliIo,
-  escape: { leave?: () => void },
-  output: CoalescedOutput,
-): Promise<number | { message: string; code: number }> {
-  // Device DMA reaches guest RAM only if the host keeps access to it: with any virtio
-  // device all guest RAM is shared (Debian's kernel has no restricted DMA pool).
-  const built = await buildMachine(host, resources, console, {
-    extraDevices: virtio.specs,
-    ...(virtio.specs.length > 0 ? { ramAccess: "share" as const } : {}),
-  });
-  if (!built.ok) return { message: describeStartError(built.error), code: ExitCode.START_FAILED };
-  const machine = built.value;
-
-  if (options.dtbOut !== undefined) {
-    try {
-      await writeFile(options.dtbOut, machine.deviceTree);
-    } catch (e) {
-      await machine.close();
-      const message = `--dtb-out ${options.dtbOut}: ${(e as Error).message}`;
-      return { message, code: ExitCode.START_FAILED };
-    }
-  }
-  escape.leave = () => machine.interrupt("left with Ctrl-A X");
-  const unsubscribe = io.onInterrupt?.(() => machine.interrupt("interrupted (SIGINT)"));
-  try {
-    const outcome = await machine.run();
+    const r = await runVm(host, {
+      resources,
+      disks,
+      openDisk: fileStore,
+      rng: options.rng === true,
+      virtioConsole: options.virtioConsole === true,
+      console: { output: (bytes) => output.write(bytes), ...(input ? { input } : {}) },
+      onBuilt: async (machine) => {
+        if (options.dtbOut !== undefined) {
+          try {
+            await writeFile(options.dtbOut, machine.deviceTree);
+          } catch (e) {
+            return `--dtb-out ${options.dtbOut}: ${(e as Error).message}`;
+          }
+        }
+        escape.leave = () => machine.interrupt("left with Ctrl-A X");
+        unsubscribe = io.onInterrupt?.(() => machine.interrupt("interrupted (SIGINT)"));
+        return undefined;
+      },
+    });
     output.flush();
-    const code = outcomeExitCode(outcome);
-    return code === ExitCode.OK ? code : { message: describeOutcome(outcome), code };
+    return r.code === ExitCode.OK ? r.code : { message: r.message ?? "", code: r.code };
   } finally {
     output.flush();
     unsubscribe?.();

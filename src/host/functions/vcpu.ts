@@ -20,6 +20,7 @@ import {
   type VcpuExit,
 } from "../run-structure.js";
 import type { VmContext, VmRef } from "../vm-context.js";
+import { macrotask } from "../../lib/macrotask.js";
 
 /** vcpu_run states as the bigint X1 carries them. */
 const RunState = {
@@ -51,7 +52,7 @@ const MAX_BURST = 64;
 /** Consecutive "already provided" page faults at one address before it is reported. */
 const MAX_SAME_FAULT = 16;
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToEventLoop = () => new Promise<void>((resolve) => macrotask(resolve));
 
 function remapStatus(rmStatus: number): number {
   switch (rmStatus) {

@@ -6,7 +6,7 @@ export { readSegments, writeSegments } from "./backend.js";
 export { parseChain, type Chain, type ChainError, type Segment } from "./chain.js";
 export { SplitQueue, type QueueAreas } from "./queue.js";
 export { VirtioBlock, BlkStatus, BlkType, SECTOR, type BlockOptions } from "./blk.js";
-export { fileStore, memoryStore, type BlockStore } from "./block-store.js";
+export { memoryStore, type BlockStore } from "./block-store.js";
 export { VirtioRng } from "./rng.js";
 export { VirtioConsole, CONSOLE_RX, CONSOLE_TX } from "./console.js";
 export * as VirtioConstants from "./constants.js";

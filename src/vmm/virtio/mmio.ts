@@ -16,6 +16,7 @@ import type { VirtioBackend } from "./backend.js";
 import { serviceQueue } from "./service.js";
 import { areaExtents, checkAreas, SplitQueue } from "./queue.js";
 import { nextStatus, RESET_STATUS, statusValue, type DeviceStatus } from "./status.js";
+import { macrotask } from "../../lib/macrotask.js";
 
 const { Reg } = C;
 
@@ -352,7 +353,7 @@ export class VirtioMmio implements MmioDevice {
       active: () => this.active(),
       fail: (reason) => this.fail(reason),
       warn: (message) => this.log.warn(message),
-      again: () => setImmediate(() => this.kick(index)),
+      again: () => macrotask(() => this.kick(index)),
     });
     if (used > 0 && this.active()) {
       const want = q.wantsInterrupt(before);

@@ -1,7 +1,6 @@
 // virtio-rng (virtio 1.2 section 5.4): one request queue of device-writable buffers,
 // filled with bytes from the host's cryptographic generator.
 
-import { randomFillSync } from "node:crypto";
 import type { GuestRam } from "../guest-ram.js";
 import {
   writeSegments,
@@ -14,6 +13,15 @@ import { DeviceId } from "./constants.js";
 /** Bytes given per request at most: the device may write less than offered (5.4.6). */
 export const RNG_MAX_PER_REQUEST = 64 * 1024;
 
+/** getRandomValues fills at most 65536 bytes per call (Web Crypto API, QuotaExceededError). */
+const GET_RANDOM_MAX = 65536;
+
+/** The host's CSPRNG through Web Crypto, available in Node 20 and in browsers alike. */
+export function fillRandom(bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; at += GET_RANDOM_MAX)
+    globalThis.crypto.getRandomValues(bytes.subarray(at, at + GET_RANDOM_MAX));
+}
+
 export class VirtioRng implements VirtioBackend {
   readonly name = "rng";
   readonly deviceId = DeviceId.ENTROPY;
@@ -22,7 +30,7 @@ export class VirtioRng implements VirtioBackend {
   readonly config = [];
   private ram: GuestRam | undefined;
 
-  constructor(private readonly fill: (bytes: Uint8Array) => void = (b) => void randomFillSync(b)) {}
+  constructor(private readonly fill: (bytes: Uint8Array) => void = fillRandom) {}
 
   attach(host: BackendHost): void {
     this.ram = host.ram;

@@ -5,14 +5,14 @@
 import { err, ok, type Result } from "../../lib/result.js";
 import { virtioMmioSlot, type DeviceSpec } from "../devices.js";
 import { VirtioBlock } from "./blk.js";
-import { fileStore, memoryStore, type BlockStore } from "./block-store.js";
+import { memoryStore, type BlockStore } from "./block-store.js";
 import { VirtioConsole } from "./console.js";
 import { VirtioMmio } from "./mmio.js";
 import { VirtioRng } from "./rng.js";
 import type { VirtioBackend } from "./backend.js";
 
 export interface DiskOptions {
-  /** A disk image file, or ... */
+  /** A disk image file (opened with VirtioDeviceOptions.openDisk), or ... */
   readonly path?: string;
   /** ... the disk's bytes in memory (written in place unless read-only). */
   readonly bytes?: Uint8Array;
@@ -30,6 +30,12 @@ export interface VirtioDeviceOptions {
   };
   /** The first virtio-mmio slot to use (default 0). */
   readonly firstSlot?: number;
+  /**
+   * Opens a disk image file (the CLI's: src/cli/disk-file.ts). Without it only disks
+   * given as bytes can be made: the VMM itself has no file system (it runs in a
+   * browser too).
+   */
+  readonly openDisk?: (path: string, readOnly: boolean) => Result<BlockStore, string>;
 }
 
 export interface VirtioDevices {
@@ -64,7 +70,9 @@ export function virtioDeviceSpecs(options: VirtioDeviceOptions): Result<VirtioDe
   for (const disk of options.disks ?? []) {
     let store: BlockStore;
     if (disk.path !== undefined) {
-      const s = fileStore(disk.path, disk.readOnly ?? false);
+      const s = options.openDisk
+        ? options.openDisk(disk.path, disk.readOnly ?? false)
+        : err(`${disk.path}: no file system to open a disk image from`);
       if (!s.ok) {
         close();
         return err(s.error);

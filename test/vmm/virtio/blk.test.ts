@@ -11,11 +11,11 @@ import {
   BlkType,
   VirtioBlock,
   VirtioMmio,
-  fileStore,
   memoryStore,
   VirtioConstants as C,
   type BlockStore,
 } from "../../../src/vmm/virtio/index.js";
+import { fileStore } from "../../../src/cli/disk-file.js";
 import { BUF, Driver, FakeLine, FakeRam, encodeDesc, type Desc } from "./driver.js";
 
 setLogSink(() => {});

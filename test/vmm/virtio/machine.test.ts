@@ -9,6 +9,7 @@ import { buildMachine } from "../../../src/vmm/machine.js";
 import { virtioDeviceSpecs, VirtioConstants as C } from "../../../src/vmm/virtio/index.js";
 import { FakeHypervisor, type Step } from "../fake-host.js";
 import { encodeDesc } from "./driver.js";
+import { nodeFiles } from "../../../src/cli/files.js";
 
 setLogSink(() => {});
 const { Reg, Status } = C;
@@ -66,7 +67,7 @@ async function runRng(ramAccess: "share" | "lend") {
   const virtio = virtioDeviceSpecs({ rng: true });
   assert.ok(virtio.ok);
   const host = new FakeHypervisor([driverSteps]);
-  const res = await validateConfig({});
+  const res = await validateConfig({}, nodeFiles);
   assert.ok(res.ok);
   const built = await buildMachine(
     host,

@@ -14,6 +14,7 @@ import {
 } from "../../../src/vmm/virtio/index.js";
 import { CONSOLE_INPUT_LIMIT } from "../../../src/vmm/virtio/console.js";
 import { BUF, Driver, FakeLine, FakeRam } from "./driver.js";
+import { fileStore } from "../../../src/cli/disk-file.js";
 
 setLogSink(() => {});
 const W = C.DescFlag.WRITE;
@@ -140,7 +141,13 @@ test("virtioDeviceSpecs: one slot each (disks, rng, console), edge-triggered, vi
   assert.ok(devices.every((d) => d.size === 0x200));
   r.value.close();
   assert.equal(virtioDeviceSpecs({ disks: [{}] }).ok, false);
-  assert.equal(virtioDeviceSpecs({ disks: [{ path: "/nonexistent/disk.img" }] }).ok, false);
+  // A path needs a file opener (the CLI's); one that cannot open the file is an error too.
+  assert.equal(virtioDeviceSpecs({ disks: [{ path: "disk.img" }] }).ok, false);
+  const missing = virtioDeviceSpecs({
+    disks: [{ path: "/nonexistent/disk.img" }],
+    openDisk: fileStore,
+  });
+  assert.equal(missing.ok, false);
   assert.equal(virtioDeviceSpecs({ rng: true, firstSlot: 32 }).ok, false);
 });
 
