@@ -23,6 +23,7 @@ const SCHEMA: Readonly<Record<string, readonly [string, KeyType]>> = {
   guest: ["guest", "string"],
   assets: ["assets", "string"],
   "rtc-base": ["rtcBase", "string"],
+  "on-unbacked": ["onUnbacked", "string"],
 };
 
 /** Other spellings people use, for "did you mean". */

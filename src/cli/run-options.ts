@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly guest?: string;
   readonly assets?: string;
   readonly rtcBase?: string;
+  /** An access to nothing: "fault" (an abort in the guest, default) or "stop". */
+  readonly onUnbacked?: string;
 }
 
 /** What --guest debian appends when --append is not given. */

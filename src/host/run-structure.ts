@@ -164,6 +164,11 @@ export class RunStructure {
     return this.view.getUint8(RUN_UNION_OFFSET + RunMmio.offsets.resume_action);
   }
 
+  /** page_fault.resume_action as the VMM left it. */
+  get pageFaultResumeAction(): number {
+    return this.view.getUint8(RUN_UNION_OFFSET + RunPageFault.offsets.resume_action);
+  }
+
   /** The first `len` bytes of mmio.data as a little-endian value (the VMM's read reply). */
   mmioData(len: number): bigint {
     const at = RUN_UNION_OFFSET + RunMmio.offsets.data;

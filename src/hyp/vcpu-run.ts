@@ -103,7 +103,10 @@ function resume(v: Vcpu, value: bigint, action: bigint): number {
   v.pending = undefined;
   const a = Number(action);
   if (a === MmioAction.FAULT) {
-    cpu.injectExternalAbort(p.abort);
+    // The host's FAULT answer (GUNYAH_VCPU_RESUME_FAULT): a synchronous external abort,
+    // through the same guard as our own injections, so a vector that is itself
+    // unbacked makes the vCPU FAULT (vcpuStatus reports it) instead of looping.
+    injectAbort(v, p.abort);
   } else if (a === MmioAction.EMULATE && p.kind === "mmio") {
     if (p.abort.isWrite) cpu.completeMmio();
     else cpu.completeMmioRead(value & sizeMask(p.abort.size));

@@ -9,6 +9,7 @@ import { isAligned } from "../lib/checked.js";
 import { parseKernel, planBoot, type BootPlan, type KernelImage } from "./loader.js";
 import { MAX_VCPUS, MachineLayout } from "./layout.js";
 import type { StartError } from "./outcome.js";
+import type { UnbackedPolicy } from "./vcpu-loop.js";
 
 /**
  * The demo guest shipped with the package (guests/demo), found from this module's
@@ -55,6 +56,8 @@ export interface MachineConfig {
   readonly cpus?: string | number;
   /** Stop a guest that has not stopped after this many seconds. */
   readonly timeoutSeconds?: string | number;
+  /** An access to nothing: "fault" (default, an abort in the guest) or "stop" the VM. */
+  readonly onUnbacked?: string;
 }
 
 export interface MachineResources {
@@ -65,6 +68,7 @@ export interface MachineResources {
   readonly memorySize: number;
   readonly cpus: number;
   readonly timeoutSeconds?: number;
+  readonly onUnbacked?: UnbackedPolicy;
   readonly plan: BootPlan;
 }
 
@@ -127,6 +131,12 @@ function validateTimeout(
   return ok(n);
 }
 
+function validateUnbacked(value: string | undefined): Result<UnbackedPolicy, StartError> {
+  if (value === undefined || value === "fault") return ok("fault");
+  if (value === "stop") return ok("stop");
+  return badOption("--on-unbacked", `"${value}" is not one of: fault, stop`);
+}
+
 async function readInput(files: FileSource, path: string): Promise<Result<Uint8Array, StartError>> {
   const r = await files.read(path);
   return r.ok ? r : err({ kind: "file", path, message: r.error });
@@ -142,6 +152,8 @@ export async function validateConfig(
   if (!cpus.ok) return cpus;
   const timeout = validateTimeout(config.timeoutSeconds);
   if (!timeout.ok) return timeout;
+  const onUnbacked = validateUnbacked(config.onUnbacked);
+  if (!onUnbacked.ok) return onUnbacked;
 
   const kernelPath = config.kernelPath ?? DEMO_GUEST_PATH;
   const kernelBytes = await readInput(files, kernelPath);
@@ -176,6 +188,7 @@ export async function validateConfig(
     memorySize: memory.value,
     cpus: cpus.value,
     ...(timeout.value !== undefined ? { timeoutSeconds: timeout.value } : {}),
+    onUnbacked: onUnbacked.value,
     plan: plan.value,
   });
 }

@@ -70,7 +70,10 @@ export class Machine {
         timer = setTimeout(() => stopper.stop({ kind: "timeout", seconds }), seconds * 1000);
       const mmioLog = new RateLimitedLog("vmm: mmio");
       const loops = this.vcpus.map((v) =>
-        runVcpu(v, this.bus, stopper, mmioLog).catch((e: unknown) =>
+        runVcpu(v, this.bus, stopper, {
+          log: mmioLog,
+          onUnbacked: this.resources.onUnbacked ?? "fault",
+        }).catch((e: unknown) =>
           stopper.stop({ kind: "host-error", vcpu: v.index, message: String(e) }),
         ),
       );

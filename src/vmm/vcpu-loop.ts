@@ -89,13 +89,30 @@ export const EXITS_PER_YIELD = 64;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => macrotask(resolve));
 
-/** Runs one vCPU until the stopper has an outcome. `log` is per guest (rate-limited). */
+/**
+ * What the VMM does when the guest touches an IPA that is neither RAM nor a device
+ * (a PAGE_FAULT exit the host's demand pager could not resolve): "fault" answers with
+ * the FAULT resume action, so the hypervisor injects a synchronous external abort and
+ * the guest's handler decides, as on hardware, KVM and QEMU (the default); "stop"
+ * ends the run with a verdict naming the address (`--on-unbacked stop`, for debugging).
+ */
+export type UnbackedPolicy = "fault" | "stop";
+
+export interface VcpuLoopOptions {
+  /** Rate-limited log shared by the guest's vCPUs. */
+  readonly log?: RateLimitedLog;
+  readonly onUnbacked?: UnbackedPolicy;
+}
+
+/** Runs one vCPU until the stopper has an outcome. */
 export async function runVcpu(
   vcpu: VcpuPort,
   bus: MmioBus,
   stopper: Stopper,
-  log = new RateLimitedLog("vmm: mmio"),
+  options: VcpuLoopOptions = {},
 ): Promise<void> {
+  const log = options.log ?? new RateLimitedLog("vmm: mmio");
+  const onUnbacked = options.onUnbacked ?? "fault";
   const view = new RunView(vcpu.runStructure);
   stopper.watch(view);
   let exits = 0;
@@ -122,6 +139,12 @@ export async function runVcpu(
       case "page-fault":
         // The host already tried demand paging: the address is neither RAM nor MMIO.
         view.setPageFaultResume(Resume.FAULT);
+        if (onUnbacked === "fault") {
+          log.warn(
+            `vCPU ${vcpu.index} accessed 0x${exit.address.toString(16)}, which is neither RAM nor a device: external abort injected`,
+          );
+          break;
+        }
         stopper.stop({
           kind: "page-fault",
           vcpu: vcpu.index,

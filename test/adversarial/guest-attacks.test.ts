@@ -13,6 +13,7 @@ import type { Vcpu } from "../../src/host/index.js";
 import { A64, mov64 } from "./a64.js";
 import { DONE, FAULT_REPORT, REPORT, hvcProbe, kitProgram } from "./guest-kit.js";
 import {
+  retryPageFault,
   GICD,
   GICR,
   GUEST_RAM,
@@ -195,6 +196,7 @@ test("an access to guest-physical memory the VMM never bound gives no data, only
   const body = [...mov64(2, BigInt(GUEST_RAM + MiB + 0x8000)), A64.ldrW(3, 2), A64.strX(3, 1, 0)];
   const g = await startGuest(gunyah, kitProgram(body), { mainSize: MiB });
   for (let i = 0; i < 3; i++) {
+    retryPageFault(g.vcpus[0]!.runStructure);
     const r = await g.vcpus[0]!.run();
     assert.ok(r.ok);
     assert.equal(r.value.reason, "page-fault");

@@ -9,6 +9,9 @@ import {
   bootReg,
   MapFlag,
   openGunyah,
+  ResumeAction,
+  RunPageFault,
+  RUN_UNION_OFFSET,
   type GunyahDevice,
   type GunyahVm,
   type GuestMem,
@@ -140,4 +143,13 @@ export async function teardown(g: Guest): Promise<void> {
 export function accounting(platform: Platform): string {
   const s = platform.hypervisor.stats();
   return JSON.stringify({ objects: s.objects, caps: s.caps, pages: s.pages, owners: s.owners });
+}
+
+/**
+ * Answers a PAGE_FAULT exit with RETRY (the instruction runs again) instead of the
+ * preset FAULT (an external abort in the guest), for tests about the exit itself.
+ */
+export function retryPageFault(runStructure: SharedArrayBuffer): void {
+  new Uint8Array(runStructure)[RUN_UNION_OFFSET + RunPageFault.offsets.resume_action] =
+    ResumeAction.RETRY;
 }

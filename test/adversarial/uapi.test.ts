@@ -16,7 +16,15 @@ import {
   type GunyahDevice,
   type HostResult,
 } from "../../src/host/index.js";
-import { GUEST_RAM, MiB, accounting, openDevice, startGuest, teardown } from "./harness.js";
+import {
+  retryPageFault,
+  GUEST_RAM,
+  MiB,
+  accounting,
+  openDevice,
+  startGuest,
+  teardown,
+} from "./harness.js";
 
 const RUNS = Number(process.env.GUNYAH_FUZZ_RUNS ?? 25);
 
@@ -156,6 +164,7 @@ test("a hostile fault-ring consumer loses reports but never breaks the producer"
   const header = new Int32Array(ring, 0, 4);
   for (const consumer of [0x7fff_ffff, -1, 12345, 0]) {
     Atomics.store(header, 2, consumer);
+    retryPageFault(g.vcpus[0]!.runStructure);
     const r = await g.vcpus[0]!.run();
     assert.ok(r.ok, r.ok ? "" : r.error.message);
     assert.equal(r.value.reason, "page-fault");

@@ -119,7 +119,7 @@ test("--dtb-out writes the generated device tree", async () => {
 });
 
 test("guest failures: fault 2, reset 3, timeout 124, Ctrl-C 130, each with a message", async () => {
-  const fault = await cli(["run"], [[{ pageFault: 0x2000_0000 }]]);
+  const fault = await cli(["run", "--on-unbacked", "stop"], [[{ pageFault: 0x2000_0000 }]]);
   assert.equal(fault.code, 2);
   assert.match(fault.stderr, /^gunyah run: guest faulted: vCPU 0 accessed 0x20000000/);
   const reset = await cli(["run"], [[{ status: 2, exitType: 2 }]]);
@@ -165,7 +165,10 @@ test("layer logs: hidden on success, shown before the verdict on failure, live w
   const okRun = await cli(["run"], [[refused, POWER_OFF]]);
   assert.equal(okRun.code, 0);
   assert.equal(okRun.stderr, "");
-  const failed = await cli(["run"], [[refused, { pageFault: 0x2000_0000 }]]);
+  const failed = await cli(
+    ["run", "--on-unbacked", "stop"],
+    [[refused, { pageFault: 0x2000_0000 }]],
+  );
   assert.equal(failed.code, 2);
   const lines = failed.stderr.trimEnd().split("\n");
   assert.equal(lines[0], "vmm: mmio: read: no device at 0xa000000");

@@ -98,19 +98,40 @@ test(
   },
 );
 
-test("a guest that reads beyond its RAM ends with code 2 and says where", limits, async () => {
-  const guest = rawGuest("fault.bin", [
-    0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)
-    0xf9400020, // ldr x0, [x1]
-    0x14000000, // b .
-  ]);
-  const r = await gunyah(["run", "--kernel", guest, "--timeout", "50"]);
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(
-    r.verdict,
-    /^gunyah run: guest faulted: vCPU 0 accessed 0x100000000, which is neither RAM nor a device/,
-  );
-});
+test(
+  "a guest that reads beyond its RAM takes an external abort; --on-unbacked stop names the address",
+  limits,
+  async () => {
+    const guest = rawGuest("fault.bin", [
+      0xd2c00021, // mov x1, #0x100000000   (RAM is 0x4000_0000..0x5000_0000)
+      0xf9400020, // ldr x0, [x1]
+      0x14000000, // b .
+    ]);
+    // By default the guest gets the abort; with VBAR_EL1 = 0 its vector is unreachable,
+    // so the vCPU then stops on the nested abort (guests/conformance covers a handler).
+    const r = await gunyah(["run", "--kernel", guest, "--timeout", "50"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.verdict, /^gunyah run: guest crashed/);
+    assert.match(
+      r.stderr,
+      /accessed 0x100000000, which is neither RAM nor a device: external abort injected/,
+    );
+    const stop = await gunyah([
+      "run",
+      "--kernel",
+      guest,
+      "--timeout",
+      "50",
+      "--on-unbacked",
+      "stop",
+    ]);
+    assert.equal(stop.code, 2, stop.stderr);
+    assert.match(
+      stop.verdict,
+      /^gunyah run: guest faulted: vCPU 0 accessed 0x100000000, which is neither RAM nor a device/,
+    );
+  },
+);
 
 test(
   "an undefined instruction with no exception vector crashes with code 2 and says why",

@@ -91,6 +91,7 @@ export class FakeVcpu implements VcpuPort {
       this.view.setUint32(8, 3, true);
       this.view.setBigUint64(16, BigInt(s.pageFault), true);
       this.view.setInt32(24, -14, true);
+      this.view.setUint8(28, 0xee); // the VMM must overwrite resume_action
     } else this.view.setUint32(8, s.exitCode, true);
     return ok();
   }
@@ -121,6 +122,12 @@ export class FakeVcpu implements VcpuPort {
   }
 
   private collectReply(): void {
+    if (this.view.getUint32(8, true) === 3) {
+      const address = Number(this.view.getBigUint64(16, true));
+      this.replies.push({ address, value: 0n, action: this.view.getUint8(28) });
+      this.view.setUint32(8, 0, true);
+      return;
+    }
     if (this.view.getUint32(8, true) !== 1) return;
     const address = Number(this.view.getBigUint64(16, true));
     this.replies.push({

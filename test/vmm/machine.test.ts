@@ -142,16 +142,35 @@ test("exits that end the run: reset, crash, page fault, unknown reason, host err
     [{ hostError: "EIO: lost the RM" }, "host-error", 2],
   ];
   for (const [step, kind, code] of cases) {
-    const { outcome } = await run([[step]]);
+    const { outcome } = await run([[step]], { onUnbacked: "stop" });
     assert.equal(outcome.kind, kind);
     assert.equal(outcomeExitCode(outcome), code, kind);
     assert.ok(describeOutcome(outcome).length > 10);
   }
-  const { outcome } = await run([[{ pageFault: 0x1_0000_0000 }]]);
+  const { outcome } = await run([[{ pageFault: 0x1_0000_0000 }]], { onUnbacked: "stop" });
   assert.equal(
     describeOutcome(outcome),
     "guest faulted: vCPU 0 accessed 0x100000000, which is neither RAM nor a device (errno -14)",
   );
+});
+
+test("an access to nothing is answered FAULT by default (an abort in the guest), and the VM runs on", async () => {
+  const { outcome, host, text } = await run([
+    [{ pageFault: 0x1_0000_0000 }, { pageFault: 0x1_0000_0008 }, ...uartWrites("ok"), POWER_OFF],
+  ]);
+  assert.deepEqual(outcome, { kind: "powered-off" });
+  assert.equal(text(), "ok");
+  const faults = host.vm?.vcpus[0]?.replies.slice(0, 2);
+  assert.deepEqual(
+    faults?.map((r) => [r.address, r.action]),
+    [
+      [0x1_0000_0000, 1],
+      [0x1_0000_0008, 1],
+    ],
+    "resume_action FAULT for each",
+  );
+  const bad = await validateConfig({ onUnbacked: "ignore" }, nodeFiles);
+  assert.ok(!bad.ok && bad.error.kind === "bad-option" && bad.error.option === "--on-unbacked");
 });
 
 test("--timeout stops a guest that never stops, with exit code 124", async () => {

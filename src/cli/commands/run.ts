@@ -63,6 +63,10 @@ export function registerRunCommand(
     )
     .option("--rng", "a virtio-rng entropy device (/dev/hwrng in the guest)")
     .option("--virtio-console", "a virtio console (hvc0) that takes stdin; boot with console=hvc0")
+    .option(
+      "--on-unbacked <fault|stop>",
+      "an access to an address that is neither RAM nor a device: inject an external abort (fault, default) or stop the VM",
+    )
     .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
@@ -100,6 +104,7 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
     ...(options.memory !== undefined ? { memory: options.memory } : {}),
     ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
     ...(options.timeout !== undefined ? { timeoutSeconds: options.timeout } : {}),
+    ...(options.onUnbacked !== undefined ? { onUnbacked: options.onUnbacked } : {}),
   };
   const resources = await validateConfig(config, nodeFiles);
   if (!resources.ok) return fail(io, describeStartError(resources.error));

@@ -43,7 +43,7 @@ const VmmioAction = {
 } as const;
 
 /** Our own copy of why the last run returned; the shared page is never trusted for it. */
-type RunState = "unknown" | "ready" | "mmio-read" | "mmio-write" | "system-down";
+type RunState = "unknown" | "ready" | "mmio-read" | "mmio-write" | "page-fault" | "system-down";
 
 const log = new RateLimitedLog("host/vcpu");
 
@@ -235,6 +235,13 @@ export class Vcpu {
         this.state = "ready";
         break;
       }
+      case "page-fault": {
+        const r = this.pageFaultResume();
+        if (!r.ok) return r;
+        resume = r.value;
+        this.state = "ready";
+        break;
+      }
       case "system-down":
         return ok(this.exit);
       case "ready":
@@ -293,6 +300,7 @@ export class Vcpu {
           const attempt = this.demandPage(gpa, sameFault >= MAX_SAME_FAULT);
           if (attempt !== 0) {
             this.run_.writePageFault(gpa, attempt);
+            this.state = "page-fault";
             return ok(this.exit);
           }
           break;
@@ -362,6 +370,30 @@ export class Vcpu {
         return ok([0n, VmmioAction.RETRY, 0n]);
       default:
         return fail("EINVAL", `unknown MMIO resume action ${this.run_.mmioResumeAction}`);
+    }
+  }
+
+  /**
+   * The resume words for the VMM's answer to a PAGE_FAULT exit. The UAPI's
+   * page_fault.resume_action (preset to FAULT) is the VMM's verdict: FAULT makes the
+   * hypervisor inject a synchronous external abort (vcpu_run resume1 = FAULT, as for
+   * VMMIO), so the guest's own handler sees the access to nothing, as on hardware;
+   * RETRY (the VMM mapped something meanwhile) and HANDLED run the instruction again.
+   * Linux's v17 driver never read this field back (it always retried, so a VMM could
+   * only stop the VM); honouring it is what the field is documented for.
+   */
+  private pageFaultResume(): HostResult<[bigint, bigint, bigint]> {
+    switch (this.run_.pageFaultResumeAction) {
+      case ResumeAction.FAULT:
+        return ok([0n, VmmioAction.FAULT, 0n]);
+      case ResumeAction.RETRY:
+      case ResumeAction.HANDLED:
+        return ok([0n, VmmioAction.RETRY, 0n]);
+      default:
+        return fail(
+          "EINVAL",
+          `unknown page-fault resume action ${this.run_.pageFaultResumeAction}`,
+        );
     }
   }
 
