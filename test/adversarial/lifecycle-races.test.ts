@@ -61,17 +61,20 @@ test("a guest that spins or sleeps with interrupts masked never keeps the VMM's 
   for (const program of [[A64.spin()], kitProgram([DAIFSET_ALL, A64.wfi(), A64.wfi()])]) {
     const g = await startGuest(gunyah, program);
     const vcpu = g.vcpus[0]!;
+    // The kick comes from the fifth tick of a timer, so the guest is stopped only if
+    // the event loop keeps turning while it runs; counting ticks in a fixed window
+    // instead made the test depend on how loaded the machine is.
     let ticks = 0;
-    const ticker = setInterval(() => ticks++, 5);
-    const kick = setTimeout(() => (vcpu.immediateExit = true), 100);
+    const ticker = setInterval(() => {
+      if (++ticks === 5) vcpu.immediateExit = true;
+    }, 5);
     const started = Date.now();
     const r = await vcpu.run();
     clearInterval(ticker);
-    clearTimeout(kick);
+    assert.ok(ticks >= 5, "the event loop kept turning while the guest ran");
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.error.code, "EINTR");
-    assert.ok(Date.now() - started < 2000, "interrupted promptly");
-    assert.ok(ticks >= 5, "the event loop kept turning while the guest ran");
+    assert.ok(Date.now() - started < 20_000, "interrupted once the timer asked");
     vcpu.close();
     g.vm.close();
     await g.vm.released;
