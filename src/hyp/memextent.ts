@@ -63,10 +63,13 @@ export function extentOffsetRange(
   return { firstPage: off / PAGE_SIZE, pages: len / PAGE_SIZE };
 }
 
-/** Mappings hidden by a TO_PROTECTED donation, restored by FROM_PROTECTED. */
-interface SuspendedMapping {
+/**
+ * A page this extent holds protected: received by TO_PROTECTED from `donor`, whose
+ * mappings of it (`entries`, possibly none) are hidden until FROM_PROTECTED returns it.
+ */
+interface ProtectedPage {
   readonly donor: Memextent;
-  readonly entry: Stage2Entry;
+  readonly entries: readonly Stage2Entry[];
 }
 
 export interface ExtentServices {
@@ -85,7 +88,7 @@ export class Memextent extends HypObject {
   private configured = false;
   private tag: OwnerTag | undefined;
   readonly mappings = new ExtentMappings();
-  private readonly suspended = new Map<number, SuspendedMapping[]>();
+  private readonly suspended = new Map<number, ProtectedPage>();
 
   constructor(
     registry: ObjectRegistry,
@@ -241,6 +244,7 @@ export class Memextent extends HypObject {
     }
     if (!from.containsPages(first, r.pages) || !to.containsPages(first, r.pages))
       return HypError.ARGUMENT_INVALID;
+    if (!from.protectionAllows(type, to, first, r.pages)) return HypError.ARGUMENT_INVALID;
     const fromTag = from.tag;
     const toTag = to.tag;
     if (fromTag === undefined || toTag === undefined) return HypError.OBJECT_STATE;
@@ -248,6 +252,25 @@ export class Memextent extends HypObject {
       return HypError.MEMDB_NOT_OWNER;
     from.moveMappings(type, to, first, r.pages);
     return HypError.OK;
+  }
+
+  /**
+   * Protected donation is one way, as the v17 driver uses it (lend = TO_PROTECTED
+   * host -> guest, reclaim = FROM_PROTECTED guest -> host): pages held protected leave
+   * only by FROM_PROTECTED back to their donor, so TO_PROTECTED in the reverse
+   * direction (or passing them on by any other type) would hide the borrower's
+   * mappings from it and is refused; FROM_PROTECTED needs every page held protected
+   * for `to`. The public hypervisor (hyp/mem/memextent/src/hypercalls.c,
+   * hypercall_memextent_donate) knows only TO_CHILD/TO_PARENT/TO_SIBLING and answers
+   * any other type ARGUMENT_INVALID, the error used here.
+   */
+  private protectionAllows(type: number, to: Memextent, first: number, pages: number): boolean {
+    for (let p = first; p < first + pages; p++) {
+      const held = this.suspended.get(p);
+      if (type === DonateType.FROM_PROTECTED ? held?.donor !== to : held !== undefined)
+        return false;
+    }
+    return true;
   }
 
   private moveMappings(type: number, to: Memextent, first: number, pages: number): void {
@@ -262,11 +285,7 @@ export class Memextent extends HypObject {
         continue;
       }
       dropped.push(...entries);
-      if (type === DonateType.TO_PROTECTED && entries.length > 0)
-        to.suspended.set(
-          p,
-          entries.map((entry) => ({ donor: this, entry })),
-        );
+      if (type === DonateType.TO_PROTECTED) to.suspended.set(p, { donor: this, entries });
       if (type === DonateType.FROM_PROTECTED) this.restoreSuspended(p, to);
     }
     dropEntries(dropped);
@@ -274,11 +293,11 @@ export class Memextent extends HypObject {
 
   /** FROM_PROTECTED: the lender gets back the mappings it had before TO_PROTECTED. */
   private restoreSuspended(page: number, to: Memextent): void {
-    const list = this.suspended.get(page);
-    if (!list) return;
+    const held = this.suspended.get(page);
+    if (!held) return;
     this.suspended.delete(page);
-    for (const { donor, entry } of list) {
-      if (donor !== to) continue;
+    if (held.donor !== to) return;
+    for (const entry of held.entries) {
       entry.owner = to.mappings;
       entry.cached = undefined;
       if (entry.space.restoreEntry(entry)) to.mappings.add(entry);

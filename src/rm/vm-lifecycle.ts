@@ -114,6 +114,14 @@ export class VmLifecycle {
     const memEnd = config.memoryBase + config.memorySize;
     if (range.base < config.memoryBase || range.base + range.size > memEnd)
       return err(RmError.ARGUMENT_INVALID);
+    // Demand paging places only guest RAM: a range below the memory base (where the
+    // VMMIO window and the GIC are) or past base + size-max would let the host donate
+    // pages the VM's configuration never gave it. The memory node is known only now,
+    // so the check is here, like the IMAGE range's above.
+    if (vm.demandPaging.some((r) => r.base < config.memoryBase || r.base + r.size > memEnd)) {
+      this.log.warn(`vm ${vm.vmid}: a demand-paging range lies outside the VM's memory`);
+      return err(RmError.ARGUMENT_INVALID);
+    }
 
     const built = buildVm(this.env.buildEnv, vm.vmid, config);
     if (!built.ok) return built;

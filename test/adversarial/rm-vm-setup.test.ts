@@ -1,7 +1,7 @@
 // Attack: hostile VM set-up calls from the host (VM_CONFIG_IMAGE offsets and sizes
 // past the parcel or wrapping, VM_SET_ADDRESS_LAYOUT over the GIC, at 0, wrapping,
 // unaligned, with an unknown range id, VM_SET_DEMAND_PAGING lists that overlap, wrap,
-// lie about their count or are too long). Each is refused at its call or at VM_INIT;
+// lie about their count or are too long, or lie outside the VM's memory). Each is refused at its call or at VM_INIT;
 // either way the VM can be reset and deallocated, the DTB parcel comes back to the
 // host and nothing leaks (hardening.md "Resource Manager RPC").
 import { test } from "node:test";
@@ -125,11 +125,24 @@ test("hostile VM set-up values are refused, and the VM still tears down cleanly"
     ["image range at 0", { layoutBase: 0n }],
     ["image range outside memory", { layoutBase: 0x8000_0000n }],
     ["image range smaller than the DT", { layoutSize: 0x1000n }],
+    // Fidelity item 4 (finding): demand paging outside the VM's memory node
+    // (0x4000_0000 + 0x1000_0000) was accepted; the host could then donate pages there.
+    ["demand paging over the UART", { dp: [[0x0900_0000n, 0x1000n]] }],
+    ["demand paging across the memory base", { dp: [[0x3fff_0000n, 0x2_0000n]] }],
+    ["demand paging across the memory end", { dp: [[0x4fff_f000n, 0x2000n]] }],
+    ["demand paging beyond the memory", { dp: [[0x8000_0000n, 0x1000n]] }],
   ];
   for (const [name, setup] of refusedAtInit) {
     const e = await attempt(setup);
     assert.notEqual(e[3], RmError.OK, `${name}: VM_INIT must refuse (${e.join(",")})`);
   }
+  const inside = await attempt({
+    dp: [
+      [0x4000_0000n, 0x1000n],
+      [0x4fff_f000n, 0x1000n],
+    ],
+  });
+  assert.deepEqual(inside, [0, 0, 0, 0], "ranges at both ends of the memory are accepted");
   const refusedAtCall: Array<[string, Setup, number]> = [
     ["DT size 0", { dtSize: 0n }, 1],
     ["layout wraps", { layoutBase: U64 - 0xfffn }, 2],

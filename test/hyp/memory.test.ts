@@ -582,3 +582,56 @@ test("createNativeVm: the host's port uses its own cspace; its vic cap lands in 
   assert.ok(host.memory.write(s.base, new Uint8Array([1, 2, 3])).ok);
   assert.deepEqual([...host.hvc.hvc(hypercallId(Call.HYPERVISOR_IDENTIFY), [])].length >= 4, true);
 });
+
+test("protected donation is one way: reverse TO_PROTECTED, onward donation and FROM_PROTECTED of unlent pages are refused", () => {
+  // Fidelity item 4 (adversarial finding): guest-private -> host RAM by TO_PROTECTED
+  // used to succeed, hiding the guest's mappings behind the host's extent. Public
+  // Gunyah (hyp/mem/memextent/src/hypercalls.c) refuses any donate type it does not
+  // define with ARGUMENT_INVALID; the protected types follow the v17 driver (lend =
+  // TO_PROTECTED host -> guest, reclaim = FROM_PROTECTED guest -> host).
+  const s = hostSetup();
+  const { rm, host, base } = s;
+  const d = (type: number, from: bigint, to: bigint, off: number, expected: number) =>
+    expectError(
+      rm.hvc,
+      expected,
+      Call.MEMEXTENT_DONATE,
+      BigInt(type),
+      from,
+      to,
+      BigInt(off),
+      BigInt(PAGE),
+    );
+  const lend = (off: number) =>
+    ok(
+      rm.hvc,
+      Call.MEMEXTENT_DONATE,
+      BigInt(DonateType.TO_PROTECTED),
+      s.hostRam,
+      s.guestPrivate,
+      BigInt(off),
+      BigInt(PAGE),
+    );
+  // FROM_PROTECTED of a page that was never lent (the host owns it): refused, not moved.
+  d(DonateType.FROM_PROTECTED, s.hostRam, s.guestPrivate, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  assert.ok(host.memory.read(base + 7 * PAGE, 1).ok, "page 7 is still the host's");
+  lend(7 * PAGE);
+  d(DonateType.TO_PROTECTED, s.guestPrivate, s.hostRam, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  d(DonateType.TO_SIBLING, s.guestPrivate, s.hostRam, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  d(DonateType.TO_SIBLING, s.guestPrivate, s.guestShared, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  d(DonateType.FROM_PROTECTED, s.guestPrivate, s.guestShared, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  assert.ok(!host.memory.read(base + 7 * PAGE, 1).ok, "still lent: nothing moved");
+  // The way back works, and afterwards the page is the host's to lend again.
+  ok(
+    rm.hvc,
+    Call.MEMEXTENT_DONATE,
+    BigInt(DonateType.FROM_PROTECTED),
+    s.guestPrivate,
+    s.hostRam,
+    BigInt(7 * PAGE),
+    BigInt(PAGE),
+  );
+  assert.ok(host.memory.read(base + 7 * PAGE, 1).ok);
+  d(DonateType.FROM_PROTECTED, s.guestPrivate, s.hostRam, 7 * PAGE, HypError.ARGUMENT_INVALID);
+  lend(7 * PAGE);
+});
