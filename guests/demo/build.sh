@@ -8,6 +8,8 @@
 # load and entry at 0x4000_0000). Usage: build.sh [output-dir] (default: this folder).
 # With DEMO_ELF set, the linked ELF is copied there too (QEMU's -kernel boots it at
 # its link address, which the tests use to check the guest on a reference CPU).
+# DEMO_DEBUG=1 adds DWARF (-g) for debuggers (test/e2e/gdb): -g never changes the
+# generated code, so demo.bin stays byte-identical.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,7 @@ trap 'rm -rf "$build"' EXIT
 CFLAGS="-march=armv8-a -mgeneral-regs-only -mstrict-align -O2 -ffreestanding \
   -fno-builtin -fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
   -fno-unwind-tables -fno-ident -nostdlib -Wall -Wextra -Werror -std=c11"
+if [ -n "${DEMO_DEBUG:-}" ]; then CFLAGS="$CFLAGS -g"; fi
 
 cd "$here"
 "${CROSS}gcc" $CFLAGS -c start.S -o "$build/start.o"

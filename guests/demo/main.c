@@ -161,15 +161,23 @@ static uint64_t current_el(void)
 	return (el >> 2) & 3;
 }
 
+/* How far the demo got (1 greeted, 2 device tree, 3 identity, 4 PSCI): a variable for
+ * debuggers to print and watch (test/e2e/gdb.test.ts). */
+volatile uint32_t demo_stage;
+
 void demo_main(uint64_t dtb)
 {
 	puts_uart("Hello from the gunyah-ts demo guest!\n");
 	puts_uart("demo: running at EL");
 	put_dec(current_el());
 	puts_uart("\n");
+	demo_stage = 1;
 	report_device_tree(dtb);
+	demo_stage = 2;
 	report_identity();
+	demo_stage = 3;
 	report_psci();
+	demo_stage = 4;
 	puts_uart("demo: powering off\n");
 	hvc(PSCI_SYSTEM_OFF);
 	puts_uart("demo: SYSTEM_OFF returned\n");

@@ -30,6 +30,9 @@ export interface RunOptions {
   readonly rtcBase?: string;
   /** An access to nothing: "fault" (an abort in the guest, default) or "stop". */
   readonly onUnbacked?: string;
+  /** --gdb <port>: serve the GDB remote protocol on 127.0.0.1. */
+  readonly gdb?: string;
+  readonly gdbWait?: boolean;
 }
 
 /** What --guest debian appends when --append is not given. */

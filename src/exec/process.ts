@@ -178,6 +178,8 @@ function handleExit(exit: CpuExit, cpu: Arm64Cpu, state: ProcessState): ExecEnd 
         signal: SIGILL,
         detail: `${exit.kind.toUpperCase()} at EL0 (pc ${hex(cpu.pc)})`,
       };
+    case "debug": // only an external debugger arms these; gunyah exec has none
+      return { kind: "signal", signal: SIGILL, detail: `debug stop at pc ${hex(cpu.pc)}` };
     default:
       return assertNever(exit);
   }

@@ -37,6 +37,19 @@ export class HostHypercalls {
     return ok(regs.slice(1));
   }
 
+  /** A gunyah-ts debug extension call (functions/vcpu-debug.ts): X1.. results or the error. */
+  debugCall(
+    name:
+      | "VCPU_DEBUG_CONFIGURE"
+      | "VCPU_DEBUG_REG_READ"
+      | "VCPU_DEBUG_REG_WRITE"
+      | "VCPU_DEBUG_MEM_READ"
+      | "VCPU_DEBUG_MEM_WRITE",
+    args: readonly bigint[],
+  ): HostResult<readonly bigint[]> {
+    return this.call(name, args);
+  }
+
   /** hypervisor_identify: the raw API info word and flags0. */
   identify(): { apiInfo: bigint; flags0: bigint } {
     const [x0, x1] = this.port.hvc(hypercallId(Call.HYPERVISOR_IDENTIFY), []);

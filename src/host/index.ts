@@ -53,6 +53,7 @@ export type {
   VcpuFunctionDesc,
 } from "./vm.js";
 export { Vcpu } from "./functions/vcpu.js";
+export { VcpuDebug, MAX_DEBUG_ACCESS, type GuestDebugConfig } from "./functions/vcpu-debug.js";
 export { VcpuArg } from "./functions/vcpu-function.js";
 export { IrqfdArg, IRQFD_FLAG_LEVEL } from "./functions/irqfd.js";
 export { IoeventfdArg, IOEVENTFD_FLAG_DATAMATCH } from "./functions/ioeventfd.js";
@@ -69,6 +70,8 @@ export {
   RunMmio,
   RunPageFault,
   RunStatus,
+  RunDebug,
+  DebugExitReason,
   RUN_UNION_OFFSET,
   VmExitStatus,
   type VcpuExit,

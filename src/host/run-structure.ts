@@ -42,10 +42,29 @@ export const RunPageFault = layout({
   resume_action: u8,
 });
 
+/**
+ * gunyah-ts debug extension: the union member for DEBUG exits, at offset 16. reason 1
+ * breakpoint, 2 watchpoint, 3 single step; address = a watchpoint's data address.
+ */
+export const RunDebug = layout({
+  reason: u32,
+  is_write: u32,
+  pc: u64,
+  address: u64,
+});
+
 export const RUN_UNION_OFFSET = RunHeader.size;
 
 /** exit_reason values. */
-export const ExitReason = { UNKNOWN: 0, MMIO: 1, STATUS: 2, PAGE_FAULT: 3 } as const;
+export const ExitReason = {
+  UNKNOWN: 0,
+  MMIO: 1,
+  STATUS: 2,
+  PAGE_FAULT: 3,
+  /** gunyah-ts debug extension (functions/vcpu-debug.ts), far from v17's values. */
+  DEBUG: 0x100,
+} as const;
+export const DebugExitReason = { BREAKPOINT: 1, WATCHPOINT: 2, STEP: 3 } as const;
 /** status.status values (gunyah_vm_status). */
 export const VmExitStatus = { LOAD_FAILED: 1, EXITED: 2, CRASHED: 3 } as const;
 /** mmio.resume_action / page_fault.resume_action values. */
@@ -77,6 +96,14 @@ export type VcpuExit =
       readonly physAddr: bigint;
       /** The negative errno of the failed demand-paging attempt. */
       readonly attempt: number;
+    }
+  | {
+      readonly reason: "debug";
+      readonly stop: "breakpoint" | "watchpoint" | "step";
+      readonly pc: bigint;
+      /** A watchpoint's data address (0 otherwise). */
+      readonly address: bigint;
+      readonly isWrite: boolean;
     };
 
 /** A view over the shared page with typed accessors; the host's half of the protocol. */
@@ -110,7 +137,11 @@ export class RunStructure {
   }
 
   private clearUnion(): void {
-    this.bytes.fill(0, RUN_UNION_OFFSET, RUN_UNION_OFFSET + RunStatus.size);
+    this.bytes.fill(
+      0,
+      RUN_UNION_OFFSET,
+      RUN_UNION_OFFSET + Math.max(RunStatus.size, RunDebug.size),
+    );
   }
 
   writeMmio(physAddr: bigint, len: number, isWrite: boolean, data: bigint): void {
@@ -157,6 +188,16 @@ export class RunStructure {
       RUN_UNION_OFFSET,
     );
     this.setExitReason(ExitReason.PAGE_FAULT);
+  }
+
+  writeDebug(reason: number, pc: bigint, address: bigint, isWrite: boolean): void {
+    this.clearUnion();
+    RunDebug.encodeInto(
+      { reason, is_write: isWrite ? 1 : 0, pc, address },
+      this.view,
+      RUN_UNION_OFFSET,
+    );
+    this.setExitReason(ExitReason.DEBUG);
   }
 
   /** mmio.resume_action as the VMM left it. */
@@ -211,6 +252,12 @@ export class RunStructure {
         if (!p) return { reason: "unknown" };
         return { reason: "page-fault", physAddr: p.phys_addr, attempt: p.attempt };
       }
+      case ExitReason.DEBUG: {
+        const d = RunDebug.decode(this.bytes, RUN_UNION_OFFSET);
+        const stop = d ? (["breakpoint", "watchpoint", "step"] as const)[d.reason - 1] : undefined;
+        if (!d || !stop) return { reason: "unknown" };
+        return { reason: "debug", stop, pc: d.pc, address: d.address, isWrite: d.is_write !== 0 };
+      }
       default:
         return { reason: "unknown" };
     }
@@ -224,6 +271,7 @@ export function exitReasonName(exit: VcpuExit): string {
     case "mmio":
     case "status":
     case "page-fault":
+    case "debug":
       return exit.reason;
     default:
       return assertNever(exit);

@@ -11,6 +11,7 @@ import { createCpu } from "../arch/arm64/index.js";
 import type { CpuFactory } from "./cpu.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
 import { vcpuHandlers } from "./dispatch/vcpu.js";
+import { debugHandlers } from "./dispatch/debug.js";
 import { Kernel } from "./kernel.js";
 import { HYP_OWNER } from "./memdb.js";
 import { Memextent } from "./memextent.js";
@@ -77,7 +78,7 @@ export class Hypervisor {
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     };
     this.kernel = new Kernel(this.options);
-    this.dispatcher = new Dispatcher(this.kernel, [vcpuHandlers]);
+    this.dispatcher = new Dispatcher(this.kernel, [vcpuHandlers, debugHandlers]);
     this.clock = new SystemClock(this.options.time, this.options.counterFrequency);
     const services = {
       clock: this.clock,

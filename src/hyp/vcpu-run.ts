@@ -5,6 +5,7 @@
 // host; any other unmapped IPA is a page fault for the host's demand pager.
 
 import { HypError } from "./abi/errors.js";
+import { DEBUG_STOP_WRITE, DebugStopReason } from "./abi/debug.js";
 import { MmioAction, POWERED_OFF_EXITED, VcpuFaultReason, VcpuRunState } from "./abi/objects.js";
 import { err, ok, type Result } from "../lib/result.js";
 import { RateLimitedLog } from "../lib/log.js";
@@ -196,6 +197,17 @@ function handleExit(v: Vcpu, exit: CpuExit): RunResult | undefined {
       return undefined;
     case "stage2-abort":
       return handleAbort(v, exit.abort);
+    case "debug": {
+      // gunyah-ts debug extension (abi/debug.ts): the host's debugger stops here.
+      const s = exit.stop;
+      const pc = BigInt.asUintN(64, BigInt(s.pc));
+      if (s.reason === "watchpoint") {
+        const reason = BigInt(DebugStopReason.WATCHPOINT) | (s.isWrite ? DEBUG_STOP_WRITE : 0n);
+        return state(VcpuRunState.DEBUG_STOP, reason, pc, BigInt.asUintN(64, BigInt(s.address)));
+      }
+      const reason = s.reason === "step" ? DebugStopReason.STEP : DebugStopReason.BREAKPOINT;
+      return state(VcpuRunState.DEBUG_STOP, BigInt(reason), pc);
+    }
     case "svc":
     case "user-fault":
       // Only a user-mode CPU reports these; a vCPU never should.

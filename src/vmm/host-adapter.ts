@@ -25,6 +25,7 @@ import type {
   HypervisorPort,
   IrqfdPort,
   MapRequest,
+  VcpuDebugPort,
   VcpuPort,
   VmPort,
 } from "./host-port.js";
@@ -66,6 +67,16 @@ class HostVcpu implements VcpuPort {
     const r = await this.vcpu.run();
     return r.ok ? ok() : err(failure(r.error));
   }
+  readonly kick = (): void => {
+    this.vcpu.immediateExit = true;
+  };
+  readonly debug: VcpuDebugPort = {
+    readRegister: (reg) => result(this.vcpu.debug.readRegister(reg)),
+    writeRegister: (reg, value) => result(this.vcpu.debug.writeRegister(reg, value)),
+    readMemory: (address, length) => result(this.vcpu.debug.readMemory(address, length)),
+    writeMemory: (address, data) => result(this.vcpu.debug.writeMemory(address, data)),
+    configure: (config) => result(this.vcpu.debug.configure(config)),
+  };
 }
 
 class HostVm implements VmPort {

@@ -35,8 +35,33 @@ export interface MapRequest {
   readonly access: "lend" | "share";
 }
 
+/**
+ * The host's gunyah-ts debug extension for one vCPU (src/host functions/vcpu-debug.ts):
+ * only while the vCPU is not inside run().
+ */
+export interface VcpuDebugPort {
+  readRegister(reg: number): Result<bigint, HostFailure>;
+  writeRegister(reg: number, value: bigint): Result<void, HostFailure>;
+  readMemory(address: bigint, length: number): Result<Uint8Array, HostFailure>;
+  writeMemory(address: bigint, data: Uint8Array): Result<void, HostFailure>;
+  configure(config: {
+    readonly breakpoints: readonly bigint[];
+    readonly watchpoints: readonly {
+      readonly address: bigint;
+      readonly length: number;
+      readonly read: boolean;
+      readonly write: boolean;
+    }[];
+    readonly step: boolean;
+  }): Result<void, HostFailure>;
+}
+
 export interface VcpuPort {
   readonly index: number;
+  /** The debug extension, when the host has it. */
+  readonly debug?: VcpuDebugPort;
+  /** Makes run() return (EINTR) soon, waking a vCPU that waits for an interrupt. */
+  readonly kick?: () => void;
   /** The page shared with the host, in the v17 `gunyah_vcpu_run` layout. */
   readonly runStructure: SharedArrayBuffer;
   /** Runs until an exit for the VMM (or immediate_exit); the exit is in runStructure. */

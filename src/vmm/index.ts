@@ -56,3 +56,11 @@ export {
   type VirtioDeviceOptions,
   type VirtioDevices,
 } from "./virtio/index.js";
+export { DebugGate } from "./gdb/gate.js";
+export {
+  GdbStub,
+  type GdbTarget,
+  type StopEvent,
+  type Transport,
+  type WatchRequest,
+} from "./gdb/stub.js";

@@ -25,6 +25,7 @@ import type { MachineResources } from "./config.js";
 import type { RunOutcome, StartError } from "./outcome.js";
 import { Pl011 } from "./pl011.js";
 import { Stopper, runVcpu } from "./vcpu-loop.js";
+import { DebugGate } from "./gdb/gate.js";
 
 export interface ConsoleIo {
   /** Where the guest's UART output goes (the CLI: stdout). */
@@ -44,6 +45,8 @@ function hostError(step: string, e: HostFailure): Result<never, StartError> {
 export class Machine {
   private running = false;
   private readonly stopper = new Stopper();
+  /** All-stop control for a debugger (MachineOptions.debug), else undefined. */
+  readonly debugGate: DebugGate | undefined;
 
   constructor(
     private readonly vm: VmPort,
@@ -54,10 +57,13 @@ export class Machine {
     readonly deviceTree: Uint8Array,
     readonly resources: MachineResources,
     private readonly unsubscribeInput: () => void,
-  ) {}
+    debug?: { readonly waitForDebugger: boolean },
+  ) {
+    this.debugGate = debug ? new DebugGate(vcpus, debug.waitForDebugger) : undefined;
+  }
 
   /** Starts the VM and runs it to its first outcome; the VM is torn down afterwards. */
-  async run(): Promise<RunOutcome> {
+  async run(hooks: { readonly started?: () => void } = {}): Promise<RunOutcome> {
     if (this.running) throw new Error("Machine.run called twice");
     this.running = true;
     const stopper = this.stopper;
@@ -73,10 +79,13 @@ export class Machine {
         runVcpu(v, this.bus, stopper, {
           log: mmioLog,
           onUnbacked: this.resources.onUnbacked ?? "fault",
+          ...(this.debugGate ? { gate: this.debugGate } : {}),
         }).catch((e: unknown) =>
           stopper.stop({ kind: "host-error", vcpu: v.index, message: String(e) }),
         ),
       );
+      // The VM runs and every loop is registered (with the debug gate too).
+      hooks.started?.();
       const outcome = await stopper.wait();
       // Give the loops a moment to see immediate_exit; a vCPU parked in WFI may not.
       const grace = delay(STOP_GRACE_MS);
@@ -90,6 +99,11 @@ export class Machine {
       this.unsubscribeInput();
       await this.vm.close();
     }
+  }
+
+  /** Ends the run because the debugger killed the guest. */
+  kill(reason: string): void {
+    this.stopper.stop({ kind: "interrupted", reason });
   }
 
   /** Stops a running guest from outside (the user pressed Ctrl-C); the first outcome wins. */
@@ -122,6 +136,11 @@ export interface MachineOptions {
    * RAM needs when the guest kernel has no restricted DMA pool).
    */
   readonly ramAccess?: "lend" | "share";
+  /**
+   * A debugger may attach (gdb/gate.ts): the vCPU loops run under a DebugGate;
+   * `waitForDebugger` holds every vCPU before its first instruction.
+   */
+  readonly debug?: { readonly waitForDebugger: boolean };
 }
 
 /** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
@@ -223,5 +242,5 @@ async function buildOnVm(
     vcpus.push(v.value);
   }
   const unsubscribe = io.input ? io.input((bytes) => uart.receive(bytes)) : () => {};
-  return ok(new Machine(vm, vcpus, bus, uart, dtb, res, unsubscribe));
+  return ok(new Machine(vm, vcpus, bus, uart, dtb, res, unsubscribe, options.debug));
 }

@@ -11,6 +11,7 @@ import {
   RunMmio,
   RunPageFault,
   RunStatus,
+  RunDebug,
 } from "../host/index.js";
 
 export { ResumeAction as Resume, VmExitStatus as VmStatusCode } from "../host/index.js";
@@ -32,6 +33,13 @@ export type RunExit =
       readonly reason: Uint8Array;
     }
   | { readonly kind: "page-fault"; readonly address: number; readonly attempt: number }
+  | {
+      readonly kind: "debug";
+      readonly stop: "breakpoint" | "watchpoint" | "step";
+      readonly pc: bigint;
+      readonly address: bigint;
+      readonly isWrite: boolean;
+    }
   | { readonly kind: "unknown"; readonly code: number };
 
 /** A guest-physical address as a number, or -1 (matches nothing) beyond 2^53. */
@@ -80,6 +88,12 @@ export class RunView {
         const p = RunPageFault.decode(this.bytes, RUN_UNION_OFFSET);
         if (!p) return { kind: "unknown", code };
         return { kind: "page-fault", address: safeAddress(p.phys_addr), attempt: p.attempt };
+      }
+      case ExitReason.DEBUG: {
+        const d = RunDebug.decode(this.bytes, RUN_UNION_OFFSET);
+        const stop = d ? (["breakpoint", "watchpoint", "step"] as const)[d.reason - 1] : undefined;
+        if (!d || !stop) return { kind: "unknown", code };
+        return { kind: "debug", stop, pc: d.pc, address: d.address, isWrite: d.is_write !== 0 };
       }
       default:
         return { kind: "unknown", code };

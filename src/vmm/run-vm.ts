@@ -37,6 +37,10 @@ export interface VmRunRequest {
    * (`machine.interrupt`) or writes its device tree out. A message aborts the start.
    */
   readonly onBuilt?: (machine: Machine) => Promise<string | undefined> | string | undefined;
+  /** A debugger may attach (MachineOptions.debug): the machine gets a DebugGate. */
+  readonly debug?: { readonly waitForDebugger: boolean };
+  /** Called once the VM runs and every vCPU loop is registered (a debugger may attach). */
+  readonly onStarted?: (machine: Machine) => void;
 }
 
 export interface VmRunResult {
@@ -83,6 +87,7 @@ async function buildAndRun(
   const built = await buildMachine(host, req.resources, uart, {
     extraDevices: virtio.specs,
     ...(virtio.specs.length > 0 ? { ramAccess: "share" as const } : {}),
+    ...(req.debug ? { debug: req.debug } : {}),
   });
   if (!built.ok) return startFailed(describeStartError(built.error));
   const machine = built.value;
@@ -91,7 +96,8 @@ async function buildAndRun(
     await machine.close();
     return startFailed(refused);
   }
-  const outcome = await machine.run();
+  const onStarted = req.onStarted;
+  const outcome = await machine.run(onStarted ? { started: () => onStarted(machine) } : {});
   const code = outcomeExitCode(outcome);
   return code === ExitCode.OK
     ? { code, outcome }

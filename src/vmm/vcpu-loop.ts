@@ -9,6 +9,7 @@ import type { VcpuPort } from "./host-port.js";
 import { ExitType, type RunOutcome } from "./outcome.js";
 import { Resume, RunView, VmStatusCode, type RunExit } from "./run-structure.js";
 import { macrotask } from "../lib/macrotask.js";
+import type { DebugGate } from "./gdb/gate.js";
 
 /** Collects the first outcome of a run and makes every vCPU leave `run()`. */
 export class Stopper {
@@ -102,6 +103,8 @@ export interface VcpuLoopOptions {
   /** Rate-limited log shared by the guest's vCPUs. */
   readonly log?: RateLimitedLog;
   readonly onUnbacked?: UnbackedPolicy;
+  /** A debugger's all-stop gate (gdb/gate.ts): the loop parks there while halted. */
+  readonly gate?: DebugGate;
 }
 
 /** Runs one vCPU until the stopper has an outcome. */
@@ -111,10 +114,27 @@ export async function runVcpu(
   stopper: Stopper,
   options: VcpuLoopOptions = {},
 ): Promise<void> {
-  const log = options.log ?? new RateLimitedLog("vmm: mmio");
-  const onUnbacked = options.onUnbacked ?? "fault";
   const view = new RunView(vcpu.runStructure);
   stopper.watch(view);
+  const gate = options.gate;
+  gate?.attach(vcpu, view);
+  try {
+    await loop(vcpu, view, bus, stopper, options);
+  } finally {
+    gate?.leave(vcpu);
+  }
+}
+
+async function loop(
+  vcpu: VcpuPort,
+  view: RunView,
+  bus: MmioBus,
+  stopper: Stopper,
+  options: VcpuLoopOptions,
+): Promise<void> {
+  const log = options.log ?? new RateLimitedLog("vmm: mmio");
+  const onUnbacked = options.onUnbacked ?? "fault";
+  const gate = options.gate;
   let exits = 0;
   while (!stopper.stopped) {
     if (++exits >= EXITS_PER_YIELD) {
@@ -122,8 +142,16 @@ export async function runVcpu(
       await yieldToEventLoop();
       if (stopper.stopped) return;
     }
+    // A debugger holds the vCPU here while the guest is stopped (all-stop).
+    if (gate) await gate.hold(vcpu);
+    if (stopper.stopped) return;
     const r = await vcpu.run();
     if (stopper.stopped) return;
+    if (!r.ok && gate && r.error.message.startsWith("EINTR")) {
+      // The gate asked every vCPU to leave run(); it parks this one at the next hold.
+      view.clearImmediateExit();
+      continue;
+    }
     if (!r.ok) {
       stopper.stop({ kind: "host-error", vcpu: vcpu.index, message: r.error.message });
       return;
@@ -152,6 +180,14 @@ export async function runVcpu(
           attempt: exit.attempt,
         });
         return;
+      case "debug":
+        // Only a debugger arms these (gdb/gate.ts); without one it is a host error.
+        if (!gate) {
+          stopper.stop({ kind: "unknown-exit", vcpu: vcpu.index, code: 0x100 });
+          return;
+        }
+        gate.debugStop(vcpu, exit);
+        break;
       case "unknown":
         stopper.stop({ kind: "unknown-exit", vcpu: vcpu.index, code: exit.code });
         return;

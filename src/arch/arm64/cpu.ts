@@ -13,6 +13,7 @@ import type {
   GicCpuInterface,
   Stage2Abort,
   UserFault,
+  ExternalDebugConfig,
 } from "./port.js";
 import type { SimdContext } from "./simd/context.js";
 import { MemoryUnit } from "./mmu/memory.js";
@@ -33,6 +34,8 @@ import { SysregFile } from "./sysfile.js";
 import type { CpuState } from "./state.js";
 import { syndromeFor } from "./syndrome.js";
 import { traceState } from "./trace.js";
+import { DebugUnit } from "./debug.js";
+import { DebugAccess } from "./debug-access.js";
 
 export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   readonly xl = new Int32Array(33);
@@ -46,6 +49,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   spsel = 1;
   /** PSTATE.{D,A,I,F} in SPSR bit positions 9:6. */
   daif = 0x3c0;
+  pstateSS = 0;
+  readonly debug: DebugUnit;
   /** SP_EL0 / SP_EL1 while not selected (the selected one is slot 32). */
   spEl0Lo = 0;
   spEl0Hi = 0;
@@ -134,6 +139,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       options.counterFrequency ?? 62_500_000,
     );
     this.sys = new SysregFile();
+    this.debug = new DebugUnit(this);
+    this.debugAccess = new DebugAccess(this);
     this.reset(0);
   }
 
@@ -184,8 +191,10 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
     this.elrLo = this.elrHi = this.farLo = this.farHi = 0;
     this.spsr = this.esr = 0;
     this.osLock = 1;
+    this.pstateSS = 0;
     this.sys.lo.fill(0);
     this.sys.hi.fill(0);
+    this.debug.refresh();
     this.timer.vctl = this.timer.pctl = this.timer.kctl = 0;
     this.timer.vcval = this.timer.pcval = 0n;
     this.mem.setEl(this.el);
@@ -311,11 +320,19 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
     this.decodedPages.clear();
   }
 
+  /** Register and virtual-memory access for an external debugger (debug-access.ts). */
+  readonly debugAccess: DebugAccess;
+
+  /** Arms an external debugger's breakpoints, watchpoints and single step. */
+  setExternalDebug(config: ExternalDebugConfig): void {
+    this.debug.configure(config);
+  }
+
   // ---- PSTATE and exceptions ----
 
   /** PSTATE as saved in SPSR_EL1 (Arm ARM C5.2.18). */
   pstate(): number {
-    return (this.nzcv | this.daif | (this.el << 2) | this.spsel) >>> 0;
+    return (this.nzcv | (this.pstateSS << 21) | this.daif | (this.el << 2) | this.spsel) >>> 0;
   }
 
   /** Changes EL and SPSel, banking the stack pointers (Arm ARM D1.6.2). */

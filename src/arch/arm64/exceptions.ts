@@ -32,7 +32,10 @@ export function enterException(
       ec === EC.IABT_CURRENT ||
       ec === EC.IABT_LOWER ||
       ec === EC.PC_ALIGN ||
-      ec === EC.SP_ALIGN
+      ec === EC.SP_ALIGN ||
+      // Watchpoints (0x34/0x35) report the data address; breakpoints (0x30/0x31) leave
+      // FAR UNKNOWN, which QEMU makes 0 (debug.ts passes it).
+      (ec >= 0x30 && ec <= 0x35 && ec !== 0x32 && ec !== 0x33)
     ) {
       cpu.farLo = farLo;
       cpu.farHi = farHi;
@@ -40,6 +43,8 @@ export function enterException(
   }
   cpu.setMode(1, 1);
   cpu.daif = 0x3c0;
+  cpu.pstateSS = 0;
+  cpu.debug.pstateEvent = 1;
   cpu.exclValid = false;
   cpu.pc = cpu.vbar + offset;
   cpu.fetchBase = NaN;
@@ -60,8 +65,12 @@ export function exceptionReturn(cpu: CpuState): void {
     return;
   }
   cpu.setNzcv(spsr);
+  // PSTATE.SS is decided with the debug state of the ERET's own EL (DAIF not yet restored).
+  const ss = cpu.debug.returnSs(spsr, m >>> 2);
+  cpu.debug.pstateEvent = 2;
   cpu.daif = spsr & 0x3c0;
   cpu.setMode(m >>> 2, m & 1);
+  cpu.pstateSS = ss;
   cpu.pc = target;
   cpu.fetchBase = NaN;
   cpu.irqCheck = true;
@@ -69,7 +78,8 @@ export function exceptionReturn(cpu: CpuState): void {
 
 /** Takes a pending, unmasked IRQ or FIQ; true if one was taken. */
 export function checkInterrupts(cpu: CpuState): boolean {
-  if (cpu.user) return false;
+  // An external debugger's single step takes no interrupt (QEMU's SSTEP_NOIRQ default).
+  if (cpu.user || cpu.debug.extStep) return false;
   if (cpu.fiqLine && (cpu.daif & 0x40) === 0) {
     cpu.enterException(VECTOR.FIQ, 0, cpu.pc);
     return true;

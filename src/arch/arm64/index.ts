@@ -14,7 +14,13 @@ export type {
   Stage2Page,
   Stage2Port,
   UserFault,
+  DebugStop,
+  ExternalDebugConfig,
+  WatchSpec,
+  DebugAccessPort,
+  DebugTranslationResult,
 } from "./port.js";
+export { DebugReg } from "./debug-access.js";
 export { PAGE_SHIFT, PAGE_SIZE, sysregKey } from "./port.js";
 export { InterpretOnly } from "./tiering.js";
 

@@ -28,6 +28,11 @@ import { execMemory, execUnprivileged } from "./exec/ldst.js";
 import { execFpMemory } from "./exec/fpmem.js";
 import { loadGpr, storeGpr } from "./exec/gpr.js";
 import { execSimd } from "./exec/simd.js";
+import { executeDebug } from "./debug-loop.js";
+import { InterpretOnly } from "./tiering.js";
+
+/** Reasons that need the checks at every instruction boundary (debug-loop.ts). */
+const DEBUG_LOOP = InterpretOnly.DEBUGGER | InterpretOnly.GUEST_DEBUG;
 
 let decoder: Decoder | undefined;
 
@@ -49,7 +54,10 @@ export function run(cpu: Cpu, budget: number): CpuExit {
     cpu.sliceLeft = left;
     let n: number;
     try {
-      n = execute(cpu, left);
+      n =
+        (cpu.interpretOnly & DEBUG_LOOP) === 0
+          ? execute(cpu, left)
+          : executeDebug(cpu, left, execute);
     } catch (e) {
       if (e !== INSTRUCTION_ABORTED) throw e;
       // The aborted instruction used one unit of budget, so a fault loop still ends.

@@ -63,6 +63,34 @@ export type UserFault =
   | { readonly kind: "alignment"; readonly pc: number; readonly address: number }
   | { readonly kind: "brk"; readonly pc: number; readonly imm: number };
 
+/** What an external debugger arms on one vCPU (KVM_SET_GUEST_DEBUG's role). */
+export interface ExternalDebugConfig {
+  /** Instruction addresses (signed 64-bit values as numbers) to stop before. */
+  readonly breakpoints: readonly number[];
+  readonly watchpoints: readonly WatchSpec[];
+  /** Stop after one instruction (or one exception entry). */
+  readonly step: boolean;
+}
+
+export interface WatchSpec {
+  readonly address: number;
+  readonly length: number;
+  readonly read: boolean;
+  readonly write: boolean;
+}
+
+/** Why an external debugger's stop happened (the `debug` CpuExit). */
+export type DebugStop =
+  | { readonly reason: "breakpoint"; readonly pc: number }
+  | { readonly reason: "step"; readonly pc: number }
+  | {
+      readonly reason: "watchpoint";
+      readonly pc: number;
+      /** The watched data address the access touched. */
+      readonly address: number;
+      readonly isWrite: boolean;
+    };
+
 export type CpuExit =
   /** The instruction budget of `run()` was used up. */
   | { readonly kind: "budget" }
@@ -77,7 +105,9 @@ export type CpuExit =
   /** User mode only: SVC at EL0. PC is past it; X8 holds the Linux syscall number. */
   | { readonly kind: "svc"; readonly imm: number }
   /** User mode only: a synchronous exception at EL0. */
-  | { readonly kind: "user-fault"; readonly fault: UserFault };
+  | { readonly kind: "user-fault"; readonly fault: UserFault }
+  /** An external debugger's breakpoint, watchpoint or step (setExternalDebug). */
+  | { readonly kind: "debug"; readonly stop: DebugStop };
 
 /**
  * The GIC CPU interface (ICC_* system registers), provided by the hypervisor's virtual
@@ -146,4 +176,24 @@ export interface Arm64Cpu {
 
   /** Drops every cached stage-2 translation (the hypervisor changed a mapping). */
   invalidateStage2(): void;
+
+  /** gunyah-ts debug extension: arms an external debugger's events on this CPU. */
+  /** Absent on a CPU without debug support (the hypervisor then refuses debug calls). */
+  setExternalDebug?(config: ExternalDebugConfig): void;
+  /** gunyah-ts debug extension: registers and virtual memory for a debugger. */
+  readonly debugAccess?: DebugAccessPort;
 }
+
+/** Registers by GDB's AArch64 number and memory by VA (arch/arm64/debug-access.ts). */
+export interface DebugAccessPort {
+  readRegister(reg: number): bigint | undefined;
+  writeRegister(reg: number, value: bigint): boolean;
+  read(va: number, length: number): { data: Uint8Array; stop?: DebugTranslationResult };
+  write(va: number, data: Uint8Array): { written: number; stop?: DebugTranslationResult };
+}
+
+/** Why a debugger access stopped: no translation, or an IPA stage 2 does not back. */
+export type DebugTranslationResult =
+  | { readonly kind: "ok" }
+  | { readonly kind: "unmapped" }
+  | { readonly kind: "stage2"; readonly ipa: number };

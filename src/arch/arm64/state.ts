@@ -59,6 +59,28 @@ export interface MemoryPort {
   flush(): void;
 }
 
+/** The debug unit as the loop, the MMU and exception entry/return see it (debug.ts). */
+export interface DebugState {
+  /** An external debugger single-steps this CPU. */
+  readonly extStep: boolean;
+  /** MDSCR_EL1.SS. */
+  readonly stepEnabled: boolean;
+  /** Some watchpoint is armed: the memory unit's slow path checks every access. */
+  readonly watchArmed: boolean;
+  pstateEvent: number;
+  steppedPending: boolean;
+  enabledNow(): boolean;
+  externalBreakpoint(pc: number): boolean;
+  guestBreakpoint(pc: number): boolean;
+  takeBreakpoint(): void;
+  takeStep(stepped: boolean, exclusive: boolean): void;
+  checkWatch(lo: number, hi: number, size: number, isWrite: boolean, el: number): void;
+  pageWatched(pageStart: number): boolean;
+  returnSs(spsr: number, targetEl: number): number;
+  /** MDSCR_EL1, the OS locks or a DBG{B,W}{V,C}R register was written. */
+  refresh(): void;
+}
+
 export interface CpuState extends SimdContext {
   readonly xl: Int32Array;
   readonly xh: Int32Array;
@@ -70,6 +92,9 @@ export interface CpuState extends SimdContext {
   el: number;
   spsel: number;
   daif: number;
+  /** PSTATE.SS, the software step state bit (D2.12). */
+  pstateSS: number;
+  readonly debug: DebugState;
   spEl0Lo: number;
   spEl0Hi: number;
   spEl1Lo: number;

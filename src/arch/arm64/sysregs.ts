@@ -10,6 +10,7 @@ import { fromBig } from "./bits.js";
 import { El0, constant, set, setBig, storage, type SysregRow } from "./sysreg-kit.js";
 import { TIMER_ROWS } from "./sysregs-timer.js";
 import { DEBUG_ROWS, PMU_AND_BREAKPOINT_ROWS } from "./sysregs-debug.js";
+import { SELF_HOSTED_DEBUG_ROWS, UNIMPLEMENTED_DEBUG_KEYS } from "./sysregs-breakpoints.js";
 
 export { El0, type SysregRow };
 
@@ -277,6 +278,8 @@ const ID_ZERO = constant("ID (unallocated)", 0, 0, El0.ID);
 const TABLE = new Map<number, SysregRow>(ROWS);
 
 for (const [k, row] of PMU_AND_BREAKPOINT_ROWS) TABLE.set(k, row);
+for (const [k, row] of SELF_HOSTED_DEBUG_ROWS) TABLE.set(k, row);
+for (const k of UNIMPLEMENTED_DEBUG_KEYS) TABLE.delete(k);
 
 export function sysregRow(k: number): SysregRow | undefined {
   const row = TABLE.get(k);

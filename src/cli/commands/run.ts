@@ -20,6 +20,7 @@ import { fileStore } from "../disk-file.js";
 import { nodeFiles } from "../files.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
+import { gdbSession, type GdbSession } from "../gdb-server.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
 
 function collect(value: string, previous: readonly string[]): string[] {
@@ -67,6 +68,11 @@ export function registerRunCommand(
       "--on-unbacked <fault|stop>",
       "an access to an address that is neither RAM nor a device: inject an external abort (fault, default) or stop the VM",
     )
+    .option("--gdb <port>", "serve the GDB remote protocol on 127.0.0.1:<port> (0: any free port)")
+    .option(
+      "--gdb-wait",
+      "with --gdb: hold the guest before its first instruction until gdb continues",
+    )
     .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
@@ -110,6 +116,8 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
   if (!resources.ok) return fail(io, describeStartError(resources.error));
   const disks = parseDisks(options.disk);
   if (typeof disks === "string") return fail(io, disks);
+  const gdb = gdbSession(options, io);
+  if (typeof gdb === "string") return fail(io, gdb);
 
   // The layers log to lib/log. A clean run stays quiet (stdout is the guest's); a failed
   // one shows the last lines before its one-line verdict; --verbose shows them live.
@@ -120,7 +128,7 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
     if (kept.length > KEPT_LOG_LINES) kept.shift();
   });
   try {
-    const code = await openAndRun(resources.value, disks, options, io, kept);
+    const code = await openAndRun(resources.value, disks, options, io, kept, gdb);
     return code;
   } finally {
     setLogSink(previousSink);
@@ -133,11 +141,12 @@ async function openAndRun(
   options: RunOptions,
   io: CliIo,
   kept: string[],
+  gdb: GdbSession | undefined,
 ): Promise<number> {
   const host = await io.openHost({ guestMemory: resources.memorySize });
   if (typeof host === "string") return failWithLog(io, kept, host);
   try {
-    const r = await runOn(host, resources, disks, options, io);
+    const r = await runOn(host, resources, disks, options, io, gdb);
     return typeof r === "number" ? r : failWithLog(io, kept, r.message, r.code);
   } finally {
     host.close?.();
@@ -155,6 +164,7 @@ async function runOn(
   disks: readonly DiskOptions[],
   options: RunOptions,
   io: CliIo,
+  gdb: GdbSession | undefined,
 ): Promise<number | { message: string; code: number }> {
   // Ctrl-A X needs the machine, which needs the console: bind it once both exist.
   const escape: { leave?: () => void } = {};
@@ -172,6 +182,7 @@ async function runOn(
       rng: options.rng === true,
       virtioConsole: options.virtioConsole === true,
       console: { output: (bytes) => output.write(bytes), ...(input ? { input } : {}) },
+      ...(gdb ? { debug: gdb.debug, onStarted: gdb.onStarted } : {}),
       onBuilt: async (machine) => {
         if (options.dtbOut !== undefined) {
           try {
@@ -186,8 +197,11 @@ async function runOn(
       },
     });
     output.flush();
+    gdb?.finish(r.code);
+    if (gdb?.error !== undefined) return { message: gdb.error, code: ExitCode.START_FAILED };
     return r.code === ExitCode.OK ? r.code : { message: r.message ?? "", code: r.code };
   } finally {
+    gdb?.close();
     output.flush();
     unsubscribe?.();
   }

@@ -4,7 +4,8 @@
 // structure. It yields to the event loop between hypercalls so the RM, interrupts and
 // devices progress in this single-threaded system.
 
-import { HypError, MmioAction, VcpuRunState } from "../../hyp/abi/index.js";
+import { DEBUG_STOP_WRITE, HypError, MmioAction, VcpuRunState } from "../../hyp/abi/index.js";
+import { VcpuDebug } from "./vcpu-debug.js";
 import { RateLimitedLog } from "../../lib/log.js";
 import { ok } from "../../lib/result.js";
 import { HypResourceType, VmStatus } from "../../rm/protocol/index.js";
@@ -33,6 +34,7 @@ const RunState = {
   FAULT: BigInt(VcpuRunState.FAULT),
   PAGE_FAULT: BigInt(VcpuRunState.ADDRSPACE_PAGE_FAULT),
   PSCI_SYSTEM_RESET: BigInt(VcpuRunState.PSCI_SYSTEM_RESET),
+  DEBUG_STOP: BigInt(VcpuRunState.DEBUG_STOP),
 } as const;
 
 /** The resume1 action after a VMMIO exit. */
@@ -111,9 +113,21 @@ export class Vcpu {
     return this.run_.decode();
   }
 
-  /** Sets or clears immediate_exit (also settable directly in the run structure). */
+  /**
+   * Sets or clears immediate_exit (also settable directly in the run structure). Set
+   * here, it also wakes a run() waiting for the vCPU's wakeup (KVM's vCPU kick).
+   */
   set immediateExit(value: boolean) {
     this.run_.immediateExit = value;
+    if (value) this.complete();
+  }
+
+  private debug_: VcpuDebug | undefined;
+
+  /** gunyah-ts debug extension: registers, memory and guest debug (functions/vcpu-debug.ts). */
+  get debug(): VcpuDebug {
+    this.debug_ ??= new VcpuDebug(this.ctx, () => (this.closed ? undefined : this.resource?.capId));
+    return this.debug_;
   }
 
   get immediateExit(): boolean {
@@ -305,6 +319,10 @@ export class Vcpu {
           }
           break;
         }
+        case RunState.DEBUG_STOP:
+          // gunyah-ts debug extension: the next run() continues from the stop.
+          this.run_.writeDebug(Number(d0 & 0xffn), d1, d2, (d0 & DEBUG_STOP_WRITE) !== 0n);
+          return ok(this.exit);
         case RunState.FAULT:
           this.ctx.faultRing.push({
             vcpu: this.id,

@@ -84,6 +84,13 @@ export const Call = {
   VCPU_REGISTER_WRITE: 0x64,
   VCPU_RUN: 0x65,
   VCPU_RUN_CHECK: 0x68,
+  // gunyah-ts extension (not in Gunyah): the debug calls of abi/debug.ts, numbered far
+  // above Gunyah's own so that they can never collide with a future one.
+  VCPU_DEBUG_CONFIGURE: 0x3f00,
+  VCPU_DEBUG_REG_READ: 0x3f01,
+  VCPU_DEBUG_REG_WRITE: 0x3f02,
+  VCPU_DEBUG_MEM_READ: 0x3f03,
+  VCPU_DEBUG_MEM_WRITE: 0x3f04,
 } as const;
 export type CallNumber = (typeof Call)[keyof typeof Call];
 

@@ -3,3 +3,4 @@ export * from "./calls.js";
 export * from "./errors.js";
 export * from "./port.js";
 export * from "./objects.js";
+export * from "./debug.js";

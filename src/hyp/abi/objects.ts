@@ -95,6 +95,12 @@ export const VcpuRunState = {
   FAULT: 6,
   ADDRSPACE_PAGE_FAULT: 7,
   PSCI_SYSTEM_RESET: 0x100,
+  /**
+   * gunyah-ts debug extension (abi/debug.ts): an external debugger's breakpoint,
+   * watchpoint or step stopped the vCPU. data0 = DebugStopReason (| 0x100 for a
+   * watchpoint's write), data1 = the PC, data2 = a watchpoint's data address.
+   */
+  DEBUG_STOP: 0x3f00,
 } as const;
 export type VcpuRunState = (typeof VcpuRunState)[keyof typeof VcpuRunState];
 

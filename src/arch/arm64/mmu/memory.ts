@@ -13,6 +13,7 @@ import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.j
 import type { MemoryPort, Translation } from "../state.js";
 import { FSC } from "../fault.js";
 import { TlbContext, ENTRIES, type CodePage } from "./tlb.js";
+import { toSignedNumber } from "../bits.js";
 
 const PAGE_MASK = -4096;
 const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
@@ -239,6 +240,7 @@ export class MemoryUnit implements MemoryPort {
     unpriv: boolean,
     strict: boolean,
     crossing = false,
+    watch = true,
   ): Translation {
     const el = unpriv ? 0 : this.cpu.el;
     const misaligned = crossing || (lo & (size - 1)) !== 0;
@@ -256,11 +258,19 @@ export class MemoryUnit implements MemoryPort {
       tr.ipaPage = this.ipaPages[i]!;
       tr.ipa = tr.ipaPage * 4096 + (lo & 0xfff);
       tr.device = this.devices[i] === 1;
+      if (this.cpu.debug.watchArmed && watch && access !== ACCESS_EXEC)
+        this.cpu.debug.checkWatch(lo, hi, size, access === ACCESS_WRITE, el);
       return tr;
     }
     // translate() raises the Device alignment fault itself, before stage 2 (an MMIO
     // page has no backing, so checking afterwards would exit to the VMM instead).
     const tr = translate(this.cpu, this, lo, hi, access, el, misaligned);
+    // Watchpoints (debug.ts): checked after translation (its faults come first), and a
+    // watched page stays out of the TLB so that every access to it comes here.
+    if (this.cpu.debug.watchArmed && access !== ACCESS_EXEC) {
+      if (watch) this.cpu.debug.checkWatch(lo, hi, size, access === ACCESS_WRITE, el);
+      if (this.cpu.debug.pageWatched(toSignedNumber(lo & PAGE_MASK, hi))) return tr;
+    }
     this.tagLo[i] = lo & PAGE_MASK;
     this.tagHi[i] = hi;
     this.views[i] = tr.view;
@@ -303,7 +313,7 @@ export class MemoryUnit implements MemoryPort {
     const a1 = t1.add + off;
     const nlo = (lo + first) | 0;
     const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
-    const t2 = this.lookup(nlo, nhi, size, access, unpriv, strict, true);
+    const t2 = this.lookup(nlo, nhi, size, access, unpriv, strict, true, false);
     let rlo = 0;
     let rhi = 0;
     for (let k = 0; k < size; k++) {
@@ -351,7 +361,7 @@ export class MemoryUnit implements MemoryPort {
     const a1 = t1.add + off;
     const nlo = (lo + first) | 0;
     const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
-    const t2 = this.lookup(nlo, nhi, size, ACCESS_WRITE, unpriv, strict, true);
+    const t2 = this.lookup(nlo, nhi, size, ACCESS_WRITE, unpriv, strict, true, false);
     for (let k = 0; k < size; k++) {
       const b = (k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4))) & 0xff;
       if (k < first) v1.setUint8(a1 + k, b);
@@ -381,7 +391,7 @@ export class MemoryUnit implements MemoryPort {
     if (first >= 16) return;
     const nlo = (lo + first) | 0;
     const nhi = (hi + (nlo >>> 0 < lo >>> 0 ? 1 : 0)) | 0;
-    this.lookup(nlo, nhi, 16, access, false, false, true);
+    this.lookup(nlo, nhi, 16, access, false, false, true, false);
   }
 
   /** Write permission check without storing (atomics check it before reading). */

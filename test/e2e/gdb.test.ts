@@ -1,0 +1,85 @@
+// `gunyah run --gdb` against the real gdb-multiarch (Debian's, installed by .ci/run):
+// the demo guest built with DWARF (guests/demo/build.sh with DEMO_DEBUG=1, whose
+// code is byte-identical to the committed demo.bin), held before its first
+// instruction with --gdb-wait: a breakpoint at a function, a variable, registers, a
+// hardware watchpoint, a single step, continue to power-off.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { haveGdb, runGdb, startGunyah } from "./gdb-harness.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const haveGcc = spawnSync("aarch64-linux-gnu-gcc", ["--version"]).status === 0;
+const skip =
+  (!haveGdb && "SKIPPED: no gdb-multiarch (.ci/run installs it)") ||
+  (!haveGcc && "SKIPPED: no aarch64-linux-gnu-gcc");
+
+test(
+  "gdb-multiarch debugs the demo guest: break, print, registers, watch, step, run to power-off",
+  { skip, timeout: 300_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gunyah-gdb-"));
+    const elf = join(dir, "demo.elf");
+    const build = spawnSync("sh", [join(root, "guests/demo/build.sh"), dir], {
+      env: { ...process.env, DEMO_DEBUG: "1", DEMO_ELF: elf },
+    });
+    assert.equal(build.status, 0, build.stderr.toString());
+    assert.deepEqual(
+      readFileSync(join(dir, "demo.bin")),
+      readFileSync(join(root, "guests/demo/demo.bin")),
+      "-g must not change the code gdb debugs",
+    );
+
+    const run = startGunyah(["run", "--gdb", "0", "--gdb-wait", "--timeout", "280"]);
+    const port = await run.port;
+    assert.ok(port > 0, run.stderr());
+    const gdb = await runGdb([
+      "-ex",
+      `file ${elf}`,
+      "-ex",
+      `target remote 127.0.0.1:${port}`,
+      "-ex",
+      "info registers pc",
+      "-ex",
+      "break demo_main",
+      "-ex",
+      "continue",
+      "-ex",
+      "print demo_stage",
+      "-ex",
+      "info registers x19 sp",
+      "-ex",
+      "watch demo_stage",
+      "-ex",
+      "continue",
+      "-ex",
+      "print demo_stage",
+      "-ex",
+      "delete",
+      "-ex",
+      "stepi",
+      "-ex",
+      "x/2i $pc",
+      "-ex",
+      "continue",
+    ]);
+    const code = await run.done;
+    const out = gdb.output;
+    // Held before the first instruction, at the entry of the image.
+    assert.match(out, /pc\s+0x40000000\s+0x40000000 <_start>/, out);
+    assert.match(out, /Breakpoint 1, demo_main \(dtb=1075838976\) at main\.c/, out);
+    assert.match(out, /\$1 = 0\n/, out);
+    // _start keeps the device tree address in x19 and set sp to __stack_top - 48 by now.
+    assert.match(out, /x19\s+0x40200000\s+1075838976/, out);
+    assert.match(out, /Hardware watchpoint 2: demo_stage/, out);
+    assert.match(out, /Old value = 0\nNew value = 1/, out);
+    assert.match(out, /\$2 = 1\n/, out);
+    assert.match(out, /=> 0x[0-9a-f]+ <[a-z_]+(\+\d+)?>:\t/, out);
+    assert.match(out, /\[Inferior 1 \(Remote target\) exited normally\]/, out);
+    assert.equal(code, 0, run.stderr());
+    assert.match(run.stdout(), /demo: PSCI version 1\.1\r?\ndemo: powering off/);
+  },
+);
