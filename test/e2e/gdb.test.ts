@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { haveGdb, runGdb, startGunyah } from "./gdb-harness.js";
@@ -81,5 +81,63 @@ test(
     assert.match(out, /\[Inferior 1 \(Remote target\) exited normally\]/, out);
     assert.equal(code, 0, run.stderr());
     assert.match(run.stdout(), /demo: PSCI version 1\.1\r?\ndemo: powering off/);
+  },
+);
+
+const assets = resolve(root, ".assets", "linux");
+const kernel = join(assets, "Image");
+const initrd = join(assets, "initramfs-test.cpio.gz");
+const skipLinux =
+  skip ||
+  (process.env.GUNYAH_E2E_LINUX === "0" && "GUNYAH_E2E_LINUX=0") ||
+  (!existsSync(kernel) && "SKIPPED: no .assets/linux: run scripts/fetch-linux-assets.sh");
+
+test(
+  "gdb-multiarch interrupts Debian's running kernel, reads its registers and code, and continues to power-off",
+  { skip: skipLinux, timeout: 30 * 60_000 },
+  async () => {
+    const run = startGunyah([
+      ...["run", "--kernel", kernel, "--initrd", initrd, "--gdb", "0", "--timeout", "1700"],
+      ...["--append", "console=ttyAMA0 panic=-1 cryptomgr.notests=1"],
+    ]);
+    const port = await run.port;
+    assert.ok(port > 0, run.stderr());
+    // Attaching stops the guest; `continue` lets it boot; once the kernel has printed
+    // its banner gdb gets SIGINT (it sends Ctrl-C), then looks and lets it finish.
+    let continuedAt = -1;
+    const gdb = await runGdb(
+      [
+        "-ex",
+        `target remote 127.0.0.1:${port}`,
+        "-ex",
+        "continue",
+        "-ex",
+        "info registers pc cpsr sp",
+        "-ex",
+        "x/4i $pc",
+        "-ex",
+        "info threads",
+        "-ex",
+        "continue",
+      ],
+      (out) => {
+        if (continuedAt < 0 && out.includes("Continuing.")) continuedAt = Date.now();
+        return (
+          continuedAt > 0 && /Linux version/.test(run.stdout()) && Date.now() - continuedAt > 3000
+        );
+      },
+      28 * 60_000,
+    );
+    const code = await run.done;
+    const out = gdb.output;
+    assert.match(out, /Program received signal SIGINT/, out);
+    // The kernel runs at EL1 in its linear map or image (TTBR1 addresses).
+    assert.match(out, /pc\s+0xffff[0-9a-f]{12}/, out);
+    assert.match(out, /cpsr\s+0x[0-9a-f]+\s+\[.*EL=1/, out);
+    assert.match(out, /=> 0xffff[0-9a-f]{12}:\t\S+/, out);
+    assert.match(out, /\* 1\s+Thread 1/, out);
+    assert.match(out, /\[Inferior 1 \(Remote target\) exited normally\]/, out);
+    assert.equal(code, 0, run.stderr());
+    assert.match(run.stdout(), /Linux version/);
   },
 );
