@@ -87,6 +87,8 @@ export class Machine {
       // The VM runs and every loop is registered (with the debug gate too).
       hooks.started?.();
       const outcome = await stopper.wait();
+      // Loops parked by a debugger must see the outcome too.
+      this.debugGate?.shutdown();
       // Give the loops a moment to see immediate_exit; a vCPU parked in WFI may not.
       const grace = delay(STOP_GRACE_MS);
       await Promise.race([Promise.all(loops), grace.done]);

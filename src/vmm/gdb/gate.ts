@@ -73,7 +73,7 @@ export class DebugGate implements GdbTarget {
   async hold(vcpu: VcpuPort): Promise<void> {
     const l = this.loop(vcpu);
     if (!l) return;
-    while (this.halting || !l.runnable) {
+    while ((this.halting || !l.runnable) && !this.closed) {
       l.parked = true;
       this.checkHalted();
       await new Promise<void>((resolve) => (l.release = resolve));
@@ -121,6 +121,14 @@ export class DebugGate implements GdbTarget {
   }
 
   private reported: StopEvent | undefined;
+  private closed = false;
+
+  /** The run is over (powered off, timeout, kill): parked loops go and see it. */
+  shutdown(): void {
+    this.closed = true;
+    this.events = undefined;
+    for (const l of this.loops) l.release?.();
+  }
 
   // ---- GdbTarget ----
 
