@@ -92,7 +92,12 @@ export type DebugStop =
     };
 
 export type CpuExit =
-  /** The instruction budget of `run()` was used up. */
+  /**
+   * The instruction budget of `run()` was used up, or the run ended early right after
+   * a generic-timer register write (CNTx_CTL/CVAL/TVAL) so that the runner re-samples
+   * `timerOutputs()` and `nextTimerDeadline()` before the next instruction. Any
+   * execution tier must end the run when an instruction leaves `exit` set.
+   */
   | { readonly kind: "budget" }
   /** HVC at EL1. PC is already past the instruction; X0..X17 are the arguments. */
   | { readonly kind: "hvc"; readonly imm: number }

@@ -4,6 +4,23 @@
 import { sysregKey as key } from "./port.js";
 import { toBig } from "./bits.js";
 import { El0, set, setBig, type SysregRow } from "./sysreg-kit.js";
+import type { CpuExit } from "./port.js";
+import type { CpuState } from "./state.js";
+
+/**
+ * A write to CNTx_CTL/CVAL/TVAL changes the timer's output and next deadline. The
+ * interrupt controller samples both between runs, so the run ends after the write
+ * (a "budget" exit: nothing to emulate) and the runner re-samples before the next
+ * instruction: the IRQ line follows the timer at that instruction boundary, and a
+ * deadline moved closer ends the next run on time (Arm ARM D11.2.4: the condition is
+ * re-evaluated whenever CTL or CVAL changes).
+ */
+const TIMER_REPROGRAMMED: CpuExit = Object.freeze({ kind: "budget" });
+
+function reprogram(cpu: CpuState, apply: () => void): void {
+  apply();
+  cpu.exit ??= TIMER_REPROGRAMMED;
+}
 
 export const TIMER_ROWS: [number, SysregRow][] = [
   [
@@ -38,7 +55,8 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTP_TVAL_EL0",
       el0: El0.CNTP,
       read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.pcval)),
-      write: (cpu, lo) => void (cpu.timer.pcval = cpu.timer.cvalFromTval(BigInt(lo))),
+      write: (cpu, lo) =>
+        reprogram(cpu, () => (cpu.timer.pcval = cpu.timer.cvalFromTval(BigInt(lo)))),
     },
   ],
   [
@@ -47,7 +65,7 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTP_CTL_EL0",
       el0: El0.CNTP,
       read: (cpu) => set(cpu.timer.readCtl(cpu.timer.pctl, cpu.timer.pcval)),
-      write: (cpu, lo) => void (cpu.timer.pctl = lo & 3),
+      write: (cpu, lo) => reprogram(cpu, () => (cpu.timer.pctl = lo & 3)),
     },
   ],
   [
@@ -56,7 +74,7 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTP_CVAL_EL0",
       el0: El0.CNTP,
       read: (cpu) => setBig(cpu.timer.pcval),
-      write: (cpu, lo, hi) => void (cpu.timer.pcval = toBig(lo, hi)),
+      write: (cpu, lo, hi) => reprogram(cpu, () => (cpu.timer.pcval = toBig(lo, hi))),
     },
   ],
   [
@@ -65,7 +83,8 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTV_TVAL_EL0",
       el0: El0.CNTV,
       read: (cpu) => setBig(cpu.timer.readTval(cpu.timer.vcval)),
-      write: (cpu, lo) => void (cpu.timer.vcval = cpu.timer.cvalFromTval(BigInt(lo))),
+      write: (cpu, lo) =>
+        reprogram(cpu, () => (cpu.timer.vcval = cpu.timer.cvalFromTval(BigInt(lo)))),
     },
   ],
   [
@@ -74,7 +93,7 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTV_CTL_EL0",
       el0: El0.CNTV,
       read: (cpu) => set(cpu.timer.readCtl(cpu.timer.vctl, cpu.timer.vcval)),
-      write: (cpu, lo) => void (cpu.timer.vctl = lo & 3),
+      write: (cpu, lo) => reprogram(cpu, () => (cpu.timer.vctl = lo & 3)),
     },
   ],
   [
@@ -83,7 +102,7 @@ export const TIMER_ROWS: [number, SysregRow][] = [
       name: "CNTV_CVAL_EL0",
       el0: El0.CNTV,
       read: (cpu) => setBig(cpu.timer.vcval),
-      write: (cpu, lo, hi) => void (cpu.timer.vcval = toBig(lo, hi)),
+      write: (cpu, lo, hi) => reprogram(cpu, () => (cpu.timer.vcval = toBig(lo, hi))),
     },
   ],
 ];

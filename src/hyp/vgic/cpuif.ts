@@ -67,7 +67,11 @@ export class CpuInterface implements GicCpuInterface {
         return BigInt(this.gic.acknowledge(this.index, 0));
       case Icc.HPPIR1:
       case Icc.HPPIR0: {
-        const c = this.gic.highest(this.index, key === Icc.HPPIR1 ? 1 : 0);
+        // A group disabled in ICC_IGRPEN<n> has no pending interrupt to report
+        // (IHI 0069 12.2.16/17: the HPPIR pseudocode returns 1023 then).
+        const group = key === Icc.HPPIR1 ? 1 : 0;
+        if (!(group === 1 ? s.igrpen1 : s.igrpen0)) return SPURIOUS_ID;
+        const c = this.gic.highest(this.index, group);
         return c ? BigInt(c.intid) : SPURIOUS_ID;
       }
       case Icc.BPR0:
