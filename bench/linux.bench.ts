@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../src/cli/main.js";
 import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./compare.js";
+import { profiled } from "./profile.js";
 
 const assets = path.resolve(import.meta.dirname, "..", ".assets", "linux");
 const kernel = path.join(assets, "Image");
@@ -67,7 +68,7 @@ export async function bench(): Promise<BenchResult | Record<string, string>> {
   if (!fs.existsSync(kernel) || !fs.existsSync(initrd))
     return { skipped: "no .assets/linux: run scripts/fetch-linux-assets.sh" };
   const failures: string[] = [];
-  const ours = await bootOurs();
+  const ours = await profiled("linux", bootOurs);
   const qemu = bootQemu();
   const figures: Record<string, number | string> = {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),

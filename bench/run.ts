@@ -1,12 +1,33 @@
 // `npm run bench`: discovers bench/*.bench.ts, runs each module's `bench()` in turn and
 // prints its figures as a small table. Arguments are substrings selecting modules
-// (`npm run bench -- cpu`). A module that throws, or whose comparison lost a side
-// (bench/compare.ts), is reported with the reason and makes the run exit 1.
+// (`npm run bench -- cpu`); arguments that start with `--` are options:
+//   --profile   CPU-profile the gunyah-ts side of each module (bench/profile.ts), write
+//               .bench/<label>.cpuprofile and print the top functions and layer shares.
+// A module that throws, or whose comparison lost a side (bench/compare.ts), is
+// reported with the reason and makes the run exit 1.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BenchResult } from "./compare.js";
+import { disableProfiling, enableProfiling } from "./profile.js";
+
+const OPTIONS = ["--profile"] as const;
+
+/** Splits argv into module filters and `--` options; an unknown option is an error. */
+export function parseArgs(argv: readonly string[]): {
+  filters: string[];
+  profile: boolean;
+  error?: string;
+} {
+  const filters = argv.filter((a) => !a.startsWith("--"));
+  const options = argv.filter((a) => a.startsWith("--"));
+  const unknown = options.find((o) => !(OPTIONS as readonly string[]).includes(o));
+  const parsed = { filters, profile: options.includes("--profile") };
+  return unknown === undefined
+    ? parsed
+    : { ...parsed, error: `unknown option ${unknown} (known: ${OPTIONS.join(", ")})` };
+}
 
 type Figures = Record<string, number | string>;
 type BenchModule = { bench?: () => Promise<Figures | BenchResult> };
@@ -68,8 +89,15 @@ export async function runBenches(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const failures = await runBenches(import.meta.dirname, process.argv.slice(2), (l) =>
-    console.log(l),
-  );
-  process.exitCode = failures > 0 ? 1 : 0;
+  const args = parseArgs(process.argv.slice(2));
+  if (args.error !== undefined) {
+    console.error(`bench: ${args.error}`);
+    process.exitCode = 2;
+  } else {
+    const print = (l: string) => console.log(l);
+    if (args.profile) enableProfiling(path.join(import.meta.dirname, "..", ".bench"), print);
+    const failures = await runBenches(import.meta.dirname, args.filters, print);
+    disableProfiling();
+    process.exitCode = failures > 0 ? 1 : 0;
+  }
 }

@@ -1,8 +1,7 @@
 // What the CLI touches outside itself, injectable so tests run it in-process: output
 // streams, the terminal, and the host (the TypeScript /dev/gunyah).
 
-import type { HypervisorPort } from "../vmm/index.js";
-import type { HostRequirements } from "./host.js";
+import type { HostHandle, HostRequirements } from "./host.js";
 
 export interface CliIo {
   /** Guest console output (UART). */
@@ -10,7 +9,7 @@ export interface CliIo {
   /** Diagnostics. */
   readonly stderr: (text: string) => void;
   /** Opens the host interface; a message when there is none. */
-  readonly openHost: (requirements: HostRequirements) => Promise<HypervisorPort | string>;
+  readonly openHost: (requirements: HostRequirements) => Promise<HostHandle | string>;
   /** Console input for the guest, or undefined to give it none. */
   readonly stdin?: ConsoleInput;
   /** Subscribes to an interrupt request (Ctrl-C); returns an unsubscribe. */

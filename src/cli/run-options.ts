@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly timeout?: string;
   readonly dtbOut?: string;
   readonly verbose?: boolean;
+  /** --stats: per-vCPU run statistics on stderr at exit. */
+  readonly stats?: boolean;
   readonly disk: readonly string[];
   readonly rng?: boolean;
   readonly virtioConsole?: boolean;

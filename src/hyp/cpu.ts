@@ -5,6 +5,7 @@ export type {
   CpuExit,
   CpuOptions,
   GicCpuInterface,
+  JitStats,
   Stage2Abort,
   Stage2Page,
   Stage2Port,

@@ -20,6 +20,7 @@ import { NativeVmContext } from "./native-vm.js";
 import type { HypObject, ObjectType } from "./object.js";
 import { Partition } from "./partition.js";
 import { PAGE_SIZE } from "./physmem.js";
+import { RunStatsLog, type VcpuStats } from "./run-stats.js";
 import { SystemClock } from "./time.js";
 import { Vcpu } from "./vcpu.js";
 import { Vic } from "./vic.js";
@@ -64,6 +65,7 @@ export class Hypervisor {
   readonly dispatcher: Dispatcher;
   readonly options: Required<Omit<HypervisorOptions, "seed" | "cpuFactory">> & { seed?: number };
   readonly clock: SystemClock;
+  private readonly runStats = new RunStatsLog();
   private rootPartition: Partition | undefined;
   private rootVm: NativeVmContext | undefined;
   /** Boot objects held by the hypervisor itself (not reachable by any cap). */
@@ -82,6 +84,7 @@ export class Hypervisor {
     this.clock = new SystemClock(this.options.time, this.options.counterFrequency);
     const services = {
       clock: this.clock,
+      runStats: this.runStats,
       cpuFactory: options.cpuFactory ?? createCpu,
       counterFrequency: this.options.counterFrequency,
       hvc: (vcpu: Vcpu, functionId: number, args: readonly bigint[]) =>
@@ -178,6 +181,11 @@ export class Hypervisor {
     vic = new Vic(this.kernel.registry, undefined, sink);
     check(vic.activate());
     return { vic, sink };
+  }
+
+  /** Per-vCPU run statistics of the guest vCPUs run so far (run-stats.ts). */
+  vcpuStats(): VcpuStats[] {
+    return this.runStats.list();
   }
 
   stats(): HypervisorStats {

@@ -180,6 +180,8 @@ function runSlice(v: Vcpu, slice: number): RunResult {
 
 function handleExit(v: Vcpu, exit: CpuExit): RunResult | undefined {
   const cpu = v.cpu!;
+  // A stage-2 abort is counted by what it turns out to be (handleAbort).
+  if (exit.kind !== "stage2-abort") v.counters?.count(exit.kind);
   switch (exit.kind) {
     case "budget":
       return undefined;
@@ -221,6 +223,7 @@ function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
   const gic = v.gic;
   if (gic?.claims(a.ipa)) {
     if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);
+    v.counters?.count("gic-mmio");
     const value = gic.mmio(v.vicIndex, {
       ipa: a.ipa,
       size: a.size,
@@ -237,9 +240,11 @@ function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
   if (as.isVmmio(a.ipa)) {
     // Only single-register loads/stores without writeback can be emulated.
     if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);
+    v.counters?.count("vmmio");
     v.pending = { kind: "mmio", abort: a };
     return exitState("mmio", a);
   }
+  v.counters?.count("page-fault");
   v.pending = { kind: "page-fault", abort: a };
   return exitState("page-fault", a);
 }
@@ -260,6 +265,7 @@ function injectAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
     v.markFaulted(VcpuFaultReason.NESTED_ABORT, BigInt(a.ipa), BigInt(a.pc));
     return state(VcpuRunState.FAULT, ...v.faultData);
   }
+  v.counters?.count("abort-injected");
   cpu.injectExternalAbort(a);
   v.lastInjectedFetch = a.isFetch ? { pc: cpu.pc, retired: cpu.instructionsRetired } : undefined;
   return undefined;

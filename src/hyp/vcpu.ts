@@ -11,6 +11,7 @@ import type { Arm64Cpu, CpuFactory, GicCpuInterface, Stage2Abort } from "./cpu.j
 import type { Cspace } from "./cspace.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { handlePsci, type PsciVcpu } from "./psci.js";
+import { VcpuCounters, type RunStatsLog } from "./run-stats.js";
 import type { SystemClock, Waiter } from "./time.js";
 import type { GuestIrqBackend, Vic, VicVcpu } from "./vic.js";
 import { VirqBinding } from "./virq.js";
@@ -31,6 +32,8 @@ export const MAX_PRIORITY = 63;
 
 export interface VcpuServices {
   readonly clock: SystemClock;
+  /** Where the vCPU's run statistics are kept (optional: tests build vCPUs without). */
+  readonly runStats?: RunStatsLog;
   readonly cpuFactory: CpuFactory | undefined;
   readonly counterFrequency: number;
   /** Dispatches a guest HVC/SMC in the vCPU's own context; returns X0..X3. */
@@ -77,6 +80,8 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   lastInjectedFetch: { readonly pc: number; readonly retired: number } | undefined;
   reset: ResetRequest | undefined;
   pending: PendingExit | undefined;
+  /** Exit counters and instructions retired, for `gunyah run --stats` and the benchmarks. */
+  counters: VcpuCounters | undefined;
   /** Inside vcpu_run (a nested run of the same vCPU reports BLOCKED). */
   running = false;
   readonly haltVirq = new VirqBinding({ isAsserted: () => false });
@@ -214,6 +219,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
       ...(gic ? { gic } : {}),
     });
     this.cpu = cpu;
+    this.counters = new VcpuCounters(index);
+    this.counters.attach(cpu);
+    this.services.runStats?.add(this.counters);
     as.attachCpu(cpu);
     this.services.clock.addCpu(cpu);
     this.services.clock.track(this);
@@ -221,6 +229,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   }
 
   protected onDestroy(): void {
+    this.counters?.freeze();
     const clock = this.services.clock;
     clock.untrack(this);
     if (this.cpu) {

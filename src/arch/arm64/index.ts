@@ -10,6 +10,7 @@ export type {
   CpuExit,
   CpuOptions,
   GicCpuInterface,
+  JitStats,
   Stage2Abort,
   Stage2Page,
   Stage2Port,

@@ -143,6 +143,18 @@ export interface CpuOptions {
 }
 
 /**
+ * What a compiling execution tier reports (read between runs, never per instruction):
+ * guest instructions it ran as compiled code, units (blocks/traces) compiled, time
+ * spent compiling, and the bytes its code cache holds now.
+ */
+export interface JitStats {
+  readonly instructions: number;
+  readonly units: number;
+  readonly compileMs: number;
+  readonly codeBytes: number;
+}
+
+/**
  * What the hypervisor needs from a CPU. The CPU implementation (cpu.ts) implements this
  * interface; the hypervisor programs against it.
  */
@@ -151,6 +163,8 @@ export interface Arm64Cpu {
   run(budget: number): CpuExit;
   /** Instructions retired since creation (drives deterministic time). */
   readonly instructionsRetired: number;
+  /** Present when a compiling tier runs this CPU's code. */
+  readonly jitStats?: JitStats;
 
   /** Architectural reset: EL1h (system) or EL0 (user), DAIF masked, MMU off, at `pc`. */
   reset(pc: number): void;

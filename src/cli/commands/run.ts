@@ -21,6 +21,7 @@ import { nodeFiles } from "../files.js";
 import type { CliIo } from "../io.js";
 import { CoalescedOutput } from "../output.js";
 import { gdbSession, type GdbSession } from "../gdb-server.js";
+import { formatRunStats } from "../stats.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
 
 function collect(value: string, previous: readonly string[]): string[] {
@@ -74,6 +75,10 @@ export function registerRunCommand(
       "with --gdb: hold the guest before its first instruction until gdb continues",
     )
     .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
+    .option(
+      "--stats",
+      "at exit, print per-vCPU instructions retired, exits by kind, MIPS (and JIT figures) on stderr",
+    )
     .action(async (options: RunOptions) => done(await runCommand(options, io)));
 }
 
@@ -145,10 +150,13 @@ async function openAndRun(
 ): Promise<number> {
   const host = await io.openHost({ guestMemory: resources.memorySize });
   if (typeof host === "string") return failWithLog(io, kept, host);
+  const started = performance.now();
   try {
     const r = await runOn(host, resources, disks, options, io, gdb);
     return typeof r === "number" ? r : failWithLog(io, kept, r.message, r.code);
   } finally {
+    if (options.stats === true && host.vcpuStats)
+      io.stderr(formatRunStats(host.vcpuStats(), (performance.now() - started) / 1000));
     host.close?.();
   }
 }
