@@ -3,7 +3,7 @@
 // boots the platform itself so that it can read the hypervisor's run statistics for
 // `gunyah run --stats` and the benchmarks.
 
-import type { VcpuStats } from "../hyp/index.js";
+import type { VcpuStats } from "../platform/index.js";
 import { bootPlatform } from "../platform/index.js";
 import {
   openHostPort as openHostOn,

@@ -2,7 +2,7 @@
 // (instructions retired, exits by kind, the compiling tier's figures when there is
 // one) as totals and as the lines printed on stderr at exit.
 
-import type { VcpuStats } from "../hyp/index.js";
+import type { VcpuStats } from "../platform/index.js";
 
 export interface RunTotals {
   readonly vcpus: number;

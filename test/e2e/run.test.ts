@@ -48,6 +48,18 @@ test("gunyah run boots the demo guest through every layer and exits 0", limits, 
   assert.match(r.stdout, /powering off/);
 });
 
+test("--stats reports the vCPU's instructions and exits on stderr at exit", limits, async () => {
+  const r = await gunyah(["run", "--stats", "--timeout", "50"]);
+  assert.equal(r.code, 0, r.stderr);
+  const line = /stats: vCPU 0: ([\d,]+) instructions; exits: (.*)/.exec(r.stderr);
+  assert.ok(line, r.stderr);
+  assert.ok(Number(line[1]!.replace(/,/g, "")) > 1000, "the demo runs thousands of instructions");
+  // hypervisor_identify, PSCI_VERSION, SYSTEM_OFF; every UART byte is a VMMIO exit.
+  assert.match(line[2]!, /\bhvc 3\b/);
+  assert.match(line[2]!, /\bvmmio [\d,]+/);
+  assert.match(r.stderr, /stats: total: [\d,]+ instructions in [\d.]+ s wall = [\d.]+ MIPS/);
+});
+
 test(
   "with 4 vCPUs the demo still powers off cleanly: the secondaries, never started, stop too",
   limits,
