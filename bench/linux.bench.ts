@@ -7,6 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { main } from "../src/cli/main.js";
+import { openHostPort, type HostHandle } from "../src/cli/host.js";
+import { runTotals, type RunTotals } from "../src/cli/stats.js";
 import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./compare.js";
 import { profiled } from "./profile.js";
 
@@ -16,12 +18,13 @@ const initrd = path.join(assets, "initramfs-test.cpio.gz");
 const append = "console=ttyAMA0 panic=-1 cryptomgr.notests=1";
 export const LINUX_MARKER = "GUNYAH-LINUX-OK";
 
-async function bootOurs(): Promise<SideRun & { cpu: number }> {
+async function bootOurs(): Promise<SideRun & { cpu: number; totals: RunTotals | undefined }> {
   let out = "";
   let err = "";
   const decoder = new TextDecoder();
   const text = (d: string | Uint8Array) =>
     typeof d === "string" ? d : decoder.decode(d, { stream: true });
+  let host: HostHandle | undefined;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const code = await main(
@@ -31,6 +34,12 @@ async function bootOurs(): Promise<SideRun & { cpu: number }> {
       stderr: (d) => void (err += text(d)),
       stdin: undefined,
       onInterrupt: undefined,
+      // The same host `gunyah run` opens, kept to read the vCPUs' statistics after.
+      openHost: async (req) => {
+        const h = await openHostPort(req);
+        if (typeof h !== "string") host = h;
+        return h;
+      },
     },
   );
   const used = process.cpuUsage(c0);
@@ -46,6 +55,7 @@ async function bootOurs(): Promise<SideRun & { cpu: number }> {
     wall,
     stdout: Buffer.from(out),
     cpu: (used.user + used.system) / 1e6,
+    totals: host?.vcpuStats ? runTotals(host.vcpuStats(), wall) : undefined,
   };
   return failure === undefined ? { ...side, ok: true } : { ...side, ok: false, failure };
 }
@@ -74,6 +84,25 @@ export async function bench(): Promise<BenchResult | Record<string, string>> {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),
     "gunyah-ts boot to poweroff: CPU (s)": Math.round(ours.cpu * 100) / 100,
     ...compareWall("boot to poweroff", ours, qemu, failures),
+    ...runFigures(ours.totals),
   };
   return { figures, failures };
+}
+
+/** Guest instructions retired, effective MIPS and, with a JIT tier, its figures. */
+function runFigures(t: RunTotals | undefined): Record<string, number | string> {
+  if (!t) return {};
+  const figures: Record<string, number | string> = {
+    "guest instructions retired": t.instructions,
+    "effective MIPS (wall)": Math.round(t.mips * 10) / 10,
+  };
+  for (const [kind, count] of Object.entries(t.exits).sort((a, b) => b[1] - a[1]))
+    figures[`exits: ${kind}`] = count;
+  if (t.jit) {
+    figures["jit: instructions run compiled (%)"] = Math.round(t.jit.compiledShare * 1000) / 10;
+    figures["jit: units compiled"] = t.jit.units;
+    figures["jit: compile time (ms)"] = Math.round(t.jit.compileMs);
+    figures["jit: code cache (KiB)"] = Math.round(t.jit.codeBytes / 1024);
+  }
+  return figures;
 }
