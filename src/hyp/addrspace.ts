@@ -122,7 +122,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   restoreEntry(entry: Stage2Entry): boolean {
     if (!this.isActive || this.entries.has(entry.ipaPage)) return false;
     this.entries.set(entry.ipaPage, entry);
-    this.syncCpus();
+    // A new mapping: nothing to invalidate (see map()).
     return true;
   }
 
@@ -211,8 +211,11 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
       this.entries.set(entry.ipaPage, entry);
       extent.mappings.add(entry);
     }
-    // A new mapping cannot be stale in any TLB, but a CPU may cache the miss.
-    this.syncCpus();
+    // Nothing to invalidate: a CPU caches only translations that succeeded (its TLB and
+    // Stage2Port cache never record a miss), so no CPU holds anything about pages that
+    // were unmapped until now. Demand paging maps one page per fault; flushing every
+    // TLB entry and decoded page each time made the guest re-walk and re-decode its
+    // working set after every fault. Unmap and access changes still invalidate.
     return HypError.OK;
   }
 

@@ -254,6 +254,28 @@ test("donating a mapped page away unmaps it from every address space and invalid
   );
 });
 
+test("mapping a page does not invalidate the CPUs (nothing can be cached about it); unmapping does", () => {
+  const s = hostSetup();
+  const { rm } = s;
+  ok(
+    rm.hvc,
+    Call.MEMEXTENT_DONATE,
+    BigInt(DonateType.TO_SIBLING),
+    s.hostRam,
+    s.guestShared,
+    0n,
+    BigInt(PAGE),
+  );
+  const cpu = s.cpus[0]!;
+  const before = cpu.invalidations;
+  const map = [s.guestAs, s.guestShared, 0x4900_0000n, RW, PARTIAL, 0n, BigInt(PAGE)] as const;
+  ok(rm.hvc, Call.ADDRSPACE_MAP, ...map);
+  assert.equal(cpu.invalidations, before, "map: no invalidation");
+  const unmap = [s.guestAs, s.guestShared, 0x4900_0000n, PARTIAL, 0n, BigInt(PAGE)] as const;
+  ok(rm.hvc, Call.ADDRSPACE_UNMAP, ...unmap);
+  assert.equal(cpu.invalidations, before + 1, "unmap: one invalidation");
+});
+
 test("donate argument checks: alignment, size, range, relation, options, ownership", () => {
   const s = hostSetup();
   const { rm } = s;

@@ -21,7 +21,9 @@ export interface Stage2Port {
   /**
    * The backing of the IPA page number `ipaPage` (IPA >> 12), or undefined when the
    * page is not mapped: the access then ends the run with a `stage2-abort` exit.
-   * The CPU caches answers in its TLB until `invalidateStage2()` is called.
+   * The CPU caches answers in its TLB until `invalidateStage2()` is called. Only
+   * answers are cached, never a miss: a page mapped later is seen at the next access
+   * without an invalidation (the hypervisor relies on this when it maps a page).
    */
   lookup(ipaPage: number): Stage2Page | undefined;
 }
