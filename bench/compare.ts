@@ -5,6 +5,7 @@
 // a ratio against a run that never reached its marker would mislead.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 /** What a benchmark returns: its figures, and the failures that voided a comparison. */
 export interface BenchResult {
@@ -20,6 +21,27 @@ export interface SideRun {
   /** Why the side does not count (exit status, missing marker, stderr tail). */
   readonly failure?: string;
   readonly stdout: Buffer;
+  /** CPU seconds (user + system) the side used, when known. */
+  readonly cpu?: number;
+}
+
+/**
+ * CPU seconds used by this process's waited-for children (cutime + cstime of
+ * /proc/self/stat, proc(5)), or undefined where there is no procfs. On a shared,
+ * loaded machine wall time inflates for both sides; CPU time does not.
+ */
+export function childrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cutime = Number(fields[13]);
+    const cstime = Number(fields[14]);
+    if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) return undefined;
+    return (cutime + cstime) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CommandSide {
@@ -44,6 +66,7 @@ export function stderrTail(stderr: Buffer | string | null | undefined): string {
 /** Runs an external program as one side (the reference, usually QEMU) and judges it. */
 export function runCommandSide(side: CommandSide): SideRun {
   const t0 = performance.now();
+  const cpu0 = childrenCpuSeconds();
   const r = spawnSync(side.command, [...side.args], {
     maxBuffer: 1 << 28,
     timeout: side.timeoutMs ?? 600_000,
@@ -51,6 +74,8 @@ export function runCommandSide(side: CommandSide): SideRun {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const wall = (performance.now() - t0) / 1000;
+  const cpu1 = childrenCpuSeconds();
+  const cpu = cpu0 !== undefined && cpu1 !== undefined ? { cpu: cpu1 - cpu0 } : {};
   const stdout = r.stdout ?? Buffer.alloc(0);
   const failure = judge(side.name, {
     error: r.error,
@@ -61,8 +86,8 @@ export function runCommandSide(side: CommandSide): SideRun {
     marker: side.marker,
   });
   return failure === undefined
-    ? { name: side.name, ok: true, wall, stdout }
-    : { name: side.name, ok: false, wall, failure, stdout };
+    ? { name: side.name, ok: true, wall, stdout, ...cpu }
+    : { name: side.name, ok: false, wall, failure, stdout, ...cpu };
 }
 
 interface Outcome {
@@ -105,5 +130,12 @@ export function compareWall(
   if (ours.ok && reference.ok)
     figures[`${label}: slower than ${reference.name} (x)`] = round(ours.wall / reference.wall);
   else figures[`${label}: ratio`] = "none (a side failed, see below)";
+  // CPU time too: on a loaded machine it is the steadier comparison.
+  if (ours.cpu !== undefined && reference.cpu !== undefined && ours.ok && reference.ok) {
+    figures[`${label}: ${ours.name} CPU (s)`] = round(ours.cpu);
+    figures[`${label}: ${reference.name} CPU (s)`] = round(reference.cpu);
+    if (reference.cpu > 0)
+      figures[`${label}: CPU time vs ${reference.name} (x)`] = round(ours.cpu / reference.cpu);
+  }
   return figures;
 }

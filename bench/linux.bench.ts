@@ -82,7 +82,6 @@ export async function bench(): Promise<BenchResult | Record<string, string>> {
   const qemu = bootQemu();
   const figures: Record<string, number | string> = {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),
-    "gunyah-ts boot to poweroff: CPU (s)": Math.round(ours.cpu * 100) / 100,
     ...compareWall("boot to poweroff", ours, qemu, failures),
     ...runFigures(ours.totals),
   };

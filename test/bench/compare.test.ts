@@ -92,3 +92,14 @@ export async function bench() {
   assert.match(out, /fake: FAILED: qemu-system-aarch64 exited with status 1/);
   assert.match(out, /efi-virtio\.rom/);
 });
+
+test("a command side reports the CPU seconds its process used", () => {
+  const side = runCommandSide({
+    name: "busy shell",
+    command: "sh",
+    args: ["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo DONE"],
+    marker: "DONE",
+  });
+  assert.equal(side.ok, true, side.failure);
+  assert.ok(side.cpu !== undefined && side.cpu > 0.05, `cpu ${side.cpu}`);
+});
