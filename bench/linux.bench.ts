@@ -1,8 +1,12 @@
-// Linux boot benchmark: Debian's stock arm64 kernel with the busybox test initramfs
-// (runs `uname`, prints GUNYAH-LINUX-OK, powers off) through every gunyah-ts layer,
-// and the same kernel, initramfs and command line on qemu-system-aarch64 (TCG,
-// cortex-a57) measured in the same run. A ratio is printed only when both sides
-// exited 0 and printed the marker (bench/compare.ts). Needs scripts/fetch-linux-assets.sh.
+// Linux boot benchmark, through every gunyah-ts layer and on qemu-system-aarch64
+// (TCG, cortex-a57) with the same kernel, initramfs and command line, measured in the
+// same run. Two workloads on Debian's stock arm64 kernel:
+//   boot: 1 vCPU, the busybox test initramfs (uname, GUNYAH-LINUX-OK, power off),
+//         crypto self-tests off (cryptomgr.notests);
+//   smp:  2 vCPUs (QEMU -smp 2), the crypto self-tests on, an initramfs whose /init
+//         checks the CPU count, sha256sum and awk and prints GUNYAH-SMP-OK.
+// A ratio is printed only when both sides exited 0 and printed the marker
+// (bench/compare.ts). Needs scripts/fetch-linux-assets.sh.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,14 +15,43 @@ import { openHostPort, type HostHandle } from "../src/cli/host.js";
 import { runTotals, type RunTotals } from "../src/cli/stats.js";
 import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./compare.js";
 import { profiled } from "./profile.js";
+import { SMP_MARKER, buildSmpInitramfs } from "./smp-initramfs.js";
 
-const assets = path.resolve(import.meta.dirname, "..", ".assets", "linux");
+const root = path.resolve(import.meta.dirname, "..");
+const assets = path.join(root, ".assets", "linux");
 const kernel = path.join(assets, "Image");
-const initrd = path.join(assets, "initramfs-test.cpio.gz");
-const append = "console=ttyAMA0 panic=-1 cryptomgr.notests=1";
+const busybox = path.join(root, ".assets", "busybox");
 export const LINUX_MARKER = "GUNYAH-LINUX-OK";
 
-async function bootOurs(): Promise<SideRun & { cpu: number; totals: RunTotals | undefined }> {
+interface Workload {
+  readonly label: string;
+  readonly initrd: () => string;
+  readonly append: string;
+  readonly cpus: number;
+  readonly marker: string;
+}
+
+const WORKLOADS: readonly Workload[] = [
+  {
+    label: "boot",
+    initrd: () => path.join(assets, "initramfs-test.cpio.gz"),
+    append: "console=ttyAMA0 panic=-1 cryptomgr.notests=1",
+    cpus: 1,
+    marker: LINUX_MARKER,
+  },
+  {
+    label: "smp",
+    initrd: () => buildSmpInitramfs(busybox, path.join(root, ".bench", "initramfs-smp.cpio.gz")),
+    append: "console=ttyAMA0 panic=-1",
+    cpus: 2,
+    marker: SMP_MARKER,
+  },
+];
+
+async function bootOurs(
+  w: Workload,
+  initrd: string,
+): Promise<SideRun & { cpu: number; totals: RunTotals | undefined }> {
   let out = "";
   let err = "";
   const decoder = new TextDecoder();
@@ -28,7 +61,17 @@ async function bootOurs(): Promise<SideRun & { cpu: number; totals: RunTotals | 
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const code = await main(
-    ["run", "--kernel", kernel, "--initrd", initrd, "--append", append, "--memory", "256M"],
+    [
+      "run",
+      "--kernel",
+      kernel,
+      "--initrd",
+      initrd,
+      "--append",
+      w.append,
+      "--memory",
+      "256M",
+    ].concat(["--cpus", String(w.cpus)]),
     {
       stdout: (d) => void (out += text(d)),
       stderr: (d) => void (err += text(d)),
@@ -47,9 +90,9 @@ async function bootOurs(): Promise<SideRun & { cpu: number; totals: RunTotals | 
   const failure =
     code !== 0
       ? `gunyah-ts exited with status ${code}; stderr tail:\n${err.trimEnd().split("\n").slice(-8).join("\n")}`
-      : out.includes(LINUX_MARKER)
+      : out.includes(w.marker)
         ? undefined
-        : `gunyah-ts exited 0 without printing "${LINUX_MARKER}"`;
+        : `gunyah-ts exited 0 without printing "${w.marker}"`;
   const side = {
     name: "gunyah-ts",
     wall,
@@ -61,47 +104,55 @@ async function bootOurs(): Promise<SideRun & { cpu: number; totals: RunTotals | 
 }
 
 /** The reference: QEMU's virt machine with nothing but what the boot needs. */
-export function bootQemu(): SideRun {
+export function bootQemu(w: Workload, initrd: string): SideRun {
   return runCommandSide({
     name: "qemu-system-aarch64",
     command: "qemu-system-aarch64",
     // -nodefaults: no default NIC (whose option ROM lives in an optional package),
     // no default monitor or parallel port; the PL011 goes to stdio explicitly.
-    args: ["-M", "virt", "-cpu", "cortex-a57", "-m", "256", "-nodefaults", "-display", "none"]
-      .concat(["-serial", "stdio", "-no-reboot"])
-      .concat(["-kernel", kernel, "-initrd", initrd, "-append", append]),
-    marker: LINUX_MARKER,
+    args: ["-M", "virt", "-cpu", "cortex-a57", "-m", "256", "-smp", String(w.cpus)]
+      .concat(["-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"])
+      .concat(["-kernel", kernel, "-initrd", initrd, "-append", w.append]),
+    marker: w.marker,
   });
 }
 
 export async function bench(): Promise<BenchResult | Record<string, string>> {
-  if (!fs.existsSync(kernel) || !fs.existsSync(initrd))
+  if (!fs.existsSync(kernel) || !fs.existsSync(busybox))
     return { skipped: "no .assets/linux: run scripts/fetch-linux-assets.sh" };
   const failures: string[] = [];
-  const ours = await profiled("linux", bootOurs);
-  const qemu = bootQemu();
   const figures: Record<string, number | string> = {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),
-    ...compareWall("boot to poweroff", ours, qemu, failures),
-    ...runFigures(ours.totals),
   };
+  for (const w of WORKLOADS) {
+    const initrd = w.initrd();
+    const ours = await profiled(`linux-${w.label}`, () => bootOurs(w, initrd));
+    const qemu = bootQemu(w, initrd);
+    const label = `${w.label} (${w.cpus} vCPU${w.cpus > 1 ? "s" : ""})`;
+    Object.assign(
+      figures,
+      compareWall(label, ours, qemu, failures),
+      runFigures(label, ours.totals),
+    );
+  }
   return { figures, failures };
 }
 
 /** Guest instructions retired, effective MIPS and, with a JIT tier, its figures. */
-function runFigures(t: RunTotals | undefined): Record<string, number | string> {
+function runFigures(label: string, t: RunTotals | undefined): Record<string, number | string> {
   if (!t) return {};
   const figures: Record<string, number | string> = {
-    "guest instructions retired": t.instructions,
-    "effective MIPS (wall)": Math.round(t.mips * 10) / 10,
+    [`${label}: guest instructions retired`]: t.instructions,
+    [`${label}: effective MIPS (wall)`]: Math.round(t.mips * 10) / 10,
   };
   for (const [kind, count] of Object.entries(t.exits).sort((a, b) => b[1] - a[1]))
-    figures[`exits: ${kind}`] = count;
+    figures[`${label}: exits: ${kind}`] = count;
   if (t.jit) {
-    figures["jit: instructions run compiled (%)"] = Math.round(t.jit.compiledShare * 1000) / 10;
-    figures["jit: units compiled"] = t.jit.units;
-    figures["jit: compile time (ms)"] = Math.round(t.jit.compileMs);
-    figures["jit: code cache (KiB)"] = Math.round(t.jit.codeBytes / 1024);
+    figures[`${label}: jit: instructions run compiled (%)`] =
+      Math.round(t.jit.compiledShare * 1000) / 10;
+    figures[`${label}: jit: units compiled`] = t.jit.units;
+    figures[`${label}: jit: compile time (ms)`] = Math.round(t.jit.compileMs);
+    figures[`${label}: jit: code cache (KiB)`] = Math.round(t.jit.codeBytes / 1024);
   }
   return figures;
 }
