@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { registerExecCommand } from "./commands/exec.js";
 import { registerRmServerCommand } from "./commands/rm-server.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerTraceCommand } from "./commands/trace.js";
 import type { CliIo } from "./io.js";
 import { terminalInput } from "./terminal.js";
 import { openHostPort } from "./host.js";
@@ -62,6 +63,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   registerRunCommand(program, cli, done);
   registerExecCommand(program, done);
   registerRmServerCommand(program, done);
+  registerTraceCommand(program, cli, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -18,4 +18,6 @@ export interface CallerContext {
   readonly memory: MessageBuffer | undefined;
   /** Present for guest vCPUs: PSCI is answered in their context. */
   readonly psci?: PsciCaller;
+  /** Where the caller's events go in a trace: [pid = VMID, tid = vCPU index]. */
+  traceIdentity?(): readonly [number, number];
 }

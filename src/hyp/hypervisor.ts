@@ -27,6 +27,7 @@ import { Vic } from "./vic.js";
 import { VirtualGic } from "./vgic/vgic.js";
 import { VpmGroup } from "./vpm.js";
 import { InvariantError } from "../lib/assert.js";
+import type { Tracer } from "../lib/trace.js";
 
 export interface HypervisorOptions {
   /** Physical RAM base (default 0x8000_0000). */
@@ -41,6 +42,8 @@ export interface HypervisorOptions {
   readonly counterFrequency?: number;
   /** Builds vCPU CPUs (default: the arch layer's createCpu; tests may pass a fake). */
   readonly cpuFactory?: CpuFactory;
+  /** Records hypercalls, vCPU run slices, exits, memory and interrupt events (off: none). */
+  readonly tracer?: Tracer;
 }
 
 export interface HypervisorStats {
@@ -63,7 +66,9 @@ const DEFAULT_RAM_SIZE = 2 * 1024 * 1024 * 1024;
 export class Hypervisor {
   readonly kernel: Kernel;
   readonly dispatcher: Dispatcher;
-  readonly options: Required<Omit<HypervisorOptions, "seed" | "cpuFactory">> & { seed?: number };
+  readonly options: Required<Omit<HypervisorOptions, "seed" | "cpuFactory" | "tracer">> & {
+    seed?: number;
+  };
   readonly clock: SystemClock;
   private readonly runStats = new RunStatsLog();
   private rootPartition: Partition | undefined;
@@ -82,7 +87,15 @@ export class Hypervisor {
     this.kernel = new Kernel(this.options);
     this.dispatcher = new Dispatcher(this.kernel, [vcpuHandlers, debugHandlers]);
     this.clock = new SystemClock(this.options.time, this.options.counterFrequency);
+    const tracer = options.tracer;
+    if (tracer) {
+      this.kernel.tracer = tracer;
+      this.clock.tracer = tracer;
+      tracer.setGuestClock(this.clock.counter, this.options.counterFrequency);
+      tracer.nameProcess(0, "hypervisor");
+    }
     const services = {
+      tracer,
       clock: this.clock,
       runStats: this.runStats,
       cpuFactory: options.cpuFactory ?? createCpu,

@@ -13,6 +13,7 @@ import { Partition } from "./partition.js";
 import { PhysicalMemory } from "./physmem.js";
 import { Prng } from "./prng.js";
 import { Vic, type BackendFactory } from "./vic.js";
+import type { Tracer } from "../lib/trace.js";
 
 export interface KernelOptions {
   readonly ramBase: number;
@@ -32,6 +33,8 @@ export class Kernel {
   /** The guest vic's backend (the virtual GICv3); set by the hypervisor at boot. */
   guestVicBackend: BackendFactory | undefined;
   readonly extraFactories = new Map<ObjectType, ExtraFactory>();
+  /** Set at boot when tracing; every hook tests it before building an event. */
+  tracer: Tracer | undefined;
 
   constructor(options: KernelOptions) {
     this.physmem = new PhysicalMemory(options.ramBase, options.ramSize);

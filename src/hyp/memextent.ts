@@ -12,6 +12,8 @@ import type { MemDb, OwnerTag } from "./memdb.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import type { Partition } from "./partition.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
+import { TraceCat, type Tracer } from "../lib/trace.js";
+import { traceDonate } from "./trace-mem.js";
 
 const ATTRS_VALID = 0x7n | (0x3n << 8n) | (0x3n << 16n);
 
@@ -75,6 +77,8 @@ interface ProtectedPage {
 export interface ExtentServices {
   readonly memdb: MemDb;
   readonly physmem: PhysicalMemory;
+  /** Present when tracing: ownership changes are recorded (category "mem"). */
+  readonly tracer?: Tracer | undefined;
 }
 
 export class Memextent extends HypObject {
@@ -251,6 +255,8 @@ export class Memextent extends HypObject {
     if (!from.services.memdb.transfer(first, r.pages, fromTag, toTag))
       return HypError.MEMDB_NOT_OWNER;
     from.moveMappings(type, to, first, r.pages);
+    const tracer = from.services.tracer;
+    if (tracer?.enabled(TraceCat.MEM)) traceDonate(tracer, type, first, r.pages, fromTag, toTag);
     return HypError.OK;
   }
 

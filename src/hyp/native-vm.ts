@@ -29,4 +29,8 @@ export class NativeVmContext implements NativeVm, CallerContext {
       write: (ipa, data) => addrspace.write(ipa, data),
     };
   }
+
+  traceIdentity(): readonly [number, number] {
+    return [this.vmid, 0];
+  }
 }

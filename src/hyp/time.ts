@@ -12,6 +12,7 @@
 // timer fires at the deadline instead.
 
 import { macrotask } from "../lib/macrotask.js";
+import { TraceCat, type Tracer } from "../lib/trace.js";
 
 export type TimeMode = "instructions" | "wall";
 
@@ -35,6 +36,8 @@ export class SystemClock {
   private readonly all = new Set<Waiter>();
   private checkScheduled = false;
   private wallTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Records idle jumps when tracing. */
+  tracer: Tracer | undefined;
 
   constructor(
     readonly mode: TimeMode,
@@ -156,7 +159,10 @@ export class SystemClock {
     if ([...this.all].some((w) => w.runnable)) return;
     const d = this.earliest();
     if (d === undefined) return;
+    const from = this.now();
     this.advanceTo(d);
+    if (this.tracer?.enabled(TraceCat.EXIT))
+      this.tracer.instant(TraceCat.EXIT, "idle_jump", 0, 0, { from: Number(from), to: Number(d) });
     this.poll();
   }
 

@@ -12,6 +12,7 @@ import { RateLimitedLog } from "../lib/log.js";
 import type { CpuExit, Stage2Abort } from "./cpu.js";
 import { PAGE_SIZE } from "./physmem.js";
 import type { Vcpu } from "./vcpu.js";
+import { traceSlice } from "./trace-vcpu.js";
 
 /** Instructions per vcpu_run slice: long enough to amortise the call, short enough to stay responsive. */
 export const RUN_SLICE = 200_000;
@@ -86,7 +87,8 @@ export function runVcpu(
   v.get();
   v.running = true;
   try {
-    return ok(runSlice(v, slice));
+    const tracer = v.services.tracer;
+    return ok(tracer ? traceSlice(tracer, v, () => runSlice(v, slice)) : runSlice(v, slice));
   } finally {
     v.running = false;
     v.services.clock.poll();

@@ -16,6 +16,7 @@ import type { SystemClock, Waiter } from "./time.js";
 import type { GuestIrqBackend, Vic, VicVcpu } from "./vic.js";
 import { VirqBinding } from "./virq.js";
 import type { VpmGroup, VpmMember } from "./vpm.js";
+import type { Tracer } from "../lib/trace.js";
 
 const OPTIONS_VALID =
   VcpuOption.PINNED |
@@ -36,6 +37,8 @@ export interface VcpuServices {
   readonly runStats?: RunStatsLog;
   readonly cpuFactory: CpuFactory | undefined;
   readonly counterFrequency: number;
+  /** Present when tracing: run slices and exits are recorded. */
+  readonly tracer?: Tracer | undefined;
   /** Dispatches a guest HVC/SMC in the vCPU's own context; returns X0..X3. */
   readonly hvc: (vcpu: Vcpu, functionId: number, args: readonly bigint[]) => readonly bigint[];
 }
@@ -98,6 +101,11 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
 
   get memory(): Addrspace | undefined {
     return this.addrspace;
+  }
+
+  /** A trace's (pid, tid): the VM's VMID and the vCPU's index. */
+  traceIdentity(): readonly [number, number] {
+    return [this.addrspace?.vmid ?? 0, this.vicIndex];
   }
 
   get gic(): GuestIrqBackend | undefined {

@@ -8,6 +8,7 @@
 
 import { Hypervisor, type HypervisorOptions, type NativeVm } from "../hyp/index.js";
 import { InvariantError } from "../lib/assert.js";
+import type { Tracer } from "../lib/trace.js";
 import { ResourceManager } from "../rm/index.js";
 import { HOST_VMID, PHYS_LAYOUT, RM_VMID } from "./layout.js";
 
@@ -26,6 +27,8 @@ export interface PlatformOptions {
   readonly seed?: number;
   /** Builds vCPUs' CPUs (default: the hypervisor's, i.e. the arch layer's createCpu). */
   readonly cpuFactory?: HypervisorOptions["cpuFactory"];
+  /** Boundary tracing for every layer above the CPU (off by default: no cost). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -51,6 +54,8 @@ export interface Platform {
   readonly hypervisor: Hypervisor;
   readonly rm: ResourceManager;
   readonly host: HostBootInfo;
+  /** The tracer the layers record to, for the host driver and the VMM above. */
+  readonly tracer?: Tracer;
 }
 
 export function bootPlatform(options: PlatformOptions = {}): Platform {
@@ -62,9 +67,15 @@ export function bootPlatform(options: PlatformOptions = {}): Platform {
     ...(options.time ? { time: options.time } : {}),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     ...(options.cpuFactory ? { cpuFactory: options.cpuFactory } : {}),
+    ...(options.tracer ? { tracer: options.tracer } : {}),
   });
+  options.tracer?.nameProcess(RM_VMID, "resource manager");
+  options.tracer?.nameProcess(HOST_VMID, "host VM");
   const root = hypervisor.createRootVm({ vmid: RM_VMID, ownRamSize: rmRamSize });
-  const rm = new ResourceManager(root, { ownRam: { base: PHYS_LAYOUT.ramBase, size: rmRamSize } });
+  const rm = new ResourceManager(root, {
+    ownRam: { base: PHYS_LAYOUT.ramBase, size: rmRamSize },
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+  });
 
   // The host gets all RAM the RM manages.
   const hostRam = { base: root.caps.ramBase, size: root.caps.ramSize };
@@ -81,5 +92,10 @@ export function bootPlatform(options: PlatformOptions = {}): Platform {
   });
   const rpc = rm.connectHostVm(objects.value, vicCap);
   if (!rpc.ok) throw new InvariantError(`platform boot: ${rpc.error}`);
-  return { hypervisor, rm, host: { vm, ram: hostRam, ...rpc.value } };
+  return {
+    hypervisor,
+    rm,
+    host: { vm, ram: hostRam, ...rpc.value },
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+  };
 }

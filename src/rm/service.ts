@@ -40,10 +40,15 @@ import * as vmc from "./vm-calls.js";
 import { VmLifecycle } from "./vm-lifecycle.js";
 import { VmTable, type VmRecord } from "./vm-table.js";
 import { macrotask } from "../lib/macrotask.js";
+import { TraceCat, type Tracer } from "../lib/trace.js";
+import { traceNotification, traceRequest } from "./trace-rpc.js";
+import { traceParcelOp, type ParcelOp } from "./trace-mem.js";
 
 export interface RmOptions {
   /** The RM's own RAM (IPA == PA in its address space): one page is its packet buffer. */
   readonly ownRam: { readonly base: number; readonly size: number };
+  /** Records RPC messages, VM status transitions and parcel operations (off: none). */
+  readonly tracer?: Tracer;
 }
 
 type Handler = (client: number, payload: Uint8Array) => Reply;
@@ -82,12 +87,15 @@ export class ResourceManager {
   private resourceHandle = 0;
   private notificationsSent = 0;
   private requests = 0;
+  private readonly tracer: Tracer | undefined;
 
   constructor(
     private readonly root: RootVm,
     options: RmOptions,
   ) {
     this.vmid = root.vmid;
+    this.tracer = options.tracer;
+    this.vms.tracer = options.tracer;
     this.hyp = new Hyp(root.hvc);
     // The last page of the RM's own RAM is its packet buffer for msgqueue send/receive.
     this.bufferIpa = options.ownRam.base + options.ownRam.size - 4096;
@@ -178,13 +186,15 @@ export class ResourceManager {
   private onMessage(channel: RpcChannel, msg: RpcMessage): void {
     // Clients send requests only; a stray reply or notification is ignored.
     if (msg.type !== MsgType.REQUEST) return;
-    const reply = this.handleRequest(channel.clientVmid, msg.msgId, msg.payload);
-    channel.send({
-      type: MsgType.REPLY,
-      seq: msg.seq,
-      msgId: msg.msgId,
-      payload: replyPayload(reply.error, reply.data),
-    });
+    const answer = () => {
+      const reply = this.handleRequest(channel.clientVmid, msg.msgId, msg.payload);
+      return replyPayload(reply.error, reply.data);
+    };
+    const t = this.tracer;
+    const payload = t?.enabled(TraceCat.RPC)
+      ? traceRequest(t, this.vmid, channel.clientVmid, msg, answer)
+      : answer();
+    channel.send({ type: MsgType.REPLY, seq: msg.seq, msgId: msg.msgId, payload });
   }
 
   /** Runs one request from `client` (also used directly by tests and the UDP bridge). */
@@ -199,6 +209,8 @@ export class ResourceManager {
   notify(vmid: number, id: number, payload: Uint8Array): void {
     const channel = this.channels.get(vmid);
     if (!channel) return;
+    if (this.tracer?.enabled(TraceCat.RPC))
+      traceNotification(this.tracer, this.vmid, vmid, id, payload);
     const seq = this.notificationSeq;
     this.notificationSeq = (this.notificationSeq + 1) & 0xffff;
     if (channel.send({ type: MsgType.NOTIFICATION, seq, msgId: id, payload }))
@@ -228,13 +240,19 @@ export class ResourceManager {
       [VmMsg.VM_EXIT, vmc.vmExit],
     ];
     for (const [id, fn] of vm) this.handlers.set(id, (c, p) => fn(env, c, p));
-    this.handlers.set(MemMsg.MEM_LEND, (c, p) => mem.memCreate(env, c, TransType.LEND, p));
-    this.handlers.set(MemMsg.MEM_SHARE, (c, p) => mem.memCreate(env, c, TransType.SHARE, p));
-    this.handlers.set(MemMsg.MEM_DONATE, (c, p) => mem.memCreate(env, c, TransType.DONATE, p));
+    const parcelOp = (id: number, op: ParcelOp, fn: Handler) =>
+      this.handlers.set(id, (c, p) =>
+        this.tracer?.enabled(TraceCat.MEM)
+          ? traceParcelOp(this.tracer, this.vmid, this.parcels, { op, caller: c, payload: p }, fn)
+          : fn(c, p),
+      );
+    parcelOp(MemMsg.MEM_LEND, "lend", (c, p) => mem.memCreate(env, c, TransType.LEND, p));
+    parcelOp(MemMsg.MEM_SHARE, "share", (c, p) => mem.memCreate(env, c, TransType.SHARE, p));
+    parcelOp(MemMsg.MEM_DONATE, "donate", (c, p) => mem.memCreate(env, c, TransType.DONATE, p));
     this.handlers.set(MemMsg.MEM_APPEND, (c, p) => mem.memAppend(env, c, p));
-    this.handlers.set(MemMsg.MEM_ACCEPT, (c, p) => mem.memAccept(env, c, p));
-    this.handlers.set(MemMsg.MEM_RELEASE, (c, p) => mem.memRelease(env, c, p));
-    this.handlers.set(MemMsg.MEM_RECLAIM, (c, p) => mem.memReclaim(env, c, p));
+    parcelOp(MemMsg.MEM_ACCEPT, "accept", (c, p) => mem.memAccept(env, c, p));
+    parcelOp(MemMsg.MEM_RELEASE, "release", (c, p) => mem.memRelease(env, c, p));
+    parcelOp(MemMsg.MEM_RECLAIM, "reclaim", (c, p) => mem.memReclaim(env, c, p));
     this.handlers.set(MemMsg.MEM_NOTIFY, (c, p) => mem.memNotify(env, c, p));
   }
 

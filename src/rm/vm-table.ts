@@ -7,6 +7,8 @@ import { err, ok, type Result } from "../lib/result.js";
 import { RmError, Vmid, VmStatus } from "./protocol/index.js";
 import { canEnter } from "./vm-state.js";
 import type { BuiltVm } from "./vm-build.js";
+import type { Tracer } from "../lib/trace.js";
+import { traceVmStatus } from "./trace-rpc.js";
 
 export interface ImageConfig {
   readonly auth: number;
@@ -42,6 +44,9 @@ export interface VmRecord {
 }
 
 export class VmTable {
+  /** Records every status transition when tracing (category "vm"). */
+  tracer: Tracer | undefined;
+
   private readonly vms = new Map<number, VmRecord>();
 
   get(vmid: number): VmRecord | undefined {
@@ -90,13 +95,17 @@ export class VmTable {
   }
 
   remove(vmid: number): void {
+    const vm = this.vms.get(vmid);
+    if (vm && this.tracer) traceVmStatus(this.tracer, vmid, vm.status, VmStatus.NONE);
     this.vms.delete(vmid);
   }
 
   /** Moves a VM to `to` if the table allows it; false (and no change) otherwise. */
   tryTransition(vm: VmRecord, to: VmStatus): boolean {
     if (!canEnter(vm.status, to)) return false;
+    const from = vm.status;
     vm.status = to;
+    if (this.tracer) traceVmStatus(this.tracer, vm.vmid, from, to);
     return true;
   }
 

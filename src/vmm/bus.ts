@@ -66,6 +66,15 @@ export class MmioBus {
     return this.mappings.map((m) => ({ base: m.base, size: m.end - m.base, name: m.device.name }));
   }
 
+  /** The device and register at `address` (for traces), or undefined outside every window. */
+  describe(address: number): { readonly device: string; readonly register: string } | undefined {
+    const m = this.find(address);
+    if (!m) return undefined;
+    const offset = address - m.base;
+    const register = m.device.registerName?.(offset) ?? `0x${offset.toString(16)}`;
+    return { device: m.device.name, register };
+  }
+
   read(address: number, width: number): Result<bigint, BusError> {
     const target = this.resolve(address, width);
     if (!target.ok) return target;

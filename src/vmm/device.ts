@@ -29,6 +29,8 @@ export interface MmioDevice {
   read(offset: number, width: AccessWidth): Result<bigint, DeviceFault>;
   /** Writes the low `width` bytes of `value` at `offset`. */
   write(offset: number, width: AccessWidth, value: bigint): Result<void, DeviceFault>;
+  /** The register at `offset` by its specification name, for traces ("UARTDR", "QueueNotify"). */
+  registerName?(offset: number): string | undefined;
 }
 
 /** An interrupt output of a device: a level the VMM forwards to the guest's GIC. */

@@ -87,6 +87,10 @@ class HostVm implements VmPort {
 
   constructor(private readonly vm: GunyahVm) {}
 
+  get vmid(): number | undefined {
+    return this.vm.vmid;
+  }
+
   async mapMemory(request: MapRequest): HostCall<void> {
     if (!(request.memory instanceof HostGuestMemory))
       return err({ message: "EBADF: guest memory from another host" });

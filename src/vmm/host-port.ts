@@ -74,6 +74,8 @@ export interface IrqfdPort {
 }
 
 export interface VmPort {
+  /** The VM's VMID once it has one (after start), for traces. */
+  readonly vmid?: number | undefined;
   mapMemory(request: MapRequest): HostCall<void>;
   setDtbConfig(guestAddr: number, size: number): HostCall<void>;
   setBootRegister(register: BootRegister, value: bigint): HostCall<void>;

@@ -26,6 +26,7 @@ import type { RunOutcome, StartError } from "./outcome.js";
 import { Pl011 } from "./pl011.js";
 import { Stopper, runVcpu } from "./vcpu-loop.js";
 import { DebugGate } from "./gdb/gate.js";
+import type { Tracer } from "../lib/trace.js";
 
 export interface ConsoleIo {
   /** Where the guest's UART output goes (the CLI: stdout). */
@@ -58,6 +59,7 @@ export class Machine {
     readonly resources: MachineResources,
     private readonly unsubscribeInput: () => void,
     debug?: { readonly waitForDebugger: boolean },
+    private readonly tracer?: Tracer,
   ) {
     this.debugGate = debug ? new DebugGate(vcpus, debug.waitForDebugger) : undefined;
   }
@@ -75,11 +77,14 @@ export class Machine {
       if (seconds !== undefined)
         timer = setTimeout(() => stopper.stop({ kind: "timeout", seconds }), seconds * 1000);
       const mmioLog = new RateLimitedLog("vmm: mmio");
+      const vm = this.vm;
+      const trace = this.tracer ? { tracer: this.tracer, vmid: () => vm.vmid ?? 0 } : undefined;
       const loops = this.vcpus.map((v) =>
         runVcpu(v, this.bus, stopper, {
           log: mmioLog,
           onUnbacked: this.resources.onUnbacked ?? "fault",
           ...(this.debugGate ? { gate: this.debugGate } : {}),
+          ...(trace ? { trace } : {}),
         }).catch((e: unknown) =>
           stopper.stop({ kind: "host-error", vcpu: v.index, message: String(e) }),
         ),
@@ -143,6 +148,8 @@ export interface MachineOptions {
    * `waitForDebugger` holds every vCPU before its first instruction.
    */
   readonly debug?: { readonly waitForDebugger: boolean };
+  /** Records the MMIO exits the VMM emulates (category "exit"), when tracing. */
+  readonly tracer?: Tracer;
 }
 
 /** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
@@ -244,5 +251,7 @@ async function buildOnVm(
     vcpus.push(v.value);
   }
   const unsubscribe = io.input ? io.input((bytes) => uart.receive(bytes)) : () => {};
-  return ok(new Machine(vm, vcpus, bus, uart, dtb, res, unsubscribe, options.debug));
+  return ok(
+    new Machine(vm, vcpus, bus, uart, dtb, res, unsubscribe, options.debug, options.tracer),
+  );
 }

@@ -6,10 +6,13 @@
 import { openGunyah, type OpenGunyahOptions } from "../host/index.js";
 import { hostPort } from "./host-adapter.js";
 import type { HypervisorPort } from "./host-port.js";
+import type { Tracer } from "../lib/trace.js";
 
 export interface HostRequirements {
   /** Bytes of guest memory the VM will need from the host. */
   readonly guestMemory: number;
+  /** Boundary tracing for every layer (gunyah run --trace). */
+  readonly tracer?: Tracer;
 }
 
 const MiB = 1024 * 1024;
@@ -34,7 +37,11 @@ export async function openHostPort(
 ): Promise<HypervisorPort | string> {
   const device = await openGunyah({
     ...options,
-    boot: { ramSize: platformRamFor(req.guestMemory), ...options.boot },
+    boot: {
+      ramSize: platformRamFor(req.guestMemory),
+      ...(req.tracer ? { tracer: req.tracer } : {}),
+      ...options.boot,
+    },
   });
   if (!device.ok) return `cannot open /dev/gunyah: ${device.error.message}`;
   return hostPort(device.value);

@@ -35,6 +35,20 @@ export const Pl011Reg = {
   DMACR: 0x048,
 } as const;
 
+/** Register names as the TRM writes them (UARTDR, UARTFR, ...), by offset. */
+const PL011_NAMES = new Map<number, string>([
+  ...Object.entries(Pl011Reg).map(([k, v]): [number, string] => [
+    v,
+    k === "RSR_ECR" ? "UARTRSR" : `UART${k}`,
+  ]),
+  ...["UARTPeriphID0", "UARTPeriphID1", "UARTPeriphID2", "UARTPeriphID3"].map(
+    (n, i): [number, string] => [0xfe0 + 4 * i, n],
+  ),
+  ...["UARTPCellID0", "UARTPCellID1", "UARTPCellID2", "UARTPCellID3"].map(
+    (n, i): [number, string] => [0xff0 + 4 * i, n],
+  ),
+]);
+
 /** UARTFR bits (TRM 3.3.3). */
 export const Flag = {
   BUSY: 1 << 3,
@@ -68,6 +82,10 @@ export type OutputSink = (bytes: Uint8Array) => void;
 
 export class Pl011 implements MmioDevice {
   readonly name = "pl011";
+
+  registerName(offset: number): string | undefined {
+    return PL011_NAMES.get(offset);
+  }
   readonly size = PL011_SIZE;
   readonly widths: readonly AccessWidth[] = [1, 2, 4];
 

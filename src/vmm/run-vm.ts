@@ -21,6 +21,7 @@ import {
   type VirtioDeviceOptions,
   type VirtioDevices,
 } from "./virtio/index.js";
+import type { Tracer } from "../lib/trace.js";
 
 export interface VmRunRequest {
   readonly resources: MachineResources;
@@ -41,6 +42,8 @@ export interface VmRunRequest {
   readonly debug?: { readonly waitForDebugger: boolean };
   /** Called once the VM runs and every vCPU loop is registered (a debugger may attach). */
   readonly onStarted?: (machine: Machine) => void;
+  /** Records the MMIO exits the VMM emulates (gunyah run --trace). */
+  readonly tracer?: Tracer;
 }
 
 export interface VmRunResult {
@@ -88,6 +91,7 @@ async function buildAndRun(
     extraDevices: virtio.specs,
     ...(virtio.specs.length > 0 ? { ramAccess: "share" as const } : {}),
     ...(req.debug ? { debug: req.debug } : {}),
+    ...(req.tracer ? { tracer: req.tracer } : {}),
   });
   if (!built.ok) return startFailed(describeStartError(built.error));
   const machine = built.value;

@@ -10,6 +10,8 @@ import { ExitType, type RunOutcome } from "./outcome.js";
 import { Resume, RunView, VmStatusCode, type RunExit } from "./run-structure.js";
 import { macrotask } from "../lib/macrotask.js";
 import type { DebugGate } from "./gdb/gate.js";
+import { TraceCat } from "../lib/trace.js";
+import { traceMmio, type MmioTrace } from "./trace-mmio.js";
 
 /** Collects the first outcome of a run and makes every vCPU leave `run()`. */
 export class Stopper {
@@ -44,13 +46,16 @@ export class Stopper {
   }
 }
 
-/** Emulates one MMIO exit; a refused access is answered with FAULT (an external abort). */
+/**
+ * Emulates one MMIO exit; a refused access is answered with FAULT (an external abort).
+ * Returns the value a read gave the guest, undefined for a write or a refused access.
+ */
 export function handleMmio(
   mmioLog: RateLimitedLog,
   bus: MmioBus,
   view: RunView,
   exit: Extract<RunExit, { kind: "mmio" }>,
-): void {
+): bigint | undefined {
   if (exit.isWrite) {
     const r = bus.write(exit.address, exit.width, exit.value);
     if (r.ok) view.setMmioResume(Resume.HANDLED);
@@ -58,14 +63,16 @@ export function handleMmio(
       mmioLog.warn(`write: ${describeBusError(r.error)}`);
       view.setMmioResume(Resume.FAULT);
     }
-    return;
+    return undefined;
   }
   const r = bus.read(exit.address, exit.width);
-  if (r.ok) view.completeMmioRead(exit.width, r.value);
-  else {
-    mmioLog.warn(`read: ${describeBusError(r.error)}`);
-    view.setMmioResume(Resume.FAULT);
+  if (r.ok) {
+    view.completeMmioRead(exit.width, r.value);
+    return r.value;
   }
+  mmioLog.warn(`read: ${describeBusError(r.error)}`);
+  view.setMmioResume(Resume.FAULT);
+  return undefined;
 }
 
 /** What a STATUS exit means for the run (exit info passed through raw by the host). */
@@ -105,6 +112,8 @@ export interface VcpuLoopOptions {
   readonly onUnbacked?: UnbackedPolicy;
   /** A debugger's all-stop gate (gdb/gate.ts): the loop parks there while halted. */
   readonly gate?: DebugGate;
+  /** Records the MMIO exits emulated here (category "exit"), when tracing. */
+  readonly trace?: MmioTrace;
 }
 
 /** Runs one vCPU until the stopper has an outcome. */
@@ -135,6 +144,7 @@ async function loop(
   const log = options.log ?? new RateLimitedLog("vmm: mmio");
   const onUnbacked = options.onUnbacked ?? "fault";
   const gate = options.gate;
+  const trace = options.trace;
   let exits = 0;
   while (!stopper.stopped) {
     if (++exits >= EXITS_PER_YIELD) {
@@ -158,9 +168,12 @@ async function loop(
     }
     const exit = view.exit();
     switch (exit.kind) {
-      case "mmio":
-        handleMmio(log, bus, view, exit);
+      case "mmio": {
+        const start = trace?.tracer.enabled(TraceCat.EXIT) ? trace.tracer.now() : undefined;
+        const value = handleMmio(log, bus, view, exit);
+        if (start !== undefined) traceMmio(trace!, vcpu.index, bus, exit, value, start);
         break;
+      }
       case "status":
         stopper.stop(outcomeOfStatus(exit));
         return;

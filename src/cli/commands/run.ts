@@ -23,6 +23,8 @@ import { CoalescedOutput } from "../output.js";
 import { gdbSession, type GdbSession } from "../gdb-server.js";
 import { formatRunStats } from "../stats.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
+import type { Tracer } from "../../lib/trace.js";
+import { openTrace, type TraceOptions } from "./run-trace.js";
 
 function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
@@ -74,12 +76,21 @@ export function registerRunCommand(
       "--gdb-wait",
       "with --gdb: hold the guest before its first instruction until gdb continues",
     )
+    .option("--trace <file>", "write what happened at every boundary as Chrome trace-event JSON")
+    .option(
+      "--trace-filter <categories>",
+      "trace only these: hvc,rpc,mem,irq,exit,vm (default all)",
+    )
+    .option(
+      "--trace-limit <events>",
+      "keep at most this many events; later ones are counted as dropped",
+    )
     .option("-v, --verbose", "show the layers' log (RM, host, hypervisor) as it happens")
     .option(
       "--stats",
       "at exit, print per-vCPU instructions retired, exits by kind, MIPS (and JIT figures) on stderr",
     )
-    .action(async (options: RunOptions) => done(await runCommand(options, io)));
+    .action(async (options: RunOptions & TraceOptions) => done(await runCommand(options, io)));
 }
 
 /**
@@ -105,7 +116,7 @@ function fail(io: CliIo, message: string, code: number = ExitCode.START_FAILED):
   return code;
 }
 
-export async function runCommand(given: RunOptions, io: CliIo): Promise<number> {
+export async function runCommand(given: RunOptions & TraceOptions, io: CliIo): Promise<number> {
   const options = await resolveRunOptions(given);
   if (typeof options === "string") return fail(io, options);
   const config: MachineConfig = {
@@ -123,6 +134,8 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
   if (typeof disks === "string") return fail(io, disks);
   const gdb = gdbSession(options, io);
   if (typeof gdb === "string") return fail(io, gdb);
+  const trace = openTrace(given);
+  if (typeof trace === "string") return fail(io, trace);
 
   // The layers log to lib/log. A clean run stays quiet (stdout is the guest's); a failed
   // one shows the last lines before its one-line verdict; --verbose shows them live.
@@ -133,9 +146,10 @@ export async function runCommand(given: RunOptions, io: CliIo): Promise<number> 
     if (kept.length > KEPT_LOG_LINES) kept.shift();
   });
   try {
-    const code = await openAndRun(resources.value, disks, options, io, kept, gdb);
+    const code = await openAndRun(resources.value, disks, options, io, kept, gdb, trace?.tracer);
     return code;
   } finally {
+    trace?.finish();
     setLogSink(previousSink);
   }
 }
@@ -147,12 +161,16 @@ async function openAndRun(
   io: CliIo,
   kept: string[],
   gdb: GdbSession | undefined,
+  tracer: Tracer | undefined,
 ): Promise<number> {
-  const host = await io.openHost({ guestMemory: resources.memorySize });
+  const host = await io.openHost({
+    guestMemory: resources.memorySize,
+    ...(tracer ? { tracer } : {}),
+  });
   if (typeof host === "string") return failWithLog(io, kept, host);
   const started = performance.now();
   try {
-    const r = await runOn(host, resources, disks, options, io, gdb);
+    const r = await runOn(host, resources, disks, { ...options, tracer }, io, gdb);
     return typeof r === "number" ? r : failWithLog(io, kept, r.message, r.code);
   } finally {
     if (options.stats === true && host.vcpuStats)
@@ -170,7 +188,7 @@ async function runOn(
   host: HypervisorPort,
   resources: MachineResources,
   disks: readonly DiskOptions[],
-  options: RunOptions,
+  options: RunOptions & { readonly tracer: Tracer | undefined },
   io: CliIo,
   gdb: GdbSession | undefined,
 ): Promise<number | { message: string; code: number }> {
@@ -189,6 +207,7 @@ async function runOn(
       openDisk: fileStore,
       rng: options.rng === true,
       virtioConsole: options.virtioConsole === true,
+      ...(options.tracer ? { tracer: options.tracer } : {}),
       console: { output: (bytes) => output.write(bytes), ...(input ? { input } : {}) },
       ...(gdb ? { debug: gdb.debug, onStarted: gdb.onStarted } : {}),
       onBuilt: async (machine) => {

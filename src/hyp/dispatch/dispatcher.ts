@@ -22,6 +22,7 @@ import { memoryHandlers } from "./memory.js";
 import { messagingHandlers } from "./messaging.js";
 import { partitionHandlers } from "./partition.js";
 import type { HandlerSpec, HandlerTable } from "./types.js";
+import { traceHypercall } from "../trace-hvc.js";
 
 export const SMCCC_VERSION = 0x8000_0000;
 export const SMCCC_ARCH_FEATURES = 0x8000_0001;
@@ -55,6 +56,17 @@ export class Dispatcher {
   }
 
   dispatch(c: CallerContext, functionId: number, rawArgs: readonly unknown[]): HypercallResult {
+    const tracer = this.kernel.tracer;
+    if (tracer === undefined) return this.dispatchCall(c, functionId, rawArgs);
+    const fid = Number.isInteger(functionId) ? functionId : 0;
+    return traceHypercall(tracer, c, fid, rawArgs, () => this.dispatchCall(c, functionId, rawArgs));
+  }
+
+  private dispatchCall(
+    c: CallerContext,
+    functionId: number,
+    rawArgs: readonly unknown[],
+  ): HypercallResult {
     const fid = Number.isInteger(functionId) ? functionId >>> 0 : 0;
     const args: bigint[] = [];
     for (let i = 0; i < 7; i++) {

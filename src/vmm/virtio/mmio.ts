@@ -36,6 +36,15 @@ export interface VirtioMmioOptions {
 
 const refuse = (reason: string): Result<never, DeviceFault> => err({ reason });
 
+/** Register names of the virtio 1.2 spec (4.2.2), by offset; config space by its offset. */
+const REG_NAMES = new Map<number, string>(Object.entries(C.Reg).map(([k, v]) => [v, k]));
+
+export function virtioRegisterName(offset: number): string {
+  if (offset >= C.VIRTIO_CONFIG_OFFSET)
+    return `Config+0x${(offset - C.VIRTIO_CONFIG_OFFSET).toString(16)}`;
+  return REG_NAMES.get(offset) ?? `0x${offset.toString(16)}`;
+}
+
 export class VirtioMmio implements MmioDevice {
   readonly size = C.VIRTIO_MMIO_SIZE;
   readonly widths: readonly AccessWidth[] = [1, 2, 4];
@@ -72,6 +81,10 @@ export class VirtioMmio implements MmioDevice {
     this.queues = backend.queueMax.map(() => this.freshQueue());
     this.resetQueues();
     backend.attach({ ram, kick: (i) => this.kick(i) });
+  }
+
+  registerName(offset: number): string {
+    return virtioRegisterName(offset);
   }
 
   /** Status as the driver reads it. */
