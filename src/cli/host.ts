@@ -23,7 +23,10 @@ export interface HostHandle extends HypervisorPort {
 export async function openHostPort(req: HostRequirements): Promise<HostHandle | string> {
   let platform;
   try {
-    platform = bootPlatform({ ramSize: platformRamFor(req.guestMemory) });
+    platform = bootPlatform({
+      ramSize: platformRamFor(req.guestMemory),
+      ...(req.tracer ? { tracer: req.tracer } : {}),
+    });
   } catch (e) {
     return `platform boot failed: ${e instanceof Error ? e.message : String(e)}`;
   }
