@@ -119,7 +119,7 @@ export function bootQemu(w: Workload, initrd: string): SideRun {
 
 export async function bench(): Promise<BenchResult | Record<string, string>> {
   if (!fs.existsSync(kernel) || !fs.existsSync(busybox))
-    return { skipped: "no .assets/linux: run scripts/fetch-linux-assets.sh" };
+    return { skipped: "no .assets/linux: run `node bin/gunyah.js fetch --dir .assets`" };
   const failures: string[] = [];
   const figures: Record<string, number | string> = {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),

@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stdout: (text: string | Uint8Array) => void;
   /** Diagnostics. */
   readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress redrawn in place) or a log (plain lines). */
+  readonly stderrIsTerminal?: () => boolean;
   /** Opens the host interface; a message when there is none. */
   readonly openHost: (requirements: HostRequirements) => Promise<HostHandle | string>;
   /** Console input for the guest, or undefined to give it none. */

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerExecCommand } from "./commands/exec.js";
+import { registerFetchCommand } from "./commands/fetch.js";
 import { registerRmServerCommand } from "./commands/rm-server.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerTraceCommand } from "./commands/trace.js";
@@ -39,6 +40,7 @@ function defaultIo(): CliIo {
   return {
     stdout: writeStdout,
     stderr: (text) => void process.stderr.write(text),
+    stderrIsTerminal: () => process.stderr.isTTY === true,
     openHost: openHostPort,
     stdin: terminalInput(),
     onInterrupt: (handler) => {
@@ -64,6 +66,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   registerExecCommand(program, done);
   registerRmServerCommand(program, done);
   registerTraceCommand(program, cli, done);
+  registerFetchCommand(program, cli, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -2,7 +2,7 @@
 // initramfs loads Debian's virtio_mmio, virtio_blk and virtio-rng modules, reads the
 // disk's size and first sector and 8 bytes of /dev/hwrng, then powers off. All guest
 // RAM is shared with the host (the devices DMA into it). Runs when the assets are there
-// (scripts/fetch-linux-assets.sh); GUNYAH_E2E_LINUX=0 skips it (minutes of CPU).
+// (node bin/gunyah.js fetch --dir .assets); GUNYAH_E2E_LINUX=0 skips it (minutes of CPU).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ const initrd = join(assets, "initramfs-virtio.cpio.gz");
 const skip =
   (process.env.GUNYAH_E2E_LINUX === "0" && "GUNYAH_E2E_LINUX=0") ||
   (!(existsSync(kernel) && existsSync(initrd)) &&
-    "SKIPPED: no .assets/linux/{Image,initramfs-virtio.cpio.gz}: run scripts/fetch-linux-assets.sh");
+    "SKIPPED: no .assets/linux/{Image,initramfs-virtio.cpio.gz}: run `node bin/gunyah.js fetch --dir .assets`");
 
 /** A 1 MiB disk whose first sector starts with a marker no other output contains. */
 const MARKER = "GUNYAH-DISK-7f3a";

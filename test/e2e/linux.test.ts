@@ -13,7 +13,8 @@ const kernel = join(assets, "Image");
 const initrd = join(assets, "initramfs-test.cpio.gz");
 const skip =
   (process.env.GUNYAH_E2E_LINUX === "0" && "GUNYAH_E2E_LINUX=0") ||
-  (!existsSync(kernel) && "SKIPPED: no .assets/linux: run scripts/fetch-linux-assets.sh");
+  (!existsSync(kernel) &&
+    "SKIPPED: no .assets/linux: run `node bin/gunyah.js fetch --dir .assets`");
 
 test(
   "Debian's arm64 Linux boots to busybox /init and powers off: exit 0",

@@ -22,7 +22,7 @@ function onPath(tool: string): boolean {
 export function missingTools(needBusybox = false): string | undefined {
   const missing = ["aarch64-linux-gnu-gcc", "qemu-aarch64"].filter((t) => !onPath(t));
   if (needBusybox && !fs.existsSync(busybox))
-    missing.push(".assets/busybox (scripts/fetch-test-assets.sh)");
+    missing.push(".assets/busybox (node bin/gunyah.js fetch --dir .assets)");
   if (missing.length === 0) return undefined;
   const message = `SKIPPED: the CPU's QEMU comparison needs ${missing.join(", ")} (.ci/run installs them)`;
   process.stderr.write(`\n*** test/exec: ${message} ***\n\n`);

@@ -23,7 +23,7 @@ const initrd = join(assets, "initramfs-test.cpio.gz");
 const haveAssets = existsSync(kernel) && existsSync(initrd);
 const haveQemu = spawnSync("qemu-system-aarch64", ["--version"]).status === 0;
 const skip =
-  (!haveAssets && "no .assets/linux (scripts/fetch-linux-assets.sh)") ||
+  (!haveAssets && "no .assets/linux (node bin/gunyah.js fetch --dir .assets)") ||
   (!haveQemu && "no qemu-system-aarch64");
 
 test(
