@@ -66,6 +66,7 @@ export function buildGuestDeviceTree(o: GuestDtOptions): Fdt {
   addCpus(root, o.cpus);
   addGic(root, o.cpus);
   addTimer(root);
+  addPmu(root);
   addPsci(root);
   addUart(root, o.uart);
   for (const v of o.virtio) addVirtioMmio(root, v);
@@ -130,6 +131,19 @@ function addTimer(root: FdtNode): void {
     .setStrings("compatible", "arm,armv8-timer")
     .setU32("interrupts", ...cells)
     .setEmpty("always-on");
+}
+
+/**
+ * The CPU's PMUv3 (src/arch/arm64/pmu.ts): its overflow interrupt is PPI 7, a level,
+ * as QEMU virt writes the node (hw/arm/virt.c, fdt_add_pmu_nodes: VIRTUAL_PMU_IRQ 7;
+ * bindings/arm/pmu.yaml).
+ */
+const PMU_PPI = 7;
+function addPmu(root: FdtNode): void {
+  root
+    .addChild("pmu")
+    .setStrings("compatible", "arm,armv8-pmuv3")
+    .setU32("interrupts", GIC_PPI, PMU_PPI, IRQ_TYPE_LEVEL_HIGH);
 }
 
 /** Gunyah's virtual PSCI 1.1 through HVC (bindings/arm/psci.yaml). */

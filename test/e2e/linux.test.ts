@@ -46,6 +46,12 @@ test(
     assert.equal(code, 0, `${stderr}\n${stdout.slice(-3000)}`);
     assert.match(stdout, /Machine model: gunyah-ts virtual machine/);
     assert.match(stdout, /ttyAMA0 at MMIO 0x9000000/);
+    // The PMUv3 (src/arch/arm64/pmu.ts, the DT's arm,armv8-pmuv3 node): Linux's driver
+    // probes it as on QEMU's cortex-a57, six event counters plus the cycle counter.
+    assert.match(
+      stdout,
+      /hw perfevents: enabled with armv8_pmuv3 PMU driver, 7 counters available/,
+    );
     assert.match(stdout, /Run \/init as init process/);
     assert.match(stdout, /GUNYAH-LINUX-OK/);
     assert.match(stdout, /reboot: Power down/);

@@ -6,6 +6,7 @@
 // zero register (always 0), slot 32 the current SP. Addresses and the PC are numbers
 // holding the signed 64-bit value, exact for every canonical VA (|va| < 2^53).
 
+import { Pmu } from "./pmu.js";
 import type {
   Arm64Cpu,
   CpuExit,
@@ -36,6 +37,9 @@ import { syndromeFor } from "./syndrome.js";
 import { traceState } from "./trace.js";
 import { DebugUnit } from "./debug.js";
 import { DebugAccess } from "./debug-access.js";
+
+/** A budget exit the PMU asks for when its next overflow point moves (pmu.ts). */
+const PMU_REPLAN_EXIT = Object.freeze({ kind: "budget" as const });
 
 export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   readonly xl = new Int32Array(33);
@@ -106,6 +110,9 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   irqCheck = false;
   /** Reasons (tiering.ts InterpretOnly bits) the JIT tier must step aside; 0 = free. */
   interpretOnly = 0;
+  /** BR, LD, ST tallies and the last instruction's class, for the PMU (pmu.ts). */
+  readonly pmuTally = new Float64Array(4);
+  readonly pmu: Pmu = new Pmu(this);
 
   // Exclusive monitor (Arm ARM B2.9): one address range per CPU.
   exclValid = false;
@@ -157,7 +164,25 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   // ---- Arm64Cpu ----
 
   run(budget: number): CpuExit {
-    return run(this, budget);
+    const pmu = this.pmu;
+    if (!pmu.active) return run(this, budget);
+    // Stop at the next counter overflow so its interrupt is raised on time.
+    pmu.sync();
+    const exit = run(this, Math.min(budget, pmu.instructionsToOverflow()));
+    pmu.sync();
+    return exit;
+  }
+
+  /** Ends the run after this instruction (a budget exit), so cpu.run re-plans the slice. */
+  pmuReplan(): void {
+    this.irqCheck = true;
+    this.exit ??= PMU_REPLAN_EXIT;
+  }
+
+  /** The PMU's overflow interrupt (PPI 7) to the GIC as a level. */
+  pmuInterrupt(level: boolean): void {
+    this.gic?.setPmuLevel?.(level);
+    this.irqCheck = true;
   }
 
   reset(pc: number): void {
@@ -192,6 +217,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
     this.spsr = this.esr = 0;
     this.osLock = 1;
     this.pstateSS = 0;
+    this.pmuTally.fill(0);
+    this.pmu.reset();
     this.sys.lo.fill(0);
     this.sys.hi.fill(0);
     this.debug.refresh();
@@ -370,11 +397,14 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   /** Exception entry to EL1 (Arm ARM D1.10.2, AArch64.TakeException). */
   enterException(vector: number, esr: number, returnPc: number, farLo = 0, farHi = 0): void {
+    // The PMU's EL filters need what ran before the EL changes counted at its EL.
+    if (this.pmu.active) this.pmu.sync();
     return enterException(this, vector, esr, returnPc, farLo, farHi);
   }
 
   /** ERET (Arm ARM D1.11): restores PSTATE from SPSR_EL1, PC from ELR_EL1. */
   exceptionReturn(): void {
+    if (this.pmu.active) this.pmu.sync();
     return exceptionReturn(this);
   }
 

@@ -4,6 +4,8 @@
 // group executors in exec/. Faults unwind with INSTRUCTION_ABORTED (fault.ts).
 
 import type { CpuState as Cpu } from "./state.js";
+import { InterpretOnly } from "./tiering.js";
+import { tallyInstruction, untallyAborted } from "./pmu.js";
 import type { CpuExit } from "./port.js";
 import { INSTRUCTION_ABORTED } from "./fault.js";
 import { Decoder } from "./decode/decoder.js";
@@ -62,6 +64,8 @@ export function run(cpu: Cpu, budget: number): CpuExit {
       if (e !== INSTRUCTION_ABORTED) throw e;
       // The aborted instruction used one unit of budget, so a fault loop still ends.
       n = cpu.sliceLeft - 1;
+      // It did not retire: the PMU's event tallies take it back.
+      if ((cpu.interpretOnly & InterpretOnly.PMU_EVENTS) !== 0) untallyAborted(cpu.pmuTally);
     }
     cpu.instructionsRetired += left - n;
     cpu.sliceBudget = cpu.sliceLeft = 0;
@@ -127,6 +131,8 @@ function execute(cpu: Cpu, budget: number): number {
   let tagHi = mem.tagHi;
   let views = mem.views;
   let adds = mem.adds;
+  // BR/LD/ST_RETIRED tallies for the PMU, only while a counter needs them.
+  const tally = (cpu.interpretOnly & InterpretOnly.PMU_EVENTS) !== 0 ? cpu.pmuTally : undefined;
   let n = budget;
   while (n > 0) {
     cpu.sliceLeft = n;
@@ -151,6 +157,7 @@ function execute(cpu: Cpu, budget: number): number {
       fwords[w] = insn;
       fops[w] = op;
     }
+    if (tally !== undefined) tallyInstruction(tally, op, insn);
     const rd = insn & 31;
     const rn = (insn >>> 5) & 31;
     switch (op) {

@@ -125,6 +125,8 @@ export type CpuExit =
 export interface GicCpuInterface {
   read(key: number): bigint | undefined;
   write(key: number, value: bigint): boolean;
+  /** The PMU overflow interrupt's level (PPI 7, INTID 23), as it changes. */
+  setPmuLevel?(level: boolean): void;
 }
 
 export function sysregKey(op0: number, op1: number, crn: number, crm: number, op2: number): number {

@@ -3,6 +3,7 @@
 // class and the import graph stays acyclic (test/layering.test.ts).
 
 import type { CpuExit, GicCpuInterface, Stage2Page, Stage2Port, UserFault } from "./port.js";
+import type { Pmu } from "./pmu.js";
 import type { SimdContext } from "./simd/context.js";
 import type { GenericTimer } from "./timer.js";
 import type { SysregFile } from "./sysfile.js";
@@ -135,6 +136,9 @@ export interface CpuState extends SimdContext {
   irqCheck: boolean;
   /** tiering.ts: InterpretOnly reason bits; compiled code runs only while this is 0. */
   interpretOnly: number;
+  /** The PMU (pmu.ts) and the interpreter's BR/LD/ST tallies for it. */
+  readonly pmu: Pmu;
+  readonly pmuTally: Float64Array;
   exclValid: boolean;
   exclLo: number;
   exclHi: number;

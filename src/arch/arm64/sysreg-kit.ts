@@ -21,6 +21,14 @@ export const El0 = {
   CNTP: 8,
   /** ID registers: UNDEFINED at EL0 in system mode (Linux emulates them), readable in user mode. */
   ID: 9,
+  /** PMU registers at EL0 (D11.9, PMUSERENR_EL0): EN; EN or SW (PMSWINC); EN, or for
+   * reads CR (PMCCNTR) / ER (event counters, PMSELR); PMUSERENR itself read-only. */
+  PMU: 10,
+  PMU_SW: 11,
+  PMU_CR: 12,
+  PMU_ER: 13,
+  PMU_SEL: 14,
+  PMU_USERENR: 15,
 } as const;
 export type El0 = (typeof El0)[keyof typeof El0];
 

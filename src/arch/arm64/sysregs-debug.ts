@@ -1,5 +1,5 @@
-// Debug (op0 = 2) and PMU registers: accepted and ignored (no self-hosted debug, no
-// PMU is advertised), except the OS lock, which Linux reads back.
+// Debug (op0 = 2) registers: accepted and ignored (no self-hosted debug), except the
+// OS lock, which Linux reads back. The PMU rows here are replaced by sysregs-pmu.ts.
 
 import { sysregKey as key } from "./port.js";
 import { El0, constant, ignored, set, storage, type SysregRow } from "./sysreg-kit.js";

@@ -2,7 +2,7 @@
 // CRC32 and LSE atomics, GICv3 system-register interface, no PAuth/BTI/MTE/SVE/PAN/VHE
 // (reference: shared/reference/arm64-emulation.md). Each register is a row: how it
 // reads, how it writes, and who may use it at EL0. Unallocated ID registers read as
-// zero; debug and PMU registers are accepted and ignored; the ICC_* registers go to the
+// zero; debug registers are accepted and ignored, the PMU is sysregs-pmu.ts; the ICC_* registers go to the
 // GIC CPU interface. Values move through R.lo/R.hi (no BigInt on the hot ones).
 
 import { sysregKey as key } from "./port.js";
@@ -11,6 +11,7 @@ import { El0, constant, set, setBig, storage, type SysregRow } from "./sysreg-ki
 import { TIMER_ROWS } from "./sysregs-timer.js";
 import { DEBUG_ROWS, PMU_AND_BREAKPOINT_ROWS } from "./sysregs-debug.js";
 import { SELF_HOSTED_DEBUG_ROWS, UNIMPLEMENTED_DEBUG_KEYS } from "./sysregs-breakpoints.js";
+import { PMU_ROWS } from "./sysregs-pmu.js";
 
 export { El0, type SysregRow };
 
@@ -34,8 +35,8 @@ const ROWS: [number, SysregRow][] = [
       read: (cpu) => set(0x00000011 | (cpu.gic ? 0x01000000 : 0), 0x11000000),
     },
   ],
-  // DebugVer v8, 6 breakpoints, 4 watchpoints, 2 context comparators, no PMU.
-  [key(3, 0, 0, 5, 0), constant("ID_AA64DFR0_EL1", 0x10305006, 0, El0.ID)],
+  // DebugVer v8, PMUVer 1 (PMUv3, pmu.ts), 6 breakpoints, 4 watchpoints, 2 context comparators.
+  [key(3, 0, 0, 5, 0), constant("ID_AA64DFR0_EL1", 0x10305106, 0, El0.ID)],
   // CRC32 and LSE atomics.
   [key(3, 0, 0, 6, 0), constant("ID_AA64ISAR0_EL1", 0x00210000, 0, El0.ID)],
   // 40-bit PA, 16-bit ASID, 4 KiB granule only.
@@ -280,6 +281,7 @@ const TABLE = new Map<number, SysregRow>(ROWS);
 for (const [k, row] of PMU_AND_BREAKPOINT_ROWS) TABLE.set(k, row);
 for (const [k, row] of SELF_HOSTED_DEBUG_ROWS) TABLE.set(k, row);
 for (const k of UNIMPLEMENTED_DEBUG_KEYS) TABLE.delete(k);
+for (const [k, row] of PMU_ROWS) TABLE.set(k, row);
 
 export function sysregRow(k: number): SysregRow | undefined {
   const row = TABLE.get(k);

@@ -56,6 +56,10 @@ export class CpuInterface implements GicCpuInterface {
     return bits;
   }
 
+  setPmuLevel(level: boolean): void {
+    this.gic.setPmuLevel(this.index, level);
+  }
+
   read(key: number): bigint | undefined {
     const s = this.state;
     switch (key) {

@@ -12,6 +12,7 @@ import {
   IrqBank,
   MAX_INTID,
   SPURIOUS,
+  PMU_PPI,
   TIMER_PHYSICAL_PPI,
   TIMER_VIRTUAL_PPI,
   type Candidate,
@@ -140,6 +141,15 @@ export class GicCore {
     if (s.bank.level[TIMER_VIRTUAL_PPI] === v && s.bank.level[TIMER_PHYSICAL_PPI] === p) return;
     s.bank.setLevel(TIMER_VIRTUAL_PPI, v);
     s.bank.setLevel(TIMER_PHYSICAL_PPI, p);
+    this.update(vcpu);
+  }
+
+  /** The PMU overflow interrupt of a vCPU, PPI 7 = INTID 23, a level (as QEMU virt wires it). */
+  setPmuLevel(vcpu: number, level: boolean): void {
+    const s = this.slots[vcpu];
+    const v = level ? 1 : 0;
+    if (!s || s.bank.level[PMU_PPI] === v) return;
+    s.bank.setLevel(PMU_PPI, v);
     this.update(vcpu);
   }
 

@@ -13,6 +13,8 @@ export const PRIORITY_MASK = 0xf8;
 export const IDLE_PRIORITY = 0xff;
 export const TIMER_VIRTUAL_PPI = 27;
 export const TIMER_PHYSICAL_PPI = 30;
+/** The PMU overflow interrupt: PPI 7, INTID 23 (QEMU virt: VIRTUAL_PMU_IRQ). */
+export const PMU_PPI = 23;
 
 /**
  * One bank of interrupt state (32 private INTIDs, or every SPI). Enable, pending and

@@ -106,8 +106,9 @@ function msrImmediate(cpu: Cpu, insn: number, pc: number): void {
   cpu.pc = pc + 4;
 }
 
-function el0Allowed(cpu: Cpu, rule: El0): boolean | "trap" {
+function el0Allowed(cpu: Cpu, rule: El0, read: boolean): boolean | "trap" {
   const kctl = cpu.timer.kctl;
+  const pmu = cpu.pmu.userEn;
   switch (rule) {
     case El0.NEVER:
       return false;
@@ -129,6 +130,19 @@ function el0Allowed(cpu: Cpu, rule: El0): boolean | "trap" {
       return (kctl & (1 << 8)) !== 0 || "trap";
     case El0.CNTP:
       return (kctl & (1 << 9)) !== 0 || "trap";
+    // PMUSERENR_EL0 EN 1, SW 2, CR 4, ER 8; a denied access traps (EC 0x18, D11.9).
+    case El0.PMU:
+      return (pmu & 1) !== 0 || "trap";
+    case El0.PMU_SW:
+      return (pmu & 3) !== 0 || "trap";
+    case El0.PMU_CR:
+      return (pmu & 1) !== 0 || (read && (pmu & 4) !== 0) || "trap";
+    case El0.PMU_ER:
+      return (pmu & 1) !== 0 || (read && (pmu & 8) !== 0) || "trap";
+    case El0.PMU_SEL:
+      return (pmu & 9) !== 0 || "trap";
+    case El0.PMU_USERENR:
+      return read; // MSR at EL0 is UNDEFINED
   }
 }
 
@@ -159,7 +173,7 @@ function moveSysreg(cpu: Cpu, insn: number, read: boolean, pc: number): void {
   // FPCR/FPSR are FP state: trapped by CPACR_EL1.FPEN like the FP instructions (D19.2.30).
   if (k === FPCR_KEY || k === FPSR_KEY) cpu.checkFpAccess();
   if (cpu.el === 0) {
-    const allowed = el0Allowed(cpu, row.el0);
+    const allowed = el0Allowed(cpu, row.el0, read);
     if (allowed === false) return cpu.undefinedInstruction();
     if (allowed === "trap") return cpu.syncException(EC.SYS64, sysIss(insn, read));
   }
