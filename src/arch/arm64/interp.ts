@@ -4,7 +4,6 @@
 // group executors in exec/. Faults unwind with INSTRUCTION_ABORTED (fault.ts).
 
 import type { CpuState as Cpu } from "./state.js";
-import { InterpretOnly } from "./tiering.js";
 import { tallyInstruction, untallyAborted } from "./pmu.js";
 import type { CpuExit } from "./port.js";
 import { INSTRUCTION_ABORTED } from "./fault.js";
