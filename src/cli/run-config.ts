@@ -22,7 +22,6 @@ const SCHEMA: Readonly<Record<string, readonly [string, KeyType]>> = {
   verbose: ["verbose", "boolean"],
   guest: ["guest", "string"],
   assets: ["assets", "string"],
-  "rtc-base": ["rtcBase", "string"],
   "on-unbacked": ["onUnbacked", "string"],
 };
 

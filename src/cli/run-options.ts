@@ -29,7 +29,6 @@ export interface RunOptions {
   readonly config?: string;
   readonly guest?: string;
   readonly assets?: string;
-  readonly rtcBase?: string;
   /** An access to nothing: "fault" (an abort in the guest, default) or "stop". */
   readonly onUnbacked?: string;
   /** --gdb <port>: serve the GDB remote protocol on 127.0.0.1. */
