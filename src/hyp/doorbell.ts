@@ -12,7 +12,10 @@ export class Doorbell extends HypObject {
   flags = 0n;
   enableMask = U64_MAX;
   ackMask = 0n;
-  readonly virq = new VirqBinding({ isAsserted: () => (this.flags & this.enableMask) !== 0n });
+  readonly virq = new VirqBinding(
+    { isAsserted: () => (this.flags & this.enableMask) !== 0n },
+    "doorbell",
+  );
 
   constructor(registry: ObjectRegistry) {
     super("doorbell", registry);

@@ -57,8 +57,11 @@ export class Kernel {
         return new Doorbell(this.registry);
       case "msgqueue":
         return new Msgqueue(this.registry);
-      case "vic":
-        return new Vic(this.registry, this.guestVicBackend);
+      case "vic": {
+        const vic = new Vic(this.registry, this.guestVicBackend);
+        vic.tracer = this.tracer;
+        return vic;
+      }
       case "thread":
       case "vpm_group": {
         const f = this.extraFactories.get(type);

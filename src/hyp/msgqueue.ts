@@ -29,10 +29,11 @@ export class Msgqueue extends HypObject {
   notEmptyThreshold = 1;
   private readonly queue: Uint8Array[] = [];
   private pushLatched = false;
-  readonly sendVirq = new VirqBinding({ isAsserted: () => false });
-  readonly receiveVirq = new VirqBinding({
-    isAsserted: () => this.queue.length >= this.notEmptyThreshold,
-  });
+  readonly sendVirq = new VirqBinding({ isAsserted: () => false }, "msgqueue-send");
+  readonly receiveVirq = new VirqBinding(
+    { isAsserted: () => this.queue.length >= this.notEmptyThreshold },
+    "msgqueue-receive",
+  );
 
   constructor(registry: ObjectRegistry) {
     super("msgqueue", registry);

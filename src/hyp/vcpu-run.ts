@@ -13,6 +13,7 @@ import type { CpuExit, Stage2Abort } from "./cpu.js";
 import { PAGE_SIZE } from "./physmem.js";
 import type { Vcpu } from "./vcpu.js";
 import { traceSlice } from "./trace-vcpu.js";
+import { traceTimerOutputs } from "./trace-irq.js";
 
 /** Instructions per vcpu_run slice: long enough to amortise the call, short enough to stay responsive. */
 export const RUN_SLICE = 200_000;
@@ -172,6 +173,8 @@ function runSlice(v: Vcpu, slice: number): RunResult {
     }
     left -= Math.max(1, cpu.instructionsRetired - before);
     v.gic?.setTimerOutputs(v.vicIndex, cpu.timerOutputs());
+    if (v.services.tracer)
+      traceTimerOutputs(v.services.tracer, v, cpu.timerOutputs(), () => v.traceIdentity());
     clock.poll();
     const reported = handleExit(v, exit);
     if (reported) return reported;

@@ -16,7 +16,8 @@ import type { SystemClock, Waiter } from "./time.js";
 import type { GuestIrqBackend, Vic, VicVcpu } from "./vic.js";
 import { VirqBinding } from "./virq.js";
 import type { VpmGroup, VpmMember } from "./vpm.js";
-import type { Tracer } from "../lib/trace.js";
+import { TraceCat, type Tracer } from "../lib/trace.js";
+import { tracedCpuInterface } from "./trace-irq.js";
 
 const OPTIONS_VALID =
   VcpuOption.PINNED |
@@ -87,8 +88,8 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   counters: VcpuCounters | undefined;
   /** Inside vcpu_run (a nested run of the same vCPU reports BLOCKED). */
   running = false;
-  readonly haltVirq = new VirqBinding({ isAsserted: () => false });
-  readonly wakeupVirq = new VirqBinding({ isAsserted: () => false });
+  readonly haltVirq = new VirqBinding({ isAsserted: () => false }, "vcpu-halt");
+  readonly wakeupVirq = new VirqBinding({ isAsserted: () => false }, "vcpu-wakeup");
   private readonly bootRegs = new BootContext();
   readonly psci = { psci: (fid: number, args: readonly bigint[]) => handlePsci(this, fid, args) };
 
@@ -218,6 +219,9 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
         { setIrqLine: (level) => this.cpu?.setIrqLine(level), kick: () => this.kick() },
         this.mpidr,
       );
+    const tracer = this.services.tracer;
+    if (gic && tracer?.enabled(TraceCat.IRQ))
+      gic = tracedCpuInterface(tracer, gic, () => this.traceIdentity());
     const cpu = factory({
       mode: "system",
       memory: as,

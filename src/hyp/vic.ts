@@ -7,6 +7,8 @@ import { HypError } from "./abi/errors.js";
 import type { GicCpuInterface } from "./cpu.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import type { VirqController, VirqSource, VirqTarget } from "./virq.js";
+import { TraceCat, type Tracer } from "../lib/trace.js";
+import { traceIrq } from "./trace-irq.js";
 
 export const VIC_MAX_VCPUS = 64;
 /** SPIs 32..1019: 988 possible VIRQs. */
@@ -51,6 +53,8 @@ export type BackendFactory = (vic: Vic) => GuestIrqBackend;
 /** A vCPU as the vic sees it: an attachment slot. */
 export interface VicVcpu {
   readonly vicIndex: number;
+  /** Where the vCPU's trace events go: [VMID, vCPU index]. */
+  traceIdentity?(): readonly [number, number];
 }
 
 export class Vic extends HypObject implements VirqTarget {
@@ -61,6 +65,8 @@ export class Vic extends HypObject implements VirqTarget {
   private guestBackend: GuestIrqBackend | undefined;
   private readonly sources = new Map<number, VirqSource>();
   readonly vcpus: (VicVcpu | undefined)[] = [];
+  /** Set by the kernel when tracing: raised interrupts are recorded (category "irq"). */
+  tracer: Tracer | undefined;
 
   constructor(
     registry: ObjectRegistry,
@@ -150,8 +156,14 @@ export class Vic extends HypObject implements VirqTarget {
     this.backendValue?.clear(virq);
   }
 
-  assertVirq(virq: number): void {
-    if (this.sources.has(virq)) this.backendValue?.assert(virq);
+  assertVirq(virq: number, source?: string): void {
+    if (!this.sources.has(virq)) return;
+    if (this.tracer?.enabled(TraceCat.IRQ) && this.guestBackend) {
+      // SPIs have no vCPU of their own: they go on the VM's first vCPU's track.
+      const track = this.vcpus.find((v) => v)?.traceIdentity?.() ?? [0, 0];
+      traceIrq(this.tracer, track, "raise", virq, source);
+    }
+    this.backendValue?.assert(virq);
   }
 
   clearVirq(virq: number): void {

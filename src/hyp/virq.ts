@@ -31,7 +31,8 @@ export interface VirqTarget {
   put(): void;
   bindSource(virq: number, source: VirqSource): number;
   unbindSource(virq: number, source: VirqSource): void;
-  assertVirq(virq: number): void;
+  /** `source` names what raised it, for traces ("doorbell", "msgqueue", ...). */
+  assertVirq(virq: number, source?: string): void;
   clearVirq(virq: number): void;
 }
 
@@ -43,7 +44,11 @@ export class VirqBinding {
   private target: VirqTarget | undefined;
   private virqNumber = 0;
 
-  constructor(private readonly source: VirqSource) {}
+  constructor(
+    private readonly source: VirqSource,
+    /** What kind of source this is, for traces. */
+    readonly kind = "virq",
+  ) {}
 
   get bound(): boolean {
     return this.target !== undefined;
@@ -73,7 +78,7 @@ export class VirqBinding {
 
   /** Raises the interrupt if bound (an unbound source raises nothing). */
   assert(): void {
-    this.target?.assertVirq(this.virqNumber);
+    this.target?.assertVirq(this.virqNumber, this.kind);
   }
 
   /** Withdraws a pending, undelivered interrupt (virq_clear). */

@@ -17,7 +17,7 @@ export interface VpmMember {
 
 export class VpmGroup extends HypObject {
   readonly members: (VpmMember | undefined)[] = [];
-  readonly virq = new VirqBinding({ isAsserted: () => false });
+  readonly virq = new VirqBinding({ isAsserted: () => false }, "vpm");
   private anyOn = false;
 
   constructor(registry: ObjectRegistry) {
