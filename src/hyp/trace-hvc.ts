@@ -23,6 +23,13 @@ const ARCH_NAMES: Readonly<Record<number, string>> = {
   0x8600_ff03: "SMCCC_VENDOR_HYP_REVISION",
 };
 
+const TRNG_NAMES: Readonly<Record<number, string>> = {
+  0x50: "TRNG_VERSION",
+  0x51: "TRNG_FEATURES",
+  0x52: "TRNG_GET_UUID",
+  0x53: "TRNG_RND",
+};
+
 interface Named {
   readonly cat: TraceCat;
   readonly name: string;
@@ -37,8 +44,14 @@ function nameCall(fid: number): Named {
     return { cat: TraceCat.HVC, name: callInfo(call)?.name ?? `hvc_${hex(call)}`, call };
   }
   if (owner === 4) {
+    // PSCI (DEN0022) and, in the same standard-service range, Arm TRNG (DEN0098).
     const psci = PSCI_NAMES.get(fid & 0xffff);
-    return { cat: TraceCat.EXIT, name: `PSCI_${psci ?? hex(fid)}` };
+    const name = psci?.startsWith("PSCI_")
+      ? psci
+      : psci
+        ? `PSCI_${psci}`
+        : TRNG_NAMES[fid & 0xffff];
+    return { cat: TraceCat.EXIT, name: name ?? `smccc_std_${hex(fid)}` };
   }
   return { cat: TraceCat.HVC, name: ARCH_NAMES[fid] ?? `smccc_${hex(fid)}` };
 }
