@@ -19,6 +19,8 @@ export class VpmGroup extends HypObject {
   readonly members: (VpmMember | undefined)[] = [];
   readonly virq = new VirqBinding({ isAsserted: () => false }, "vpm");
   private anyOn = false;
+  /** vpm_group_configure's no_aggregation option (bit 0 of vpm_group_option_flags). */
+  noAggregation = false;
 
   constructor(registry: ObjectRegistry) {
     super("vpm_group", registry);

@@ -181,3 +181,30 @@ test("vcpu_set_priority / set_timeslice in INIT only; register_write before acti
   ok(rm.hvc, Call.VCPU_POWERON, t, BigInt(GUEST_RAM_IPA), 0n, 0n);
   assert.equal(f.cpus.at(-1)!.x[2], 0x22n);
 });
+
+test("vpm_group_configure (0x66): flags, rights, type and state checks of hyp/vm/vpm_base", () => {
+  const { rm } = boot();
+  const group = create(rm, "vpm_group");
+  // Unknown flags are UNIMPLEMENTED before the cap is even looked up.
+  expectError(rm.hvc, HypError.UNIMPLEMENTED, Call.VPM_GROUP_CONFIGURE, group, 2n, 0n);
+  expectError(rm.hvc, HypError.UNIMPLEMENTED, Call.VPM_GROUP_CONFIGURE, 0n, 1n << 63n, 0n);
+  // res0 (the glue's check), a cap that does not decode, the wrong object type.
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VPM_GROUP_CONFIGURE, group, 1n, 1n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.VPM_GROUP_CONFIGURE, 0x1234n, 0n, 0n);
+  const bell = create(rm, "doorbell");
+  expectError(rm.hvc, HypError.CSPACE_WRONG_OBJECT_TYPE, Call.VPM_GROUP_CONFIGURE, bell, 0n, 0n);
+  // In INIT: no_aggregation (bit 0) or nothing is accepted; once active, OBJECT_STATE.
+  ok(rm.hvc, Call.VPM_GROUP_CONFIGURE, group, 1n, 0n);
+  ok(rm.hvc, Call.VPM_GROUP_CONFIGURE, group, 0n, 0n);
+  ok(rm.hvc, Call.OBJECT_ACTIVATE, group, 0n);
+  expectError(rm.hvc, HypError.OBJECT_STATE, Call.VPM_GROUP_CONFIGURE, group, 1n, 0n);
+});
+
+test("object_reset / object_reset_from: UNIMPLEMENTED as in the public hypervisor, res0 checked first", () => {
+  const { rm } = boot();
+  const bell = create(rm, "doorbell");
+  expectError(rm.hvc, HypError.UNIMPLEMENTED, Call.OBJECT_RESET, bell, 0n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.OBJECT_RESET, bell, 1n);
+  expectError(rm.hvc, HypError.UNIMPLEMENTED, Call.OBJECT_RESET_FROM, 0n, bell, 0n);
+  expectError(rm.hvc, HypError.ARGUMENT_INVALID, Call.OBJECT_RESET_FROM, 0n, bell, 5n);
+});

@@ -83,6 +83,7 @@ export const Call = {
   MEMEXTENT_DONATE: 0x61,
   VCPU_REGISTER_WRITE: 0x64,
   VCPU_RUN: 0x65,
+  VPM_GROUP_CONFIGURE: 0x66,
   VCPU_RUN_CHECK: 0x68,
   // gunyah-ts extension (not in Gunyah): the debug calls of abi/debug.ts, numbered far
   // above Gunyah's own so that they can never collide with a future one.

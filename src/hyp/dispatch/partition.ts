@@ -1,4 +1,5 @@
-// partition_create_* (0x01-0x07, 0x0a, 0x0b) and object_activate(_from) (0x0c, 0x0d).
+// partition_create_* (0x01-0x07, 0x0a, 0x0b), object_activate(_from) (0x0c, 0x0d),
+// object_reset(_from) (0x0e, 0x0f) and vpm_group_configure (0x66).
 // A new object gets a cap with all rights in the named cspace, which must grant
 // cap_create; if the cspace is full the object is destroyed again (CSPACE_FULL).
 
@@ -10,6 +11,7 @@ import type { Cspace } from "../cspace.js";
 import type { Kernel } from "../kernel.js";
 import type { ObjectType } from "../object.js";
 import type { Partition } from "../partition.js";
+import { VpmGroup } from "../vpm.js";
 import { done, fail, lookup, type HandlerOut, type HandlerTable } from "./types.js";
 
 function create(type: ObjectType) {
@@ -47,7 +49,34 @@ function activateIn(cspace: Cspace, id: bigint): HandlerOut {
   return fail(cap.value.object.activate());
 }
 
+/**
+ * vpm_group_configure (0x66), as hyp/vm/vpm_base/src/hypercalls.c: flags other than
+ * bit 0 (no_aggregation) are UNIMPLEMENTED before any lookup; the cap needs the
+ * generic activate right (CSPACE_* errors), must name a vPM group
+ * (CSPACE_WRONG_OBJECT_TYPE) still in INIT (OBJECT_STATE). res0 is checked by the
+ * dispatcher (ARGUMENT_INVALID), as Gunyah's generated glue does.
+ */
+function vpmGroupConfigure(c: CallerContext, a: readonly bigint[]): HandlerOut {
+  const flags = a[1]!;
+  if ((flags & ~1n) !== 0n) return fail(HypError.UNIMPLEMENTED);
+  if (!c.cspace) return fail(HypError.CSPACE_CAP_NULL);
+  const cap = c.cspace.lookupAny(a[0]!, Rights.GENERIC_ACTIVATE);
+  if (!cap.ok) return fail(cap.error);
+  const group = cap.value.object;
+  if (!(group instanceof VpmGroup)) return fail(HypError.CSPACE_WRONG_OBJECT_TYPE);
+  const state = group.requireInit();
+  if (state !== HypError.OK) return fail(state);
+  group.noAggregation = (flags & 1n) !== 0n;
+  return fail(HypError.OK);
+}
+
 export const partitionHandlers: HandlerTable = {
+  [Call.VPM_GROUP_CONFIGURE]: { res0: [2], fn: (_k, c, a) => vpmGroupConfigure(c, a) },
+  // object_reset / object_reset_from: the public hypervisor defines them and answers
+  // UNIMPLEMENTED for any cap (hyp/core/object_standard/src/hypercalls.c) once the
+  // glue has checked res0 (ARGUMENT_INVALID).
+  [Call.OBJECT_RESET]: { res0: [1], fn: () => fail(HypError.UNIMPLEMENTED) },
+  [Call.OBJECT_RESET_FROM]: { res0: [2], fn: () => fail(HypError.UNIMPLEMENTED) },
   ...Object.fromEntries(CREATE.map(([n, t]) => [n, { res0: [2], fn: create(t) }])),
   [Call.OBJECT_ACTIVATE]: {
     res0: [1],
