@@ -90,15 +90,23 @@ class Block {
           `${r.pick(["ccmp", "ccmn"])} ${R()}, #${r.int(32)}, #${r.int(16)}, ${r.pick(CONDS)}`,
         );
       case 7:
-        return this.emit(`${r.pick(["mul", "madd", "msub"]) === "mul" ? `mul ${R()}, ${R()}, ${R()}` : `madd ${R()}, ${R()}, ${R()}, ${R()}`}`);
+        return this.emit(
+          `${r.pick(["mul", "madd", "msub"]) === "mul" ? `mul ${R()}, ${R()}, ${R()}` : `madd ${R()}, ${R()}, ${R()}, ${R()}`}`,
+        );
       case 8:
-        return this.emit(`${r.pick(["udiv", "sdiv", "lslv", "lsrv", "asrv", "rorv"])} ${R()}, ${R()}, ${R()}`);
+        return this.emit(
+          `${r.pick(["udiv", "sdiv", "lslv", "lsrv", "asrv", "rorv"])} ${R()}, ${R()}, ${R()}`,
+        );
       case 9:
-        return this.emit(`${r.pick(["ubfx", "sbfx"])} ${R()}, ${R()}, #${r.int(16)}, #${1 + r.int(16)}`);
+        return this.emit(
+          `${r.pick(["ubfx", "sbfx"])} ${R()}, ${R()}, #${r.int(16)}, #${1 + r.int(16)}`,
+        );
       case 10:
         return this.emit(`${r.pick(["cmp", "cmn", "tst"])} ${R()}, ${R()}`);
       default:
-        return this.emit(`${r.pick(["movz", "movk", "movn"])} ${R()}, #${r.int(65536)}, lsl #${sf ? 16 * r.int(4) : 16 * r.int(2)}`);
+        return this.emit(
+          `${r.pick(["movz", "movk", "movn"])} ${R()}, #${r.int(65536)}, lsl #${sf ? 16 * r.int(4) : 16 * r.int(2)}`,
+        );
     }
   }
 
@@ -175,7 +183,11 @@ class Block {
       ["ldaxr", "stlxr"],
     ]);
     this.base(sf ? 8 : 4);
-    this.emit(`${ld} ${R}, [x29]`, `add ${R}, ${R}, #${1 + r.int(100)}`, `${st} w${s}, ${R}, [x29]`);
+    this.emit(
+      `${ld} ${R}, [x29]`,
+      `add ${R}, ${R}, #${1 + r.int(100)}`,
+      `${st} w${s}, ${R}, [x29]`,
+    );
   }
 
   /** Plain (non-branching) instructions. */

@@ -3,7 +3,8 @@
 // memory access, random fills of its 'x' bits run in a harness (fuzz-harness.ts) under
 // qemu-aarch64 -cpu cortex-a57 and under gunyah exec; X0-X30, SP, NZCV, FPSR, FPCR and
 // V0-V31 after each instruction must be equal, and a word QEMU finds UNDEFINED must be
-// UNDEFINED here too. GUNYAH_FUZZ_RUNS sets the cases per row (default 6),
+// UNDEFINED here too. Under both CPU tiers (tiers.ts), on the same cases and the same
+// QEMU run. GUNYAH_FUZZ_RUNS sets the cases per row (default 6),
 // GUNYAH_FUZZ_SEED the seed.
 
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ import { defaultCpuFactory, execProgram } from "../../src/exec/index.js";
 import { buildHarness, differences, parseRecord, RECORD_SIZE } from "./fuzz-harness.js";
 import type { CaseInput } from "./fuzz-harness.js";
 import { missingTools } from "./reference.js";
+import { forEachTier } from "./tiers.js";
 
 const skip = missingTools();
 const RUNS = Number(process.env.GUNYAH_FUZZ_RUNS ?? 6);
@@ -169,49 +171,68 @@ function runAll(
   return { outputs, faults };
 }
 
-test(
-  "random instructions from every decode row agree with qemu-aarch64",
-  { skip, timeout: 120_000 },
-  () => {
+/** The cases and QEMU's run of them, made once and shared by both tiers. */
+let shared:
+  | {
+      rows: DecodeRow[];
+      cases: (CaseInput & { row: string })[];
+      reference: ReturnType<typeof runAll>;
+    }
+  | undefined;
+function referenceRun(): NonNullable<typeof shared> {
+  if (!shared) {
     const rows = [...INTEGER_ROWS, ...SIMD_ROWS].filter((r) => !excluded(r));
     const cases = rows.flatMap((row) => Array.from({ length: RUNS }, () => randomCase(row)));
-    const reference = runAll(cases, runQemu, "qemu");
-    // Our CPU runs the cases QEMU completed (a faulting word becomes a NOP, so every
-    // case keeps its address); each word QEMU faulted on then runs alone.
-    const NOP = 0xd503201f;
-    const clean = cases.map((c, i) => ({ c, i }));
-    const mine = runAll(
-      cases.map((c, i) => (reference.faults.has(i) ? { ...c, word: NOP } : c)),
-      runOurs,
-      "ours",
-    );
-    const problems: string[] = [];
-    const describe = (i: number) =>
-      `${cases[i]?.row} ${cases[i]?.word.toString(16).padStart(8, "0")}`;
-    clean.forEach(({ i }, k) => {
-      if (reference.faults.has(i)) return;
-      const expected = reference.outputs.get(i);
-      const got = mine.outputs.get(k);
-      if (mine.faults.has(k))
-        problems.push(`${describe(i)}: signal ${mine.faults.get(k)} here, QEMU executes it`);
-      else if (expected && got) {
-        const diff = differences(parseRecord(got), parseRecord(expected));
-        if (diff.length > 0)
-          problems.push(`${describe(i)}: ours/qemu ${diff.slice(0, 4).join(" ")}`);
+    shared = { rows, cases, reference: runAll(cases, runQemu, "qemu") };
+  }
+  return shared;
+}
+
+forEachTier((tier, run) =>
+  test(
+    `random instructions from every decode row agree with qemu-aarch64 (${tier})`,
+    { skip, timeout: 120_000 },
+    () => {
+      const { rows, cases, reference } = referenceRun();
+      // Our CPU runs the cases QEMU completed (a faulting word becomes a NOP, so every
+      // case keeps its address); each word QEMU faulted on then runs alone.
+      const NOP = 0xd503201f;
+      const clean = cases.map((c, i) => ({ c, i }));
+      const mine = run(() =>
+        runAll(
+          cases.map((c, i) => (reference.faults.has(i) ? { ...c, word: NOP } : c)),
+          runOurs,
+          "ours",
+        ),
+      );
+      const problems: string[] = [];
+      const describe = (i: number) =>
+        `${cases[i]?.row} ${cases[i]?.word.toString(16).padStart(8, "0")}`;
+      clean.forEach(({ i }, k) => {
+        if (reference.faults.has(i)) return;
+        const expected = reference.outputs.get(i);
+        const got = mine.outputs.get(k);
+        if (mine.faults.has(k))
+          problems.push(`${describe(i)}: signal ${mine.faults.get(k)} here, QEMU executes it`);
+        else if (expected && got) {
+          const diff = differences(parseRecord(got), parseRecord(expected));
+          if (diff.length > 0)
+            problems.push(`${describe(i)}: ours/qemu ${diff.slice(0, 4).join(" ")}`);
+        }
+      });
+      let undefinedBoth = 0;
+      for (const [i, signal] of reference.faults) {
+        const file = path.join(dir, "one.elf");
+        fs.writeFileSync(file, buildHarness([cases[i] as CaseInput], i), { mode: 0o755 });
+        const alone = { faults: new Map([[0, run(() => runOurs(file)).signal]]) };
+        const mySignal = alone.faults.get(0);
+        if (mySignal === signal) undefinedBoth++;
+        else
+          problems.push(`${describe(i)}: QEMU signal ${signal}, ours ${mySignal ?? "executes it"}`);
       }
-    });
-    let undefinedBoth = 0;
-    for (const [i, signal] of reference.faults) {
-      const file = path.join(dir, "one.elf");
-      fs.writeFileSync(file, buildHarness([cases[i] as CaseInput], i), { mode: 0o755 });
-      const alone = { faults: new Map([[0, runOurs(file).signal]]) };
-      const mySignal = alone.faults.get(0);
-      if (mySignal === signal) undefinedBoth++;
-      else
-        problems.push(`${describe(i)}: QEMU signal ${signal}, ours ${mySignal ?? "executes it"}`);
-    }
-    const summary = `${cases.length} cases over ${rows.length} rows (${RUNS} per row, seed ${process.env.GUNYAH_FUZZ_SEED ?? "0x5eed"}); ${undefinedBoth} faulted in both`;
-    process.stderr.write(`fuzz: ${summary}; ${problems.length} disagreements\n`);
-    assert.deepEqual(problems.slice(0, 40), [], `${summary}\n${problems.length} disagreements`);
-  },
+      const summary = `${cases.length} cases over ${rows.length} rows (${RUNS} per row, seed ${process.env.GUNYAH_FUZZ_SEED ?? "0x5eed"}, ${tier}); ${undefinedBoth} faulted in both`;
+      process.stderr.write(`fuzz: ${summary}; ${problems.length} disagreements\n`);
+      assert.deepEqual(problems.slice(0, 40), [], `${summary}\n${problems.length} disagreements`);
+    },
+  ),
 );

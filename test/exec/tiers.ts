@@ -39,9 +39,7 @@ export function underTier<T>(tier: Tier, body: () => T): T {
 }
 
 /** Declares the tests of `declare` once per tier; `run` wraps what creates a CPU. */
-export function forEachTier(
-  declare: (tier: Tier, run: <T>(body: () => T) => T) => void,
-): void {
+export function forEachTier(declare: (tier: Tier, run: <T>(body: () => T) => T) => void): void {
   for (const tier of ["interpreter", "jit"] as const)
     declare(tier, (body) => underTier(tier, body));
 }

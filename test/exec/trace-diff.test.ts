@@ -1,6 +1,6 @@
 // tools/trace-diff.ts in lock step with qemu-aarch64: a small program matches at every
 // instruction, and a CPU broken on purpose is caught at exactly the instruction where
-// it goes wrong. Also: the loader's stack and address layout equal QEMU's byte for byte.
+// it goes wrong (the lock-step runs under both CPU tiers, tiers.ts). Also: the loader's stack and address layout equal QEMU's byte for byte.
 
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,37 +10,44 @@ import { test } from "node:test";
 import { defaultCpuFactory } from "../../src/exec/index.js";
 import type { CpuFactory } from "../../src/exec/index.js";
 import { formatReport, traceDiff } from "../../tools/trace-diff.js";
+import { forEachTier } from "./tiers.js";
 import { buildDir, buildGuests, busybox, missingTools, ours, qemu } from "./reference.js";
 
 const skip = missingTools();
 if (!skip) buildGuests();
 const program = path.join(buildDir, "jumps.O2");
 
-test("trace-diff: a real program matches QEMU at every instruction", { skip }, async () => {
-  const report = await traceDiff({ program, limit: 60_000 });
-  assert.equal(report.divergence, undefined, formatReport(report));
-  assert.equal(report.compared, 60_000);
-  assert.ok(
-    report.notes.some((n) => n.includes("system-register read")),
-    "MIDR is synchronised",
+forEachTier((tier, run) => {
+  test(
+    `trace-diff: a real program matches QEMU at every instruction (${tier})`,
+    { skip },
+    async () => {
+      const report = await run(() => traceDiff({ program, limit: 60_000 }));
+      assert.equal(report.divergence, undefined, formatReport(report));
+      assert.equal(report.compared, 60_000);
+      assert.ok(
+        report.notes.some((n) => n.includes("system-register read")),
+        "MIDR is synchronised",
+      );
+    },
+  );
+
+  test(
+    `trace-diff: busybox sort runs in lock step with QEMU to its exit (${tier})`,
+    { skip: skip ?? missingTools(true) },
+    async () => {
+      const input = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "trace-diff-")), "input.txt");
+      fs.writeFileSync(input, "pear\napple\nfig\n");
+      const report = await run(() => traceDiff({ program: busybox, args: ["sort", input] }));
+      assert.equal(report.divergence, undefined, formatReport(report));
+      assert.ok(report.compared > 5000);
+      assert.ok(
+        report.notes.some((n) => n.includes("getrandom")),
+        "malloc's tcache key is synchronised",
+      );
+    },
   );
 });
-
-test(
-  "trace-diff: busybox sort runs in lock step with QEMU to its exit",
-  { skip: skip ?? missingTools(true) },
-  async () => {
-    const input = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "trace-diff-")), "input.txt");
-    fs.writeFileSync(input, "pear\napple\nfig\n");
-    const report = await traceDiff({ program: busybox, args: ["sort", input] });
-    assert.equal(report.divergence, undefined, formatReport(report));
-    assert.ok(report.compared > 5000);
-    assert.ok(
-      report.notes.some((n) => n.includes("getrandom")),
-      "malloc's tcache key is synchronised",
-    );
-  },
-);
 
 test(
   "trace-diff: a wrong result is reported at the instruction that produced it",
