@@ -94,6 +94,8 @@ export interface TraceSummary {
   readonly rpcSequence: readonly string[];
   readonly mmio: Map<string, Tally>;
   readonly exits: Map<string, Tally>;
+  /** "raise SPI 33 doorbell", "deliver PPI 27": what happened to which interrupt. */
+  readonly irqs: Map<string, Tally>;
   readonly guestSeconds: number | undefined;
 }
 
@@ -107,6 +109,7 @@ export function summarize(trace: ParsedTrace): TraceSummary {
     rpc: new Map<string, Tally>(),
     mmio: new Map<string, Tally>(),
     exits: new Map<string, Tally>(),
+    irqs: new Map<string, Tally>(),
   };
   const rpcSequence: { ts: number; name: string }[] = [];
   let gtMin = Infinity;
@@ -126,6 +129,11 @@ export function summarize(trace: ParsedTrace): TraceSummary {
     if (e.cat === "rpc") {
       add(s.rpc, e.name, e.dur, error);
       if (e.ph === "X") rpcSequence.push({ ts: e.ts, name: e.name });
+    }
+    if (e.cat === "irq") {
+      const { kind, intid, source } = e.args;
+      const what = `${e.name.replace(/^irq /, "")} ${String(kind)} ${String(intid)}`;
+      add(s.irqs, typeof source === "string" ? `${what} ${source}` : what, e.dur, false);
     }
     if (e.cat === "exit") {
       if (e.name.startsWith("mmio ")) add(s.mmio, e.name.slice(5), e.dur, e.args.refused === true);
@@ -179,6 +187,7 @@ export function formatSummary(s: TraceSummary): string {
     lines.push(`RPC sequence: ${s.rpcSequence.slice(0, 16).join(" ")}`, "");
   lines.push(...table("MMIO register", s.mmio, true));
   lines.push(...table("exit", s.exits, false));
+  lines.push(...table("interrupt", s.irqs, false));
   let exits = 0;
   for (const t of s.exits.values()) exits += t.count;
   if (s.guestSeconds !== undefined)
