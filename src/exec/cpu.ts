@@ -5,3 +5,7 @@ import { createCpu } from "../arch/arm64/index.js";
 import type { Arm64CpuExt, CpuOptions } from "../arch/arm64/index.js";
 
 export const defaultCpuFactory = (options: CpuOptions): Arm64CpuExt => createCpu(options);
+
+/** The same core without its JIT tier (`gunyah exec --no-jit`). */
+export const interpreterCpuFactory = (options: CpuOptions): Arm64CpuExt =>
+  createCpu({ ...options, jit: false });

@@ -3,7 +3,7 @@
 // mremap edit. Anonymous pages are allocated on first touch (demand-zero).
 
 import { PAGE_SIZE } from "../arch/arm64/index.js";
-import type { Stage2Page, Stage2Port } from "../arch/arm64/index.js";
+import type { Stage2Page, Stage2Port, WasmArena } from "../arch/arm64/index.js";
 import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";
 import { Errno } from "./errno.js";
@@ -42,6 +42,11 @@ export class AddressSpace implements Stage2Port {
 
   constructor(options: AddressSpaceOptions = {}) {
     this.pool = new PagePool(options.maxResidentPages ?? 512 * 1024);
+  }
+
+  /** The shared wasm memory of the pages (jit/arena.ts). */
+  get arena(): WasmArena | undefined {
+    return this.pool.arena;
   }
 
   get residentPages(): number {

@@ -2,7 +2,7 @@
 // touches a million pages does not create a million ArrayBuffers. Freed slices are
 // reused (zeroed first: a new mapping must read as zero, as Linux's anonymous pages do).
 
-import { PAGE_SIZE } from "../arch/arm64/index.js";
+import { PAGE_SIZE, WasmArena } from "../arch/arm64/index.js";
 
 export interface PageBacking {
   readonly bytes: Uint8Array;
@@ -17,8 +17,14 @@ export class PagePool {
   private nextInSlab = PAGES_PER_SLAB;
   private live = 0;
 
+  /** The shared wasm memory the slabs live in (so the JIT tier reaches them). */
+  readonly arena: WasmArena | undefined;
+
   /** @param maxPages the most pages alive at once (a program's resident-set limit). */
-  constructor(private readonly maxPages: number) {}
+  constructor(private readonly maxPages: number) {
+    const bytes = (maxPages + PAGES_PER_SLAB) * PAGE_SIZE;
+    this.arena = WasmArena.fits(bytes) ? WasmArena.forRam(bytes) : undefined;
+  }
 
   get livePages(): number {
     return this.live;
@@ -34,7 +40,9 @@ export class PagePool {
       return reused;
     }
     if (this.nextInSlab === PAGES_PER_SLAB || !this.slab) {
-      this.slab = new Uint8Array(PAGES_PER_SLAB * PAGE_SIZE);
+      this.slab = this.arena
+        ? this.arena.bytes(PAGES_PER_SLAB * PAGE_SIZE)
+        : new Uint8Array(PAGES_PER_SLAB * PAGE_SIZE);
       this.nextInSlab = 0;
     }
     return { bytes: this.slab, offset: this.nextInSlab++ * PAGE_SIZE };

@@ -6,6 +6,7 @@ import { randomFillSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Arm64Cpu, CpuExit, UserFault } from "../arch/arm64/index.js";
+import { InterpretOnly } from "../arch/arm64/index.js";
 import { assertNever } from "../lib/assert.js";
 import { err, ok } from "../lib/result.js";
 import type { Result } from "../lib/result.js";
@@ -214,6 +215,8 @@ export function runProcess(
   const limit = options.maxInstructions ?? Number.POSITIVE_INFINITY;
   const first = cpu.instructionsRetired;
   const step = options.onInstruction;
+  // A per-instruction observer (the --trace file) needs the interpreter's every step.
+  if (step) cpu.interpretOnly |= InterpretOnly.INSTRUCTION_TRACE;
   let end: ExecEnd | undefined;
   while (end === undefined) {
     const done = cpu.instructionsRetired - first;

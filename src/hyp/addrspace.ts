@@ -7,7 +7,7 @@ import { HypError } from "./abi/errors.js";
 import { MapFlags } from "./abi/objects.js";
 import { U64_MAX, checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
 import { err, ok, type Result } from "../lib/result.js";
-import type { Stage2Page, Stage2Port } from "./cpu.js";
+import type { Stage2Page, Stage2Port, WasmArena } from "./cpu.js";
 import type { MappingSpace, Stage2Entry } from "./mapping.js";
 import { pageRange, type Memextent } from "./memextent.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
@@ -131,6 +131,11 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   // --- Stage2Port ---------------------------------------------------------------------
+
+  /** The shared wasm memory of the RAM pages this port hands out (jit/arena.ts). */
+  get arena(): WasmArena | undefined {
+    return this.physmem.arena;
+  }
 
   lookup(ipaPage: number): Stage2Page | undefined {
     const e = this.entries.get(ipaPage);

@@ -9,6 +9,7 @@ export type {
   Stage2Abort,
   Stage2Page,
   Stage2Port,
+  WasmArena,
 } from "../arch/arm64/index.js";
 
 import type { Arm64Cpu, CpuOptions } from "../arch/arm64/index.js";

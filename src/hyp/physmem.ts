@@ -1,8 +1,11 @@
 // Physical RAM: banks of SharedArrayBuffer allocated on first touch, so a 2 GiB
 // machine costs only what its VMs actually use. Addresses here are physical and
 // already validated by the caller (memdb / stage-2 checks happen above this layer).
+// The banks live in one shared WebAssembly.Memory (the arch layer's WasmArena) so the
+// JIT tier's compiled code addresses guest RAM directly; the arena grows on demand.
 
 import { InvariantError } from "../lib/assert.js";
+import { WasmArena } from "../arch/arm64/index.js";
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -14,6 +17,8 @@ export class PhysicalMemory {
   private readonly banks: (Uint8Array | undefined)[];
   readonly basePage: number;
   readonly pageCount: number;
+  /** The shared wasm memory holding the banks (absent if RAM exceeds 4 GiB). */
+  readonly arena: WasmArena | undefined;
 
   constructor(
     readonly base: number,
@@ -24,6 +29,7 @@ export class PhysicalMemory {
     this.banks = new Array<Uint8Array | undefined>(size / BANK_SIZE).fill(undefined);
     this.basePage = base / PAGE_SIZE;
     this.pageCount = size / PAGE_SIZE;
+    this.arena = WasmArena.fits(size) ? WasmArena.forRam(size) : undefined;
   }
 
   get end(): number {
@@ -47,7 +53,9 @@ export class PhysicalMemory {
     const index = Math.floor(rel / BANK_SIZE);
     let bank = this.banks[index];
     if (!bank) {
-      bank = new Uint8Array(new SharedArrayBuffer(BANK_SIZE));
+      bank = this.arena
+        ? this.arena.bytes(BANK_SIZE)
+        : new Uint8Array(new SharedArrayBuffer(BANK_SIZE));
       this.banks[index] = bank;
     }
     return { bytes: bank, offset: rel % BANK_SIZE };

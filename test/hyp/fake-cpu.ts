@@ -5,6 +5,7 @@ import type { Arm64Cpu, CpuExit, CpuOptions, Stage2Abort } from "../../src/hyp/c
 export type Step = (cpu: FakeCpu) => CpuExit;
 
 export class FakeCpu implements Arm64Cpu {
+  interpretOnly = 0;
   instructionsRetired = 0;
   pc = 0;
   readonly x: bigint[] = new Array<bigint>(31).fill(0n);

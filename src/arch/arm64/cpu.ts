@@ -15,6 +15,7 @@ import type {
   Stage2Abort,
   UserFault,
   ExternalDebugConfig,
+  JitStats,
 } from "./port.js";
 import type { SimdContext } from "./simd/context.js";
 import { MemoryUnit } from "./mmu/memory.js";
@@ -29,7 +30,11 @@ import {
   spAlignmentFault,
 } from "./exceptions.js";
 import { GenericTimer } from "./timer.js";
-import { run } from "./interp.js";
+import { run, getDecoder } from "./interp.js";
+import { JitTier } from "./jit/tier.js";
+import { CB_SIZE, CB_XH } from "./jit/gen.js";
+import { jitThreshold } from "./tiering.js";
+import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
 import { SysregFile } from "./sysfile.js";
 import type { CpuState } from "./state.js";
@@ -42,8 +47,9 @@ import { DebugAccess } from "./debug-access.js";
 const PMU_REPLAN_EXIT = Object.freeze({ kind: "budget" as const });
 
 export class Cpu implements Arm64Cpu, SimdContext, CpuState {
-  readonly xl = new Int32Array(33);
-  readonly xh = new Int32Array(33);
+  /** X0-X30, XZR, SP halves: in the wasm arena's CPU block when the JIT tier is on. */
+  readonly xl: Int32Array;
+  readonly xh: Int32Array;
   pc = 0;
   nf = 0;
   zf = 0;
@@ -130,7 +136,10 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   fetchAdd = 0;
   fetchWords: Int32Array = new Int32Array(1024);
   fetchOps: Uint16Array = new Uint16Array(1024);
-  readonly decodedPages = new Map<number, { words: Int32Array; ops: Uint16Array }>();
+  fetchPage: CodePage | undefined = undefined;
+  readonly decodedPages = new Map<number, CodePage>();
+  /** The JIT tier (jit/tier.ts); undefined with `--no-jit` or without a wasm arena. */
+  readonly jit: JitTier | undefined;
 
   /** The pending stage-2 abort (MMIO) and the VA of its access. */
   private pendingAbort: Stage2Abort | undefined;
@@ -139,6 +148,21 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   constructor(options: CpuOptions) {
     this.user = options.mode === "user";
     this.mem = new MemoryUnit(this, options.memory);
+    const arena = options.memory.arena;
+    const threshold =
+      options.jit === false ? undefined : (options.jit?.threshold ?? jitThreshold());
+    if (arena !== undefined && threshold !== undefined) {
+      // The register file lives in the arena so compiled code loads and stores it.
+      const cb = arena.allocate(CB_SIZE, 8);
+      this.xl = new Int32Array(arena.buffer, cb, 33);
+      this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
+      this.mem.enableMirror(arena);
+      this.jit = new JitTier(this, arena, cb, threshold, getDecoder());
+    } else {
+      this.xl = new Int32Array(33);
+      this.xh = new Int32Array(33);
+      this.jit = undefined;
+    }
     this.gic = options.gic;
     this.mpidr = options.mpidr ?? 0n;
     this.timer = new GenericTimer(
@@ -155,6 +179,12 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   currentInsn(): number {
     const off = this.pc - this.fetchBase;
     return off >= 0 && off < 4096 ? this.fetchView.getInt32(this.fetchAdd + off, true) : 0;
+  }
+
+  /** The JIT tier's figures (zeros when it is off). */
+  /** The JIT tier's figures; undefined when this CPU has no JIT tier. */
+  get jitStats(): JitStats | undefined {
+    return this.jit?.stats;
   }
 
   liveInstructions(): number {

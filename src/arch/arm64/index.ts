@@ -24,6 +24,7 @@ export type {
 export { DebugReg } from "./debug-access.js";
 export { PAGE_SHIFT, PAGE_SIZE, sysregKey } from "./port.js";
 export { InterpretOnly } from "./tiering.js";
+export { WasmArena } from "./jit/arena.js";
 
 /** The CPU with the extras a user-mode runner and trace tools use. */
 export interface Arm64CpuExt extends Arm64Cpu {

@@ -7,6 +7,8 @@ import type { CpuState as Cpu } from "./state.js";
 import { tallyInstruction, untallyAborted } from "./pmu.js";
 import type { CpuExit } from "./port.js";
 import { INSTRUCTION_ABORTED } from "./fault.js";
+import type { CodePage } from "./mmu/tlb.js";
+import type { JitRunner } from "./state.js";
 import { Decoder } from "./decode/decoder.js";
 import { INTEGER_ROWS } from "./decode/table.js";
 import { SIMD_ROWS } from "./simd/table.js";
@@ -49,7 +51,12 @@ const TWO32 = 4294967296;
 export function run(cpu: Cpu, budget: number): CpuExit {
   cpu.exit = undefined;
   cpu.checkInterrupts();
-  let left = Math.max(0, Math.floor(budget));
+  const left = Math.max(0, Math.floor(budget));
+  return cpu.jit === undefined ? runInterpreted(cpu, left) : runTiered(cpu, cpu.jit, left);
+}
+
+function runInterpreted(cpu: Cpu, budget: number): CpuExit {
+  let left = budget;
   while (left > 0) {
     cpu.sliceBudget = left;
     cpu.sliceLeft = left;
@@ -82,6 +89,88 @@ export function run(cpu: Cpu, budget: number): CpuExit {
   return BUDGET_EXIT;
 }
 
+/**
+ * The run loop with the JIT tier: compiled units first (tiering.ts: only while
+ * nothing observes every instruction); what a unit leaves (INTERPRET: one
+ * instruction; no unit here: on to the next branch) the interpreter runs.
+ *
+ * Determinism: `instructionsRetired` is what the guest's clock reads (hyp/time.ts),
+ * and the interpreter alone updates it only when execute() returns for an exit, an
+ * exception, an interrupt check or the budget's end. This loop publishes the
+ * instructions it retires at exactly those points (`pending` holds the rest, and
+ * liveInstructions() stays exact through sliceBudget), so a guest reads the same
+ * times with the JIT as without.
+ */
+function runTiered(cpu: Cpu, jit: JitRunner, budget: number): CpuExit {
+  let left = budget;
+  let pending = 0;
+  while (left > 0) {
+    let chunk = left;
+    let stop = false;
+    if (cpu.interpretOnly === 0) {
+      const done = jit.enter(cpu, left);
+      if (done > 0) {
+        pending += done;
+        left -= done;
+        if (jit.excepted) {
+          // A called-out instruction took an exception or exit, where the interpreter
+          // would have returned from execute().
+          jit.excepted = false;
+          cpu.instructionsRetired += pending;
+          pending = 0;
+          const exit = cpu.exit;
+          if (exit !== undefined) {
+            cpu.exit = undefined;
+            return exit;
+          }
+          if (cpu.irqCheck) {
+            cpu.irqCheck = false;
+            cpu.checkInterrupts();
+          }
+        }
+        if (!jit.interpretNext) continue;
+      }
+      if (left <= 0) break;
+      if (jit.interpretNext) {
+        jit.interpretNext = false;
+        chunk = 1;
+      } else stop = true;
+    }
+    cpu.sliceBudget = chunk + pending;
+    cpu.sliceLeft = chunk;
+    let n: number;
+    let aborted = false;
+    try {
+      n =
+        (cpu.interpretOnly & DEBUG_LOOP) === 0
+          ? execute(cpu, chunk, stop)
+          : executeDebug(cpu, chunk, execute);
+    } catch (e) {
+      if (e !== INSTRUCTION_ABORTED) throw e;
+      n = cpu.sliceLeft - 1;
+      aborted = true;
+    }
+    pending += chunk - n;
+    cpu.sliceBudget = cpu.sliceLeft = 0;
+    left -= chunk - n;
+    const exit = cpu.exit;
+    if (aborted || exit !== undefined || cpu.irqCheck) {
+      cpu.instructionsRetired += pending;
+      pending = 0;
+    }
+    if (exit !== undefined) {
+      cpu.exit = undefined;
+      return exit;
+    }
+    if (cpu.irqCheck) {
+      cpu.irqCheck = false;
+      cpu.checkInterrupts();
+    }
+  }
+  cpu.instructionsRetired += pending;
+  return BUDGET_EXIT;
+}
+
 /** Translates the page of the PC for execution and selects its decoded-op cache. */
 function refillFetch(cpu: Cpu): void {
   const pc = cpu.pc;
@@ -89,12 +178,30 @@ function refillFetch(cpu: Cpu): void {
   const lo = pc | 0;
   const hi = Math.floor(pc / TWO32) | 0;
   const mem = cpu.mem;
-  let i = mem.xBase | ((lo >>> 12) & 1023);
-  if (mem.tagLo[i] !== (lo & -4096) || mem.tagHi[i] !== hi) {
-    mem.fetchTranslate(lo, hi); // fills entry i (or faults)
-    i = mem.xBase | ((lo >>> 12) & 1023);
-  }
-  cpu.fetchBase = pc - (lo & 0xfff);
+  const i = mem.xBase | ((lo >>> 12) & 1023);
+  if (mem.tagLo[i] !== (lo & -4096) || mem.tagHi[i] !== hi) mem.fetchTranslate(lo, hi); // fills entry i (or faults)
+  selectFetchPage(cpu, i, pc);
+}
+
+/**
+ * Selects the fetch page of the PC if its exec TLB entry is present (never faults):
+ * the JIT tier's way into a page the interpreter has not fetched from yet.
+ */
+export function probeFetch(cpu: Cpu): boolean {
+  const pc = cpu.pc;
+  if ((pc & 3) !== 0) return false;
+  const lo = pc | 0;
+  const hi = Math.floor(pc / TWO32) | 0;
+  const mem = cpu.mem;
+  const i = mem.xBase | ((lo >>> 12) & 1023);
+  if (mem.tagLo[i] !== (lo & -4096) || mem.tagHi[i] !== hi) return false;
+  selectFetchPage(cpu, i, pc);
+  return true;
+}
+
+function selectFetchPage(cpu: Cpu, i: number, pc: number): void {
+  const mem = cpu.mem;
+  cpu.fetchBase = pc - ((pc | 0) & 0xfff);
   cpu.fetchView = mem.views[i]!;
   cpu.fetchAdd = mem.adds[i]!;
   let page = mem.codePages[i];
@@ -103,16 +210,19 @@ function refillFetch(cpu: Cpu): void {
     page = cpu.decodedPages.get(ipaPage);
     if (page === undefined) {
       if (cpu.decodedPages.size >= 8192) cpu.decodedPages.clear();
-      page = { words: new Int32Array(1024), ops: new Uint16Array(1024) };
+      page = { words: new Int32Array(1024), ops: new Uint16Array(1024) } as CodePage;
       cpu.decodedPages.set(ipaPage, page);
     }
     mem.codePages[i] = page;
   }
   cpu.fetchWords = page.words;
   cpu.fetchOps = page.ops;
+  cpu.fetchPage = page;
 }
 
-function execute(cpu: Cpu, budget: number): number {
+/** Runs up to `budget` instructions; with `stop`, returns after any branch (so the
+ * JIT tier can look for compiled code at its target). */
+function execute(cpu: Cpu, budget: number, stop = false): number {
   const xl = cpu.xl;
   const xh = cpu.xh;
   const mem = cpu.mem;
@@ -363,21 +473,25 @@ function execute(cpu: Cpu, budget: number): number {
       }
       case 22 /* B */:
         cpu.pc = pc + ((insn << 6) >> 4);
+        if (stop) return n;
         break;
       case 23 /* BL */: {
         const ret = pc + 4;
         xl[30] = (ret % TWO32) | 0;
         xh[30] = Math.floor(ret / TWO32) | 0;
         cpu.pc = pc + ((insn << 6) >> 4);
+        if (stop) return n;
         break;
       }
       case 24 /* B_COND */:
         cpu.pc = conditionHolds(cpu, insn & 15) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
+        if (stop) return n;
         break;
       case 25 /* CBZ */:
       case 26 /* CBNZ */: {
         const zero = insn < 0 ? (xl[rd]! | xh[rd]!) === 0 : xl[rd] === 0;
         cpu.pc = zero === (op === 25) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
+        if (stop) return n;
         break;
       }
       case 27 /* TBZ */:
@@ -385,6 +499,7 @@ function execute(cpu: Cpu, budget: number): number {
         const bit = ((insn >>> 26) & 32) | ((insn >>> 19) & 31);
         const set = ((bit < 32 ? xl[rd]! >>> bit : xh[rd]! >>> (bit - 32)) & 1) === 1;
         cpu.pc = set === (op === 28) ? pc + ((insn << 13) >> 18) * 4 : pc + 4;
+        if (stop) return n;
         break;
       }
       case 29 /* BR */:
@@ -398,6 +513,7 @@ function execute(cpu: Cpu, budget: number): number {
         }
         cpu.pc = target;
         if ((target & 3) !== 0) fbase = cpu.fetchBase = NaN;
+        if (stop) return n;
         break;
       }
       case 32 /* UBFM */:

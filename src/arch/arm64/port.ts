@@ -3,6 +3,7 @@
 // reaches guest-physical pages only through a Stage2Port, and everything it cannot
 // finish by itself (HVC, SMC, WFI, an access with no backing page) is an exit.
 
+import type { WasmArena } from "./jit/arena.js";
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
@@ -26,6 +27,11 @@ export interface Stage2Port {
    * without an invalidation (the hypervisor relies on this when it maps a page).
    */
   lookup(ipaPage: number): Stage2Page | undefined;
+  /**
+   * The shared wasm memory the pages' bytes live in, if any (jit/arena.ts): compiled
+   * code reaches only pages in it (others take the interpreter's paths).
+   */
+  readonly arena?: WasmArena;
 }
 
 /** Syndrome of a stage-2 abort, in the terms of ESR_EL2.ISS for data aborts. */
@@ -144,6 +150,12 @@ export interface CpuOptions {
   /** CNTFRQ_EL0 value reported to the guest. */
   readonly counterFrequency?: number;
   readonly gic?: GicCpuInterface;
+  /**
+   * The JIT tier: false for the interpreter alone; a threshold (arrivals at a block
+   * before it is compiled, 0 = everything at once). Default: tiering.ts jitThreshold()
+   * (the GUNYAH_JIT and GUNYAH_JIT_THRESHOLD environment variables).
+   */
+  readonly jit?: false | { readonly threshold: number };
 }
 
 /**
@@ -167,6 +179,11 @@ export interface Arm64Cpu {
   run(budget: number): CpuExit;
   /** Instructions retired since creation (drives deterministic time). */
   readonly instructionsRetired: number;
+  /**
+   * tiering.ts InterpretOnly bits: compiled code runs only while this is 0. A feature
+   * that must see every instruction (debugger, trace, PMU events) sets its bit.
+   */
+  interpretOnly: number;
   /** Present when a compiling tier runs this CPU's code. */
   readonly jitStats?: JitStats;
 

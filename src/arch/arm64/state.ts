@@ -7,6 +7,20 @@ import type { Pmu } from "./pmu.js";
 import type { SimdContext } from "./simd/context.js";
 import type { GenericTimer } from "./timer.js";
 import type { SysregFile } from "./sysfile.js";
+import type { CodePage } from "./mmu/tlb.js";
+import type { JitStats } from "./port.js";
+
+/** The JIT tier as the run loop sees it (jit/tier.ts). */
+export interface JitRunner {
+  /** Runs compiled code at the PC: instructions retired, or -1 (interpret from here). */
+  enter(cpu: CpuState, budget: number): number;
+  /** The instruction at the PC must be interpreted (set by enter). */
+  interpretNext: boolean;
+  /** A called-out instruction took an exception or exit (set by enter). */
+  excepted: boolean;
+  /** Figures for `cpu.jitStats` (port.ts JitStats). */
+  readonly stats: JitStats;
+}
 
 /** Result of translating one access down to a host page. */
 export interface Translation {
@@ -53,7 +67,9 @@ export interface MemoryPort {
   stage2(ipaPage: number): Stage2Page | undefined;
   flushPage(lo: number, hi: number): void;
   flushStage2(): void;
-  readonly codePages: ({ readonly words: Int32Array; readonly ops: Uint16Array } | undefined)[];
+  readonly codePages: (CodePage | undefined)[];
+  /** Wasm address of the current TLB context's JIT mirror (mmu/tlb.ts). */
+  readonly mirrorAddr: number;
   readonly ipaPages: Float64Array;
   viewOf(page: Stage2Page): DataView;
   setEl(el: number): void;
@@ -152,7 +168,11 @@ export interface CpuState extends SimdContext {
   fetchAdd: number;
   fetchWords: Int32Array;
   fetchOps: Uint16Array;
-  readonly decodedPages: Map<number, { words: Int32Array; ops: Uint16Array }>;
+  /** The decoded-op page of the fetch page (carries its compiled units). */
+  fetchPage: CodePage | undefined;
+  readonly decodedPages: Map<number, CodePage>;
+  /** The JIT tier, when this CPU has one (jit/tier.ts). */
+  readonly jit: JitRunner | undefined;
   readonly nzcv: number;
 
   pstate(): number;

@@ -16,3 +16,28 @@ export const InterpretOnly = {
   /** An instruction trace (`gunyah exec --trace`) is being written. */
   INSTRUCTION_TRACE: 8,
 } as const;
+
+/**
+ * Whether new CPUs get the JIT tier, and after how many arrivals at a block it is
+ * compiled. From the environment, read when a CPU is created: GUNYAH_JIT=0 selects
+ * the interpreter alone (`--no-jit` sets it), GUNYAH_JIT_THRESHOLD=0 compiles
+ * everything on first sight (the tests run the differential suites that way).
+ */
+export function jitThreshold(): number | undefined {
+  const env = globalThis.process?.env ?? {};
+  if (env["GUNYAH_JIT"] === "0") return undefined;
+  if (
+    !JIT_DEFAULT_ON &&
+    env["GUNYAH_JIT"] === undefined &&
+    env["GUNYAH_JIT_THRESHOLD"] === undefined
+  )
+    return undefined;
+  const t = Number(env["GUNYAH_JIT_THRESHOLD"] ?? DEFAULT_JIT_THRESHOLD);
+  return Number.isFinite(t) && t >= 0 ? Math.floor(t) : DEFAULT_JIT_THRESHOLD;
+}
+
+/** Arrivals at a block before it is compiled (measured: see README.md, JIT tier). */
+export const DEFAULT_JIT_THRESHOLD = 50;
+
+/** Whether CPUs get the JIT tier when the environment does not say. */
+const JIT_DEFAULT_ON = false;

@@ -6,13 +6,20 @@
 
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { defaultCpuFactory, execProgram, TraceFile } from "../../exec/index.js";
+import {
+  defaultCpuFactory,
+  execProgram,
+  interpreterCpuFactory,
+  TraceFile,
+} from "../../exec/index.js";
 import type { ExecEnd } from "../../exec/index.js";
 
 interface ExecCommandOptions {
   readonly trace?: string;
   readonly traceFpu?: boolean;
   readonly maxInstructions?: number;
+  /** False with --no-jit. */
+  readonly jit?: boolean;
 }
 
 const SIGNAL_NAMES: Record<number, string> = {
@@ -59,6 +66,7 @@ export function registerExecCommand(program: Command, done: (exitCode: number) =
       "write a per-instruction trace in the format of qemu-aarch64 -singlestep -d cpu",
     )
     .option("--trace-fpu", "add FPCR, FPSR and Q0-Q31 to each record (qemu's -d cpu,fpu)")
+    .option("--no-jit", "run guest code in the interpreter only (no WebAssembly JIT tier)")
     .option(
       "--max-instructions <n>",
       "stop after n instructions (exit status 124)",
@@ -73,7 +81,7 @@ export function registerExecCommand(program: Command, done: (exitCode: number) =
           program: file,
           argv: [file, ...args],
           env,
-          createCpu: defaultCpuFactory,
+          createCpu: options.jit === false ? interpreterCpuFactory : defaultCpuFactory,
           maxInstructions: options.maxInstructions,
           onInstruction: trace?.record,
         });

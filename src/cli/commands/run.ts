@@ -59,6 +59,7 @@ export function registerRunCommand(
     .option("--assets <dir>", "the folder `gunyah fetch --dir` filled (default: the user cache)")
     .option("--timeout <seconds>", "stop the guest and fail if it has not powered off by then")
     .option("--dtb-out <file>", "also write the generated device tree blob to <file>")
+    .option("--no-jit", "run guest code in the interpreter only (no WebAssembly JIT tier)")
     .option(
       "--disk <file>[,ro][,serial=<id>]",
       "a virtio-blk disk backed by <file> (repeatable; vda, vdb, ... in order)",
@@ -90,7 +91,12 @@ export function registerRunCommand(
       "--stats",
       "at exit, print per-vCPU instructions retired, exits by kind, MIPS (and JIT figures) on stderr",
     )
-    .action(async (options: RunOptions & TraceOptions) => done(await runCommand(options, io)));
+    .action(async (options: RunOptions & TraceOptions & { jit?: boolean }) => {
+      // The CPUs are created deep in the platform; the arch layer reads this as it
+      // builds each one (tiering.ts jitThreshold).
+      if (options.jit === false) process.env["GUNYAH_JIT"] = "0";
+      done(await runCommand(options, io));
+    });
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type CpuOptions,
   type Stage2Page,
   type Stage2Port,
+  WasmArena,
 } from "../../../src/arch/arm64/index.js";
 
 export const RAM_BASE = 0x4000_0000;
@@ -27,17 +28,20 @@ export interface FlatMemory extends Stage2Port {
 }
 
 export function flatMemory(base = RAM_BASE, size = 1 << 22): FlatMemory {
-  const bytes = new Uint8Array(new SharedArrayBuffer(size));
+  // In a wasm arena, as the hypervisor's RAM is, so the JIT tier can run the code.
+  const arena = WasmArena.forRam(size);
+  const bytes = arena.bytes(size);
   const holes = new Set<number>();
   const readOnly = new Set<number>();
   const firstPage = base / 4096;
   const pages = size / 4096;
   return {
     bytes,
-    view: new DataView(bytes.buffer),
+    view: new DataView(bytes.buffer, bytes.byteOffset, size),
     base,
     holes,
     readOnly,
+    arena,
     lookup(ipaPage: number): Stage2Page | undefined {
       const i = ipaPage - firstPage;
       if (i < 0 || i >= pages || holes.has(ipaPage)) return undefined;

@@ -12,8 +12,9 @@ import type { CpuState as Cpu } from "../state.js";
 import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.js";
 import type { MemoryPort, Translation } from "../state.js";
 import { FSC } from "../fault.js";
-import { TlbContext, ENTRIES, type CodePage } from "./tlb.js";
+import { TlbContext, ENTRIES, INVALID_TAG, MIRROR_BYTES, type CodePage } from "./tlb.js";
 import { toSignedNumber } from "../bits.js";
+import type { WasmArena } from "../jit/arena.js";
 
 const PAGE_MASK = -4096;
 const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
@@ -49,6 +50,11 @@ export class MemoryUnit implements MemoryPort {
   private readonly desc = { lo: 0, hi: 0 };
   private readonly viewCache = new WeakMap<ArrayBufferLike, DataView>();
   readonly tr: Translation = { ipa: 0, device: false, view: EMPTY_VIEW, add: 0, ipaPage: 0 };
+  /** The arena the JIT mirror lives in (set by enableMirror), and the current mirror. */
+  private arena: WasmArena | undefined;
+  private mirror: Int32Array | undefined;
+  /** Wasm address of the current context's mirror (0 when there is none). */
+  mirrorAddr = 0;
 
   constructor(
     private readonly cpu: Cpu,
@@ -65,8 +71,26 @@ export class MemoryUnit implements MemoryPort {
     this.devices = this.current.devices;
   }
 
+  /** Keeps a copy of the TLB in `arena` for compiled code (jit/emit-mem.ts). */
+  enableMirror(arena: WasmArena): void {
+    this.arena = arena;
+    for (const ctx of this.contexts) this.addMirror(ctx);
+    this.mirror = this.current.mirror;
+    this.mirrorAddr = this.current.mirrorAddr;
+  }
+
+  private addMirror(ctx: TlbContext): void {
+    const arena = this.arena;
+    if (arena === undefined || ctx.mirror !== undefined) return;
+    ctx.mirrorAddr = arena.allocate(MIRROR_BYTES, 16);
+    ctx.mirror = new Int32Array(arena.buffer, ctx.mirrorAddr, MIRROR_BYTES / 4).fill(INVALID_TAG);
+  }
+
   private use(ctx: TlbContext): void {
+    this.addMirror(ctx);
     if (ctx.stale) ctx.clear();
+    this.mirror = ctx.mirror;
+    this.mirrorAddr = ctx.mirrorAddr;
     ctx.lastUse = ++this.useClock;
     this.current = ctx;
     this.tagLo = ctx.tagLo;
@@ -278,6 +302,14 @@ export class MemoryUnit implements MemoryPort {
     this.ipaPages[i] = tr.ipaPage;
     this.devices[i] = tr.device ? 1 : 0;
     this.codePages[i] = undefined;
+    const m = this.mirror;
+    if (m !== undefined) {
+      // Compiled code reaches only pages in the arena; others stay interpreter-only.
+      const inArena = this.arena!.owns(tr.view.buffer);
+      m[i * 4] = inArena ? lo & PAGE_MASK : INVALID_TAG;
+      m[i * 4 + 1] = hi;
+      m[i * 4 + 2] = tr.add;
+    }
     return tr;
   }
 

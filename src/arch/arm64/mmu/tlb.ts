@@ -2,6 +2,8 @@
 // with the TTBR0/TTBR1 values (and so the ASIDs) they were filled under. A stale
 // context is cleared lazily, when it is next selected.
 
+import type { PageJit } from "../jit/page.js";
+
 export const ENTRIES = 1024;
 /** Never equals a masked address: bit 11 is always cleared by the fast-path mask. */
 export const INVALID_TAG = 0x800;
@@ -13,6 +15,8 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(8));
 export interface CodePage {
   readonly words: Int32Array;
   readonly ops: Uint16Array;
+  /** Compiled units entering this page (jit/tier.ts), created on first use. */
+  jit?: PageJit;
 }
 
 export class TlbContext {
@@ -31,6 +35,13 @@ export class TlbContext {
   private ttbr1Hi = 0;
   stale = false;
   lastUse = 0;
+  /**
+   * The JIT's copy of the entries in the wasm arena (jit/emit-mem.ts probes it): per
+   * entry 4 words, the tag (lo, hi), the page's offset in the wasm memory, unused.
+   * Only entries whose page lives in the arena are valid there.
+   */
+  mirror: Int32Array | undefined;
+  mirrorAddr = 0;
 
   matches(t0l: number, t0h: number, t1l: number, t1h: number): boolean {
     return (
@@ -47,6 +58,7 @@ export class TlbContext {
 
   clear(): void {
     this.tagLo.fill(INVALID_TAG);
+    this.mirror?.fill(INVALID_TAG);
     this.stale = false;
   }
 
@@ -57,8 +69,13 @@ export class TlbContext {
     const tag = lo & PAGE_MASK;
     for (let set = 0; set < 8; set++) {
       const i = set * ENTRIES + idx;
-      if (this.tagLo[i] === tag && ((this.tagHi[i]! ^ hi) & 0x00ffffff) === 0)
+      if (this.tagLo[i] === tag && ((this.tagHi[i]! ^ hi) & 0x00ffffff) === 0) {
         this.tagLo[i] = INVALID_TAG;
+        if (this.mirror) this.mirror[i * 4] = INVALID_TAG;
+      }
     }
   }
 }
+
+/** Bytes of one context's JIT mirror (16 per entry). */
+export const MIRROR_BYTES = SIZE * 16;

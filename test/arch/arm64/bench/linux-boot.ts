@@ -159,3 +159,5 @@ const n = cpu.instructionsRetired;
 console.log(
   `\n[${n} instructions, ${ms.toFixed(0)} ms CPU = ${(n / ms / 1000).toFixed(1)} MIPS; pc ${cpu.pc.toString(16)}, EL${cpu.currentEl}]`,
 );
+const jit = (cpu as unknown as { jitStats?: unknown }).jitStats;
+if (jit) console.log(`[jit ${JSON.stringify(jit)}]`);

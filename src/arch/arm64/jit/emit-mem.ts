@@ -1,0 +1,191 @@
+// Integer loads and stores as WebAssembly with the TLB fast path inline: the unit
+// probes the TLB mirror (mmu/memory.ts keeps it in the arena: per entry an i64 tag
+// and the page's offset in the wasm memory), and on a miss, a misaligned or
+// page-crossing access, or an SP alignment question, it leaves through `bail` before
+// changing any state, so the interpreter runs the instruction with every check and
+// fault (precise exceptions for free). Mirrors interp.ts's LDR/STR and LDP/STP cases.
+
+import { W } from "./wasm-emit.js";
+import type { Gen } from "./gen.js";
+
+const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
+const STORE = [W.i64Store8, W.i64Store16, W.i64Store32, W.i64Store];
+
+export function memSupported(op: number, insn: number): boolean {
+  switch (op) {
+    case 35:
+    case 36:
+      return true;
+    case 39:
+    case 40:
+      return ((insn >>> 10) & 3) !== 2; // LDTR/STTR: the interpreter
+    case 41:
+    case 42:
+      return ((insn >>> 13) & 7 & 2) !== 0;
+    case 37:
+    case 38: {
+      const opc = insn >>> 30;
+      return opc === 0 || opc === 2;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Leaves `g.host` = the wasm address of the access at the address in `g.ta`, or
+ * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
+ * `limit`, if set, also bails when the page offset exceeds it (pairs).
+ */
+function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+  g.get(tlb);
+  g.get(g.ta);
+  g.op(W.i32WrapI64);
+  g.i32(12);
+  g.op(W.i32ShrU);
+  g.i32(1023);
+  g.op(W.i32And);
+  g.i32(4);
+  g.op(W.i32Shl, W.i32Add);
+  g.tee(g.ia);
+  g.mem(W.i64Load, 3, 0);
+  g.get(g.ta);
+  g.i64(mask, -1);
+  g.op(W.i64And, W.i64Ne);
+  if (limit >= 0) {
+    g.get(g.ta);
+    g.op(W.i32WrapI64);
+    g.i32(0xfff);
+    g.op(W.i32And);
+    g.i32(limit);
+    g.op(W.i32GtU, W.i32Or);
+  }
+  g.if_();
+  bail();
+  g.end();
+  g.get(g.ia);
+  g.mem(W.i32Load, 2, 8);
+  g.get(g.ta);
+  g.op(W.i32WrapI64);
+  g.i32(0xfff);
+  g.op(W.i32And, W.i32Add);
+  g.set(g.host);
+}
+
+/** SP-based accesses: bail unless SP is 16-byte aligned (the interpreter checks SCTLR.SA). */
+function spCheck(g: Gen, rn: number, bail: () => void): void {
+  if (rn !== 31) return;
+  g.wsp(31);
+  g.i32(15);
+  g.op(W.i32And);
+  g.if_();
+  bail();
+  g.end();
+}
+
+export function emitMem(g: Gen, op: number, insn: number, bail: () => void): void {
+  const rt = insn & 31;
+  const rn = (insn >>> 5) & 31;
+  if (op === 37 || op === 38) {
+    emitPair(g, op === 37, insn, rt, rn, bail);
+    return;
+  }
+  const size = insn >>> 30;
+  const load = op === 35 || op === 39 || op === 41;
+  let writeback = false;
+  if (op <= 36) {
+    g.xsp(rn);
+    g.i64((((insn >>> 10) & 0xfff) << size) >>> 0, 0);
+    g.op(W.i64Add);
+    g.set(g.ta);
+  } else if (op <= 40) {
+    const mode = (insn >>> 10) & 3;
+    const imm = (insn << 11) >> 23;
+    g.xsp(rn);
+    g.i64(imm, imm < 0 ? -1 : 0);
+    g.op(W.i64Add);
+    g.set(g.tb); // the written-back base
+    writeback = mode !== 0;
+    if (mode === 1) g.xsp(rn);
+    else g.get(g.tb);
+    g.set(g.ta);
+  } else {
+    const option = (insn >>> 13) & 7;
+    const rm = (insn >>> 16) & 31;
+    g.xsp(rn);
+    if (option === 3 || option === 7) g.x(rm);
+    else {
+      g.w(rm);
+      g.op(option === 6 ? W.i64ExtendI32S : W.i64ExtendI32U);
+    }
+    if ((insn & 0x1000) !== 0 && size !== 0) {
+      g.i64(size, 0);
+      g.op(W.i64Shl);
+    }
+    g.op(W.i64Add);
+    g.set(g.ta);
+  }
+  spCheck(g, rn, bail);
+  probe(g, load ? 4 : 5, -4096 | ((1 << size) - 1), -1, bail);
+  g.get(g.host);
+  if (load) {
+    g.mem(LOAD[size]!, 0, 0);
+    g.setX(rt);
+  } else {
+    g.x(rt);
+    g.mem(STORE[size]!, 0, 0);
+  }
+  if (writeback) {
+    g.get(g.tb);
+    g.setXsp(rn);
+  }
+}
+
+function emitPair(
+  g: Gen,
+  load: boolean,
+  insn: number,
+  rt: number,
+  rn: number,
+  bail: () => void,
+): void {
+  const mode = (insn >>> 23) & 3;
+  const scale = insn >>> 30 === 2 ? 3 : 2;
+  const step = 1 << scale;
+  const rt2 = (insn >>> 10) & 31;
+  spCheck(g, rn, bail);
+  const imm = ((insn << 10) >> 25) << scale;
+  g.xsp(rn);
+  g.i64(imm, imm < 0 ? -1 : 0);
+  g.op(W.i64Add);
+  g.set(g.tb);
+  if (mode === 1) g.xsp(rn);
+  else g.get(g.tb);
+  g.set(g.ta);
+  probe(g, load ? 4 : 5, -4096 | (step - 1), 4096 - 2 * step, bail);
+  const ld = scale === 3 ? W.i64Load : W.i64Load32U;
+  const st = scale === 3 ? W.i64Store : W.i64Store32;
+  if (load) {
+    g.get(g.host);
+    g.mem(ld, 0, 0);
+    g.set(g.tc);
+    g.get(g.host);
+    g.mem(ld, 0, step);
+    g.set(g.td);
+    g.get(g.tc);
+    g.setX(rt);
+    g.get(g.td);
+    g.setX(rt2);
+  } else {
+    g.get(g.host);
+    g.x(rt);
+    g.mem(st, 0, 0);
+    g.get(g.host);
+    g.x(rt2);
+    g.mem(st, 0, step);
+  }
+  if (mode === 1 || mode === 3) {
+    g.get(g.tb);
+    g.setXsp(rn);
+  }
+}

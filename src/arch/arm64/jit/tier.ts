@@ -1,0 +1,332 @@
+// The JIT tier's runtime: finds compiled code for the PC, counts arrivals at blocks
+// that have none (compiling them past a threshold), runs units and turns their exits
+// back into CPU state. The interpreter stays the cold tier and runs what units leave
+// to it (interp.ts run()). Units are attached to the decoded-op page of their IPA page
+// (so every VA alias and EL shares them) and hold no VA: the page's VA base is a
+// parameter. A unit checks its instruction words against memory on entry, so
+// self-modifying, reloaded and DMA-written code is never run stale.
+
+import type { CpuState, JitRunner } from "../state.js";
+import type { Entry, PageJit, UnitFn } from "./page.js";
+import {
+  dispatcherModule,
+  hashSlot,
+  hashValue,
+  HASH_BYTES,
+  HASH_SLOTS,
+  TOMBSTONE,
+  type Dispatcher,
+} from "./dispatch.js";
+import type { JitStats } from "../port.js";
+
+/** JitStats, counted as the tier works. */
+type Counters = { -readonly [K in keyof JitStats]: JitStats[K] };
+import type { WasmArena } from "./arena.js";
+import { CB_FLAGS, CB_KIND, CB_PC, Exit } from "./gen.js";
+import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
+import type { FunctionCode } from "./wasm-emit.js";
+import type { Decoder } from "../decode/decoder.js";
+import { probeFetch } from "../interp.js";
+import { INSTRUCTION_ABORTED } from "../fault.js";
+import { SIMD_OP_BASE } from "../simd/context.js";
+import { executeSimd } from "../simd/execute.js";
+import { execFpMemory } from "../exec/fpmem.js";
+import { execMemory } from "../exec/ldst.js";
+import { execDataProcessing } from "../exec/dp.js";
+
+/** Units compiled per module (measured: see README.md). */
+const BATCH = 16;
+/** Arrivals at queued units that make the batch compile before it is full. */
+const PENDING_PATIENCE = 2000;
+/** Marks an entry whose unit waits in the batch queue. */
+const PENDING: Entry = { fn: () => 0, block: -1 };
+
+/** Code cache bound: past this many bytes of modules, every unit is dropped. */
+const CACHE_LIMIT = 48 << 20;
+
+export class JitTier implements JitRunner {
+  readonly stats: Counters = {
+    instructions: 0,
+    units: 0,
+    compileMs: 0,
+    codeBytes: 0,
+  };
+  /** Set by enter(): the instruction at the PC must be run by the interpreter. */
+  interpretNext = false;
+  /** Set by enter(): a called-out instruction took an exception or exit. */
+  excepted = false;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly pages = new Set<PageJit>();
+  /** The entry hash in the arena (dispatch.ts), its slots in use (with erased ones). */
+  private readonly hash: number;
+  private readonly hashView: Int32Array;
+  private used = 0;
+  /** Every unit's function, by slot; the dispatcher calls through it. */
+  private readonly table: WebAssembly.Table;
+  private nextSlot = 0;
+  private readonly run: Dispatcher;
+  private queue: { pj: PageJit; leaders: readonly number[]; code: FunctionCode }[] = [];
+  /** Arrivals at queued units since the last batch. */
+  private pendingHits = 0;
+  /** Units per module: 1 when everything is compiled at once (threshold 0, tests). */
+  private readonly batch: number;
+  private readonly imports: Record<string, Record<string, unknown>>;
+
+  constructor(
+    private readonly cpu: CpuState,
+    private readonly arena: WasmArena,
+    /** Wasm address of the CPU block (gen.ts layout; cpu.ts allocates it). */
+    private readonly cb: number,
+    private readonly threshold: number,
+    private readonly decoder: Decoder,
+  ) {
+    this.batch = threshold === 0 ? 1 : BATCH;
+    this.i32 = new Int32Array(arena.buffer, cb, 74);
+    this.f64 = new Float64Array(arena.buffer, cb, 37);
+    this.hash = arena.allocate(HASH_BYTES, 8);
+    this.hashView = new Int32Array(arena.buffer, this.hash, HASH_SLOTS * 2);
+    this.table = new WebAssembly.Table({ element: "anyfunc", initial: 256 });
+    const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule()), {
+      e: { m: arena.memory, t: this.table },
+    });
+    this.run = dispatcher.exports["run"] as Dispatcher;
+    this.imports = {
+      e: {
+        m: arena.memory,
+        h: (insn: number, op: number, pc: number) => this.helper(insn, op, pc),
+      },
+    };
+  }
+
+  /**
+   * Runs compiled code at cpu.pc if there is (or now is) some: returns the number of
+   * instructions it retired (cpu.pc and registers updated), or -1 when the
+   * interpreter must run from here. Never raises a guest exception.
+   */
+  enter(cpu: CpuState, budget: number): number {
+    const pc = cpu.pc;
+    let off = pc - cpu.fetchBase;
+    if (!(off >= 0 && off < 4096)) {
+      if (!probeFetch(cpu)) return -1;
+      off = pc - cpu.fetchBase;
+    }
+    if ((off & 3) !== 0) return -1;
+    const page = cpu.fetchPage;
+    if (page === undefined) return -1;
+    let pj = page.jit;
+    if (pj === undefined) {
+      if (!this.arena.owns(cpu.fetchView.buffer)) return -1;
+      pj = {
+        entries: new Array<Entry | null | undefined>(1024).fill(undefined),
+        heat: new Uint16Array(1024),
+        bytes: 0,
+        add: cpu.fetchAdd,
+        slots: [],
+      };
+      page.jit = pj;
+    }
+    const w = off >> 2;
+    let e = pj.entries[w];
+    if (e === undefined) {
+      if (pj.heat[w]! < this.threshold) {
+        pj.heat[w]!++;
+        return -1;
+      }
+      e = this.compile(cpu, page.words, page.ops, pj, w);
+    }
+    if (e === PENDING) {
+      // Queued for the next batch: interpret meanwhile, but do not wait long.
+      if (++this.pendingHits >= PENDING_PATIENCE) {
+        this.flushQueue();
+        e = pj.entries[w];
+      }
+      if (e === undefined || e === PENDING) return -1;
+    }
+    if (e === null) {
+      // Starts with an instruction units do not handle: interpret just that one.
+      this.interpretNext = true;
+      return 0;
+    }
+    return this.dispatch(cpu, budget);
+  }
+
+  /** Runs units from cpu.pc, chained in wasm (dispatch.ts), and takes back the state. */
+  private dispatch(cpu: CpuState, budget: number): number {
+    const i32 = this.i32;
+    const flags = CB_FLAGS >> 2;
+    i32[flags] = cpu.nf;
+    i32[flags + 1] = cpu.zf;
+    i32[flags + 2] = cpu.cf;
+    i32[flags + 3] = cpu.vf;
+    i32[CB_KIND >> 2] = Exit.CONTINUE;
+    this.f64[CB_PC >> 3] = cpu.pc;
+    const mem = cpu.mem;
+    const m = mem.mirrorAddr;
+    const n = this.run(
+      budget,
+      m + mem.xBase * 16,
+      m + mem.rBase * 16,
+      m + mem.wBase * 16,
+      this.cb,
+      this.hash,
+    );
+    const kind = i32[CB_KIND >> 2]!;
+    this.stats.instructions += n;
+    if (kind === Exit.EXCEPTION) {
+      this.excepted = true; // the exception entry set PC and PSTATE
+      return n;
+    }
+    cpu.nf = i32[flags]!;
+    cpu.zf = i32[flags + 1]!;
+    cpu.cf = i32[flags + 2]!;
+    cpu.vf = i32[flags + 3]!;
+    cpu.pc = this.f64[CB_PC >> 3]!;
+    if (kind === Exit.STALE) {
+      // The unit at the PC found its words changed: drop its page's units.
+      if (probeFetch(cpu) && cpu.fetchPage?.jit) this.drop(cpu.fetchPage.jit);
+      return n > 0 ? n : -1;
+    }
+    this.interpretNext = kind === Exit.INTERPRET;
+    return n > 0 || this.interpretNext ? n : -1;
+  }
+
+  /**
+   * Runs one instruction a unit has no code for, with the interpreter's executor
+   * (the same dispatch as interp.ts's default case). The unit has stored the
+   * registers and flags; returns 1 if the instruction took an exception or exit.
+   */
+  private helper(insn: number, op: number, pc: number): number {
+    const cpu = this.cpu;
+    const i32 = this.i32;
+    const flags = CB_FLAGS >> 2;
+    if (op >= SIMD_OP_BASE && !cpu.fpEnabled()) return 2; // the unit bails: the trap is taken there
+    cpu.nf = i32[flags]!;
+    cpu.zf = i32[flags + 1]!;
+    cpu.cf = i32[flags + 2]!;
+    cpu.vf = i32[flags + 3]!;
+    cpu.pc = pc;
+    cpu.insn = insn;
+    try {
+      if (op >= SIMD_OP_BASE) {
+        // UNDEFINED encodings are found before anything is written (simd/execute.ts):
+        // decline, and the unit bails to the interpreter, which raises the exception.
+        if (!executeSimd(cpu, op, insn)) return 2;
+      } else if (op >= 256) {
+        cpu.checkFpAccess();
+        execFpMemory(cpu, op, insn);
+      } else if (op >= 192) execMemory(cpu, op, insn);
+      else execDataProcessing(cpu, op, insn);
+    } catch (e) {
+      if (e !== INSTRUCTION_ABORTED) throw e;
+      return 1;
+    }
+    i32[flags] = cpu.nf;
+    i32[flags + 1] = cpu.zf;
+    i32[flags + 2] = cpu.cf;
+    i32[flags + 3] = cpu.vf;
+    return 0;
+  }
+
+  /**
+   * Generates the unit entering at word `start` and queues it; V8's cost is mostly per
+   * module (about 1.7 ms each, measured), so queued units are compiled together
+   * (flushQueue) once BATCH are waiting or the code waiting for them got hot.
+   */
+  private compile(
+    cpu: CpuState,
+    words: Int32Array,
+    ops: Uint16Array,
+    pj: PageJit,
+    start: number,
+  ): Entry | null {
+    const t0 = performance.now();
+    // Refresh the decoded words from memory (the interpreter decodes lazily).
+    const view = cpu.fetchView;
+    const add = cpu.fetchAdd;
+    const stop = Math.min(1024, start + MAX_UNIT + 1);
+    for (let w = start; w < stop; w++) {
+      const insn = view.getInt32(add + w * 4, true);
+      if (words[w] !== insn) {
+        words[w] = insn;
+        ops[w] = this.decoder.decode(insn);
+      }
+    }
+    const region = scanRegion(words, ops, start);
+    if (region.end === start) {
+      pj.entries[start] = null;
+      return null;
+    }
+    const code = compileRegion(words, ops, region);
+    this.queue.push({ pj, leaders: region.leaders, code });
+    pj.entries[start] = PENDING;
+    this.stats.compileMs += performance.now() - t0;
+    if (this.queue.length >= this.batch) this.flushQueue();
+    return pj.entries[start] ?? null;
+  }
+
+  /** Compiles the queued units as one module and installs their entries. */
+  private flushQueue(): void {
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    this.pendingHits = 0;
+    const t0 = performance.now();
+    const bytes = compileBatch(queue.map((q) => q.code));
+    if (this.stats.codeBytes + bytes.length > CACHE_LIMIT) this.flush();
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    if (this.used + queue.length * 8 > HASH_SLOTS * 0.6 || this.nextSlot + queue.length > 1 << 22)
+      this.flush();
+    if (this.table.length < this.nextSlot + queue.length)
+      this.table.grow(Math.max(256, queue.length));
+    const share = Math.ceil(bytes.length / queue.length);
+    queue.forEach((q, i) => {
+      const fn = instance.exports[String(i)] as UnitFn;
+      const slot = this.nextSlot++;
+      this.table.set(slot, fn);
+      const pj = q.pj;
+      if (pj.entries[q.leaders[0]!] === PENDING) pj.entries[q.leaders[0]!] = undefined;
+      q.leaders.forEach((w, block) => {
+        if (pj.entries[w]) return;
+        pj.entries[w] = { fn, block };
+        pj.slots.push(this.insert(pj.add + w * 4, hashValue(slot, block)));
+      });
+      pj.bytes += share;
+      this.stats.codeBytes += share;
+      this.pages.add(pj);
+      this.stats.units++;
+    });
+    this.stats.compileMs += performance.now() - t0;
+  }
+
+  /** Adds an entry to the hash (dispatch.ts): its slot. */
+  private insert(key: number, value: number): number {
+    const h = this.hashView;
+    let s = hashSlot(key);
+    while (h[s * 2] !== 0) s = (s + 1) & (HASH_SLOTS - 1);
+    h[s * 2] = key;
+    h[s * 2 + 1] = value;
+    this.used++;
+    return s;
+  }
+
+  /** Drops a page's units (its code changed). */
+  private drop(pj: PageJit): void {
+    for (const s of pj.slots) this.hashView[s * 2] = TOMBSTONE;
+    pj.slots.length = 0;
+    pj.entries.fill(undefined);
+    pj.heat.fill(0);
+    this.stats.codeBytes -= pj.bytes;
+    pj.bytes = 0;
+    this.pages.delete(pj);
+  }
+
+  /** Drops every unit (the code cache is full). */
+  flush(): void {
+    for (const pj of [...this.pages]) this.drop(pj);
+    this.queue = [];
+    this.hashView.fill(0);
+    this.used = 0;
+    this.nextSlot = 0;
+  }
+}
