@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runAsm, x } from "/work/main/test/arch/arm64/harness.js";
+import { runAsm, x } from "./harness.js";
 test("smoke", () => {
   const m = runAsm(`
     movz x0, #0x1234, lsl #16
