@@ -8,6 +8,7 @@ import { registerFetchCommand } from "./commands/fetch.js";
 import { registerRmServerCommand } from "./commands/rm-server.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerTraceCommand } from "./commands/trace.js";
+import { registerWebCommand } from "./commands/web.js";
 import type { CliIo } from "./io.js";
 import { terminalInput } from "./terminal.js";
 import { openHostPort } from "./host.js";
@@ -67,6 +68,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   registerRmServerCommand(program, done);
   registerTraceCommand(program, cli, done);
   registerFetchCommand(program, cli, done);
+  registerWebCommand(program, cli, done);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

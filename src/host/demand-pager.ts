@@ -89,6 +89,13 @@ export class DemandPager {
     return this.pages.size;
   }
 
+  /** Pages given to the guest so far by demand paging: lent (host access removed) and shared. */
+  pageCounts(): { lent: number; shared: number } {
+    let shared = 0;
+    for (const page of this.pages.values()) if (page.share) shared++;
+    return { lent: this.pages.size - shared, shared };
+  }
+
   isPagedIn(gpa: number): boolean {
     return this.pages.has(Math.floor(gpa / PAGE_SIZE));
   }

@@ -14,6 +14,7 @@ import { FunctionTypeId } from "./functions/registry.js";
 import { Vcpu } from "./functions/vcpu.js";
 import { encodeVcpuArg } from "./functions/vcpu-function.js";
 import { GuestMem } from "./guest-mem.js";
+import { PAGE_SIZE } from "./host-ram.js";
 import { startVm } from "./vm-lifecycle.js";
 import type { VmCore } from "./vm-core.js";
 import type { VmRef } from "./vm-context.js";
@@ -139,6 +140,12 @@ export class GunyahVm {
   /** The VM's RM status (VmStatus) as the host last learned it. */
   get status(): number {
     return this.core.status();
+  }
+
+  /** Bytes of guest memory the guest holds now, lent and shared (demand-paged pages). */
+  memoryUse(): { lent: number; shared: number } {
+    const pages = this.core.pager.pageCounts();
+    return { lent: pages.lent * PAGE_SIZE, shared: pages.shared * PAGE_SIZE };
   }
 
   /** The fault-report ring shared with the VMM (read it with `faultReports()`). */

@@ -30,6 +30,8 @@ export interface Waiter {
 
 export class SystemClock {
   private base = 0n;
+  /** Instructions of CPUs already destroyed (base also holds virtual time jumps). */
+  private retiredByGone = 0n;
   private readonly cpus = new Set<RetiringCpu>();
   private readonly start = performance.now();
   private readonly waiters = new Map<Waiter, bigint | undefined>();
@@ -63,6 +65,14 @@ export class SystemClock {
   removeCpu(cpu: RetiringCpu): void {
     if (!this.cpus.delete(cpu)) return;
     this.base += BigInt(cpu.instructionsRetired);
+    this.retiredByGone += BigInt(cpu.instructionsRetired);
+  }
+
+  /** Guest instructions retired by every CPU so far, without virtual time jumps. */
+  instructionsRetired(): bigint {
+    let n = this.retiredByGone;
+    for (const c of this.cpus) n += BigInt(c.instructionsRetired);
+    return n;
   }
 
   /**

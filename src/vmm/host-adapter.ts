@@ -146,6 +146,8 @@ class HostVm implements VmPort {
     return result(await this.vm.start());
   }
 
+  readonly memoryUse = () => this.vm.memoryUse();
+
   readonly faultReports = (): readonly string[] =>
     this.vm.faultReports().drain().map(describeFaultReport);
 

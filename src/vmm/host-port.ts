@@ -83,6 +83,8 @@ export interface VmPort {
   /** Undefined when the host has no irqfd support: devices then run without interrupts. */
   readonly addIrqfd?: (label: number, level: boolean) => HostCall<IrqfdPort>;
   start(): HostCall<void>;
+  /** Bytes of guest memory the guest holds now, lent and shared (optional for fakes). */
+  readonly memoryUse?: () => { readonly lent: number; readonly shared: number };
   /** Takes the host's pending fault reports (faults the VMM did not handle), as text. */
   readonly faultReports?: () => readonly string[];
   /** Tears the VM down (stop, reclaim, reset, free); safe to call more than once. */

@@ -43,6 +43,7 @@ export {
   type StartError,
 } from "./outcome.js";
 export { Pl011, PL011_SIZE } from "./pl011.js";
+export { RunView, type RunExit } from "./run-structure.js";
 export { hostPort } from "./host-adapter.js";
 export { openHostPort, platformRamFor, type HostRequirements } from "./open-host.js";
 export { runVm, type VmRunRequest, type VmRunResult } from "./run-vm.js";

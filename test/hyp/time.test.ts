@@ -30,6 +30,20 @@ test("instructions mode: the counter is the sum of instructions retired and neve
   assert.equal(c.now(), 1000n);
 });
 
+test("instructionsRetired counts every CPU, destroyed ones too, but not virtual time jumps", () => {
+  const c = new SystemClock("instructions", 62_500_000);
+  const a = { instructionsRetired: 100 };
+  const b = { instructionsRetired: 50 };
+  c.addCpu(a);
+  c.addCpu(b);
+  c.advanceTo(10_000n); // every vCPU waited: time jumped, nothing was retired
+  assert.equal(c.instructionsRetired(), 150n);
+  c.removeCpu(a);
+  b.instructionsRetired = 70;
+  assert.equal(c.instructionsRetired(), 170n);
+  assert.equal(c.now(), 10_020n);
+});
+
 test("slices stop at a future deadline only", () => {
   const c = new SystemClock("instructions", 62_500_000);
   c.addCpu({ instructionsRetired: 500 });

@@ -1,0 +1,66 @@
+// The messages between the page (main.ts) and the VM's Web Worker (worker.ts). The
+// worker owns one VM run; the page starts a fresh worker for each boot, so a stop that
+// does not finish (a guest parked where immediate_exit cannot reach it) ends with
+// worker.terminate() and nothing of the old VM survives into the next one.
+
+/** A file the page hands the worker: a picked or dropped file, or one the server offers. */
+export interface NamedBytes {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface BootRequest {
+  readonly type: "boot";
+  readonly kernel: NamedBytes;
+  readonly initrd?: NamedBytes;
+  /** Disk images: virtio-blk vda, vdb, ... in order, held in the worker's memory. */
+  readonly disks?: readonly NamedBytes[];
+  /** The kernel command line; default the VMM's (console=ttyAMA0 earlycon...). */
+  readonly append?: string;
+  /** "256M", "1G"... as `gunyah run --memory`. */
+  readonly memory?: string;
+  readonly cpus?: number;
+}
+
+export type PageToWorker =
+  | BootRequest
+  /** Keyboard input and paste for the guest's UART. */
+  | { readonly type: "input"; readonly bytes: Uint8Array }
+  /** Stop the guest (the verdict says "stopped from the page"). */
+  | { readonly type: "stop" };
+
+/** Where the VM is in its life, as the page shows it. */
+export type VmState = "booting" | "running" | "stopping" | "stopped";
+
+/** Live figures of the run (see worker-stats.ts for where each comes from). */
+export interface VmStats {
+  readonly state: VmState;
+  readonly vcpus: number;
+  /** Guest instructions retired by every vCPU so far. */
+  readonly instructions: number;
+  /** Million instructions per second over the last sampling interval. */
+  readonly mips: number;
+  /** Exits by kind: the VMM's (mmio, status, page-fault) and, where known, the hypervisor's. */
+  readonly exits: Readonly<Record<string, number>>;
+  /** Bytes of guest RAM given to the guest: lent (host access removed) and shared. */
+  readonly memoryLent: number;
+  readonly memoryShared: number;
+  readonly guestMemory: number;
+  /** Seconds since VM_START. */
+  readonly seconds: number;
+}
+
+export interface Verdict {
+  /** The exit code `gunyah run` gives for the same outcome (0 = powered off). */
+  readonly code: number;
+  /** `gunyah run`'s one-line verdict ("guest powered off", "guest crashed: ..."). */
+  readonly message: string;
+}
+
+export type WorkerToPage =
+  | { readonly type: "console"; readonly bytes: Uint8Array }
+  | { readonly type: "state"; readonly state: VmState }
+  | { readonly type: "stats"; readonly stats: VmStats }
+  /** A line of the layers' log (RM, host, hypervisor, VMM). */
+  | { readonly type: "log"; readonly line: string }
+  | { readonly type: "verdict"; readonly verdict: Verdict };

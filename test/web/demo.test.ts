@@ -1,0 +1,135 @@
+// The page in Debian's Chromium: it boots the demo guest at once (the greeting read from
+// the console's DOM), shows the run live, reports a crash with `gunyah run`'s verdict,
+// and stops, resets and boots again without a reload.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../src/cli/main.js";
+import { noBrowser } from "./browser.js";
+import { consoleText, openPage, waitForConsole, waitForVerdict } from "./page.js";
+
+test(
+  "the page boots the demo guest at once and shows its greeting and the run",
+  { skip: noBrowser, timeout: 180_000 },
+  async () => {
+    const rig = await openPage();
+    try {
+      const verdict = await waitForVerdict(rig.page, 120_000);
+      assert.equal(verdict, "exit 0: guest powered off");
+      const text = await consoleText(rig.page);
+      assert.match(text, /Hello from the gunyah-ts demo guest!/);
+      assert.match(text, /demo: Gunyah hypervisor API version 1, variant 0x48 \(Gunyah\)/);
+      assert.match(text, /demo: powering off/);
+      // The live panel: one vCPU, instructions counted, the UART's MMIO exits and the
+      // STATUS exit of the power-off.
+      assert.equal(await rig.page.textContent("#s-vcpus"), "1");
+      const instructions = Number(
+        (await rig.page.textContent("#s-instructions"))?.replace(/,/g, ""),
+      );
+      assert.ok(instructions > 1000, `instructions retired: ${instructions}`);
+      const exits = await rig.page.textContent("#s-exits");
+      assert.match(exits ?? "", /mmio write\s*\d+/);
+      assert.match(exits ?? "", /status\s*1/);
+
+      // Boot again without a reload: the same greeting, a fresh run.
+      await rig.page.click("#reset");
+      assert.equal(await waitForVerdict(rig.page, 120_000), "exit 0: guest powered off");
+      assert.match(await consoleText(rig.page), /Hello from the gunyah-ts demo guest!/);
+      assert.deepEqual(rig.errors, []);
+    } finally {
+      await rig.close();
+    }
+  },
+);
+
+test(
+  "a guest crash in the page gets the verdict gunyah run gives",
+  { skip: noBrowser, timeout: 180_000 },
+  async () => {
+    // UDF #0 at the entry point: an undefined instruction with no exception vector mapped.
+    const dir = mkdtempSync(join(tmpdir(), "gunyah-crash-"));
+    const kernel = join(dir, "udf.bin");
+    writeFileSync(kernel, new Uint8Array(4));
+    let stderr = "";
+    const code = await main(["run", "--kernel", kernel], {
+      stdout: () => {},
+      stderr: (t) => void (stderr += t),
+      stdin: undefined,
+      onInterrupt: undefined,
+    });
+    const cliVerdict = stderr
+      .trim()
+      .split("\n")
+      .pop()
+      ?.replace(/^gunyah run: /, "");
+    assert.equal(code, 2);
+    assert.match(cliVerdict ?? "", /^guest crashed: /);
+
+    const rig = await openPage("?boot=none");
+    try {
+      await rig.page.setInputFiles("#pick-kernel", kernel);
+      await rig.page.waitForFunction(() =>
+        document.querySelector("#picked")?.textContent?.includes("udf.bin"),
+      );
+      await rig.page.selectOption("#memory", "256M");
+      await rig.page.click("#boot-files");
+      assert.equal(await waitForVerdict(rig.page, 120_000), `exit 2: ${cliVerdict}`);
+      assert.equal(await rig.page.getAttribute("#state", "data-state"), "failed");
+    } finally {
+      await rig.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "Stop ends a running guest with the verdict of a user stop, and Reset boots it again",
+  { skip: noBrowser, timeout: 180_000 },
+  async () => {
+    // A guest that spins forever: b . at the entry point.
+    const dir = mkdtempSync(join(tmpdir(), "gunyah-spin-"));
+    const kernel = join(dir, "spin.bin");
+    writeFileSync(kernel, new Uint8Array([0x00, 0x00, 0x00, 0x14]));
+    const rig = await openPage("?boot=none");
+    try {
+      await rig.page.setInputFiles("#pick-kernel", kernel);
+      await rig.page.waitForFunction(() =>
+        document.querySelector("#picked")?.textContent?.includes("spin.bin"),
+      );
+      await rig.page.click("#boot-files");
+      await rig.page.waitForFunction(
+        () => document.querySelector("#state")?.getAttribute("data-state") === "running",
+      );
+      // Instructions keep being retired while it runs.
+      await rig.page.waitForFunction(
+        () =>
+          Number(document.querySelector("#s-instructions")?.textContent?.replace(/,/g, "")) > 1e6,
+        null,
+        { timeout: 60_000 },
+      );
+      await rig.page.click("#stop");
+      assert.equal(
+        await waitForVerdict(rig.page, 30_000),
+        "exit 130: guest stopped: stopped from the page",
+      );
+      await rig.page.click("#reset");
+      await rig.page.waitForFunction(
+        () => document.querySelector("#state")?.getAttribute("data-state") === "running",
+        null,
+        { timeout: 60_000 },
+      );
+      assert.equal(await rig.page.textContent("#verdict"), "");
+      await rig.page.click("#stop");
+      assert.equal(
+        await waitForVerdict(rig.page, 30_000),
+        "exit 130: guest stopped: stopped from the page",
+      );
+      await waitForConsole(rig.page, /spin\.bin/, 5_000);
+    } finally {
+      await rig.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -1,0 +1,77 @@
+// Shared steps of the browser tests: a freshly built page folder served by `gunyah web`'s
+// server, Chromium on it, and readers of what the page shows.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Page } from "playwright-core";
+import { buildWeb } from "../../scripts/build-web.js";
+import { startWebServer, type WebServer } from "../../src/cli/web-server.js";
+import { launchChromium, type RunningBrowser } from "./browser.js";
+
+export const ASSETS = resolve(import.meta.dirname, "..", "..", ".assets");
+
+export interface PageRig {
+  readonly server: WebServer;
+  readonly chromium: RunningBrowser;
+  readonly page: Page;
+  readonly errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openPage(query = ""): Promise<PageRig> {
+  const root = mkdtempSync(join(tmpdir(), "gunyah-web-"));
+  await buildWeb(root);
+  const server = await startWebServer({ root, assets: ASSETS, host: "127.0.0.1", port: 0 });
+  const chromium = await launchChromium();
+  const page = await chromium.browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}${query}`);
+  return {
+    server,
+    chromium,
+    page,
+    errors,
+    close: async () => {
+      await chromium.close();
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The console's visible text as xterm's DOM renderer shows it, one row per line. */
+export function consoleText(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent ?? "").join("\n"),
+  );
+}
+
+/** Waits until the console shows a line matching `pattern`; returns the console text. */
+export async function waitForConsole(
+  page: Page,
+  pattern: RegExp,
+  timeout: number,
+): Promise<string> {
+  await page.waitForFunction(
+    ({ source, flags }) =>
+      new RegExp(source, flags).test(
+        [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent).join("\n"),
+      ),
+    { source: pattern.source, flags: pattern.flags },
+    { timeout, polling: 250 },
+  );
+}
+
+/** Waits for the run's verdict ("exit <code>: <message>") and returns it. */
+export async function waitForVerdict(page: Page, timeout: number): Promise<string> {
+  await page.waitForFunction(
+    () => /^exit \d+: /.test(document.querySelector("#verdict")?.textContent ?? ""),
+    null,
+    {
+      timeout,
+      polling: 100,
+    },
+  );
+  return (await page.textContent("#verdict")) ?? "";
+}
