@@ -53,14 +53,20 @@ export async function waitForConsole(
   pattern: RegExp,
   timeout: number,
 ): Promise<string> {
-  await page.waitForFunction(
-    ({ source, flags }) =>
-      new RegExp(source, flags).test(
-        [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent).join("\n"),
-      ),
-    { source: pattern.source, flags: pattern.flags },
-    { timeout, polling: 250 },
-  );
+  try {
+    await page.waitForFunction(
+      ({ source, flags }) =>
+        new RegExp(source, flags).test(
+          [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent).join("\n"),
+        ),
+      { source: pattern.source, flags: pattern.flags },
+      { timeout, polling: 250 },
+    );
+  } catch (e) {
+    const shown = await consoleText(page).catch(() => "(unreadable)");
+    throw new Error(`${String(e)}\nwaiting for ${pattern} in the console, which shows:\n${shown}`);
+  }
+  return consoleText(page);
 }
 
 /** Waits for the run's verdict ("exit <code>: <message>") and returns it. */
