@@ -1,11 +1,15 @@
 // The page's side of the VM: one Web Worker per boot (worker.ts). Starting a boot ends
 // the previous worker; a stop asks the VMM to stop the guest (the verdict says so) and,
-// should the worker not answer within STOP_GRACE_MS, terminates it, which frees
+// should the worker not answer within STOP_GRACE_MS (10 s), terminates it, which frees
 // everything the VM held. Reset (the page's) ends the worker and boots the same request again.
 
 import type { BootRequest, VmState, VmStats, Verdict, WorkerToPage } from "./protocol.js";
 
-const STOP_GRACE_MS = 3000;
+/**
+ * Longer than the VMM needs to stop a guest parked in WFI: Machine.run gives the vCPU
+ * loops 2 s to leave, then the host's teardown may take up to 5 s.
+ */
+const STOP_GRACE_MS = 10_000;
 /** `gunyah run`'s exit code for a run stopped by the user (128 + SIGINT). */
 const INTERRUPTED = 130;
 
