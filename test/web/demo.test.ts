@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { noBrowser } from "./browser.js";
-import { consoleText, openPage, waitForConsole, waitForVerdict } from "./page.js";
+import {
+  consoleText,
+  instructionsShown,
+  openPage,
+  waitFor,
+  waitForConsole,
+  waitForVerdict,
+} from "./page.js";
 
 test(
   "the page boots the demo guest at once and shows its greeting and the run",
@@ -70,9 +77,7 @@ test(
     const rig = await openPage("?boot=none");
     try {
       await rig.page.setInputFiles("#pick-kernel", kernel);
-      await rig.page.waitForFunction(() =>
-        document.querySelector("#picked")?.textContent?.includes("udf.bin"),
-      );
+      await rig.page.waitForSelector('#picked li:has-text("udf.bin")');
       await rig.page.selectOption("#memory", "256M");
       await rig.page.click("#boot-files");
       assert.equal(await waitForVerdict(rig.page, 120_000), `exit 2: ${cliVerdict}`);
@@ -95,19 +100,14 @@ test(
     const rig = await openPage("?boot=none");
     try {
       await rig.page.setInputFiles("#pick-kernel", kernel);
-      await rig.page.waitForFunction(() =>
-        document.querySelector("#picked")?.textContent?.includes("spin.bin"),
-      );
+      await rig.page.waitForSelector('#picked li:has-text("spin.bin")');
       await rig.page.click("#boot-files");
-      await rig.page.waitForFunction(
-        () => document.querySelector("#state")?.getAttribute("data-state") === "running",
-      );
+      await rig.page.waitForSelector('#state[data-state="running"]');
       // Instructions keep being retired while it runs.
-      await rig.page.waitForFunction(
-        () =>
-          Number(document.querySelector("#s-instructions")?.textContent?.replace(/,/g, "")) > 1e6,
-        null,
-        { timeout: 60_000 },
+      await waitFor(
+        async () => (await instructionsShown(rig.page)) > 1e6,
+        60_000,
+        "1e6 instructions",
       );
       await rig.page.click("#stop");
       assert.equal(
@@ -115,11 +115,7 @@ test(
         "exit 130: guest stopped: stopped from the page",
       );
       await rig.page.click("#reset");
-      await rig.page.waitForFunction(
-        () => document.querySelector("#state")?.getAttribute("data-state") === "running",
-        null,
-        { timeout: 60_000 },
-      );
+      await rig.page.waitForSelector('#state[data-state="running"]', { timeout: 60_000 });
       assert.equal(await rig.page.textContent("#verdict"), "");
       await rig.page.click("#stop");
       assert.equal(

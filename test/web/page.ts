@@ -41,10 +41,26 @@ export async function openPage(query = ""): Promise<PageRig> {
 }
 
 /** The console's visible text as xterm's DOM renderer shows it, one row per line. */
-export function consoleText(page: Page): Promise<string> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent ?? "").join("\n"),
-  );
+export async function consoleText(page: Page): Promise<string> {
+  return (await page.locator(".xterm-rows > div").allTextContents()).join("\n");
+}
+
+/** The live panel's instructions retired. */
+export async function instructionsShown(page: Page): Promise<number> {
+  return Number((await page.textContent("#s-instructions"))?.replace(/,/g, ""));
+}
+
+/** Polls `check` until it holds; fails after `timeout` ms naming `what`. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeout: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Waits until the console shows a line matching `pattern`; returns the console text. */
@@ -54,30 +70,21 @@ export async function waitForConsole(
   timeout: number,
 ): Promise<string> {
   try {
-    await page.waitForFunction(
-      ({ source, flags }) =>
-        new RegExp(source, flags).test(
-          [...document.querySelectorAll(".xterm-rows > div")].map((d) => d.textContent).join("\n"),
-        ),
-      { source: pattern.source, flags: pattern.flags },
-      { timeout, polling: 250 },
-    );
+    await waitFor(async () => pattern.test(await consoleText(page)), timeout, String(pattern));
   } catch (e) {
     const shown = await consoleText(page).catch(() => "(unreadable)");
-    throw new Error(`${String(e)}\nwaiting for ${pattern} in the console, which shows:\n${shown}`);
+    throw new Error(`${String(e)} in the console, which shows:\n${shown}`);
   }
   return consoleText(page);
 }
 
 /** Waits for the run's verdict ("exit <code>: <message>") and returns it. */
 export async function waitForVerdict(page: Page, timeout: number): Promise<string> {
-  await page.waitForFunction(
-    () => /^exit \d+: /.test(document.querySelector("#verdict")?.textContent ?? ""),
-    null,
-    {
-      timeout,
-      polling: 100,
-    },
+  let verdict = "";
+  await waitFor(
+    async () => /^exit \d+: /.test((verdict = (await page.textContent("#verdict")) ?? "")),
+    timeout,
+    "the verdict",
   );
-  return (await page.textContent("#verdict")) ?? "";
+  return verdict;
 }
