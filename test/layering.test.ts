@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
 import { builtinModules } from "node:module";
 import ts from "typescript";
 import {
@@ -134,6 +135,19 @@ test("only the Node-only layers use Node's globals (process, Buffer, setImmediat
     })
     .flatMap(nodeGlobalUses);
   assert.deepEqual(uses, []);
+});
+
+// The browser page compiles the layers it reaches with the DOM's types (where, e.g., a
+// WebAssembly.Module wants an ArrayBuffer-backed view): tsc -p tsconfig.json alone
+// would not notice a core change that breaks the page.
+test("the browser page and every layer it reaches typecheck with the DOM's types", () => {
+  const root = resolve(import.meta.dirname, "..");
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.web.json", "--noEmit"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, `tsc -p tsconfig.web.json:\n${r.stdout}${r.stderr}`);
 });
 
 test("the rules themselves reject upward and private imports", () => {

@@ -87,7 +87,10 @@ export class JitTier implements JitRunner {
     this.hash = arena.allocate(HASH_BYTES, 8);
     this.hashView = new Int32Array(arena.buffer, this.hash, HASH_SLOTS * 2);
     this.table = new WebAssembly.Table({ element: "anyfunc", initial: 256 });
-    const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule()), {
+    // The casts satisfy both this tree's WebAssembly declarations (wasm-api.d.ts) and the
+    // DOM's, under which the browser page's worker compiles this file (tsconfig.web.json).
+    const dispatcherBytes = dispatcherModule() as Uint8Array<ArrayBuffer>;
+    const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherBytes), {
       e: { m: arena.memory, t: this.table },
     });
     this.run = dispatcher.exports["run"] as Dispatcher;
@@ -274,7 +277,8 @@ export class JitTier implements JitRunner {
     const t0 = performance.now();
     const bytes = compileBatch(queue.map((q) => q.code));
     if (this.stats.codeBytes + bytes.length > CACHE_LIMIT) this.flush();
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    const instance = new WebAssembly.Instance(compiled, this.imports as never);
     if (this.used + queue.length * 8 > HASH_SLOTS * 0.6 || this.nextSlot + queue.length > 1 << 22)
       this.flush();
     if (this.table.length < this.nextSlot + queue.length)
