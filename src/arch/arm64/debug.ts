@@ -1,6 +1,6 @@
 // Debug events: the guest's own self-hosted debug (Arm ARM D2: breakpoints, watchpoints,
 // software step, the OS lock) and an external debugger's breakpoints, watchpoints and
-// single step (the GDB stub, through the hypervisor's debug extension). Both are
+// single step (`gunyah run --gdb`, through the hypervisor's debug extension). Both are
 // checked only while `cpu.interpretOnly` has DEBUGGER or GUEST_DEBUG set: run() then
 // takes `executeDebug` (debug-loop.ts), one instruction at a time with the checks at
 // each boundary, and the memory unit checks watchpoints in its slow path (watched

@@ -2,7 +2,7 @@
 // the OS lock and OS double lock, and the breakpoint and watchpoint pairs
 // DBGBVR<n>/DBGBCR<n> (n < 6) and DBGWVR<n>/DBGWCR<n> (n < 4), the counts
 // ID_AA64DFR0_EL1 advertises. Each write re-decodes the debug state. The pairs beyond
-// those counts are unimplemented and UNDEFINED, as on a core with 6 and 4 (D19.3).
+// those counts have no row, so they are UNDEFINED, as on a core with 6 and 4 (D19.3).
 
 import { sysregKey as key } from "./port.js";
 import { El0, set, storage, type SysregRow } from "./sysreg-kit.js";
@@ -50,10 +50,3 @@ function rows(): [number, SysregRow][] {
 }
 
 export const SELF_HOSTED_DEBUG_ROWS = rows();
-
-/** Breakpoint and watchpoint registers beyond the advertised counts: UNDEFINED. */
-export const UNIMPLEMENTED_DEBUG_KEYS: number[] = [];
-for (let n = 0; n < 16; n++) {
-  if (n >= GUEST_BREAKPOINTS) UNIMPLEMENTED_DEBUG_KEYS.push(key(2, 0, 0, n, 4), key(2, 0, 0, n, 5));
-  if (n >= GUEST_WATCHPOINTS) UNIMPLEMENTED_DEBUG_KEYS.push(key(2, 0, 0, n, 6), key(2, 0, 0, n, 7));
-}

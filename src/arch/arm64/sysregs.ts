@@ -9,8 +9,8 @@ import { sysregKey as key } from "./port.js";
 import { fromBig } from "./bits.js";
 import { El0, constant, set, setBig, storage, type SysregRow } from "./sysreg-kit.js";
 import { TIMER_ROWS } from "./sysregs-timer.js";
-import { DEBUG_ROWS, PMU_AND_BREAKPOINT_ROWS } from "./sysregs-debug.js";
-import { SELF_HOSTED_DEBUG_ROWS, UNIMPLEMENTED_DEBUG_KEYS } from "./sysregs-breakpoints.js";
+import { DEBUG_ROWS, PMU_IGNORED_ROWS } from "./sysregs-debug.js";
+import { SELF_HOSTED_DEBUG_ROWS } from "./sysregs-breakpoints.js";
 import { PMU_ROWS } from "./sysregs-pmu.js";
 
 export { El0, type SysregRow };
@@ -278,9 +278,8 @@ const ROWS: [number, SysregRow][] = [
 const ID_ZERO = constant("ID (unallocated)", 0, 0, El0.ID);
 const TABLE = new Map<number, SysregRow>(ROWS);
 
-for (const [k, row] of PMU_AND_BREAKPOINT_ROWS) TABLE.set(k, row);
+for (const [k, row] of PMU_IGNORED_ROWS) TABLE.set(k, row);
 for (const [k, row] of SELF_HOSTED_DEBUG_ROWS) TABLE.set(k, row);
-for (const k of UNIMPLEMENTED_DEBUG_KEYS) TABLE.delete(k);
 for (const [k, row] of PMU_ROWS) TABLE.set(k, row);
 
 export function sysregRow(k: number): SysregRow | undefined {

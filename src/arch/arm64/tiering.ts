@@ -6,7 +6,7 @@
 // a bitmask lets the features arm and disarm independently.
 
 export const InterpretOnly = {
-  /** An external debugger (the GDB stub) has breakpoints, watchpoints or a step armed. */
+  /** An external debugger (`gunyah run --gdb`, src/vmm/gdb) has breakpoints, watchpoints or a step armed. */
   DEBUGGER: 1,
   /** The guest's own self-hosted debug: MDSCR_EL1.MDE/KDE with an enabled breakpoint
    * or watchpoint, or MDSCR_EL1.SS software step. */
