@@ -27,6 +27,83 @@ function shifted(g: Gen, sf: boolean, rm: number, type: number, amount: number):
   }
 }
 
+/** The wasm opcodes and scratch locals of one operand width. */
+interface Width {
+  readonly add: number;
+  readonly sub: number;
+  readonly shrU: number;
+  readonly eqz: number;
+  readonly geU: number;
+  readonly ltU: number;
+  readonly xor: number;
+  readonly and: number;
+  /** Pushes the constant `width - 1` (the sign bit's shift). */
+  readonly signShift: (g: Gen) => void;
+  /** Narrows a sign bit shifted down to bit 0 into an i32 flag (nothing for i32). */
+  readonly toFlag: readonly number[];
+  readonly locals: (g: Gen) => readonly [a: number, b: number, c: number];
+}
+
+const WIDE: Width = {
+  add: W.i64Add,
+  sub: W.i64Sub,
+  shrU: W.i64ShrU,
+  eqz: W.i64Eqz,
+  geU: W.i64GeU,
+  ltU: W.i64LtU,
+  xor: W.i64Xor,
+  and: W.i64And,
+  signShift: (g) => g.i64(63, 0),
+  toFlag: [W.i32WrapI64],
+  locals: (g) => [g.ta, g.tb, g.tc],
+};
+
+const NARROW: Width = {
+  add: W.i32Add,
+  sub: W.i32Sub,
+  shrU: W.i32ShrU,
+  eqz: W.i32Eqz,
+  geU: W.i32GeU,
+  ltU: W.i32LtU,
+  xor: W.i32Xor,
+  and: W.i32And,
+  signShift: (g) => g.i32(31),
+  toFlag: [],
+  locals: (g) => [g.ia, g.ib, g.ic],
+};
+
+/** Pushes the sign bit of `local` as an i32 0/1 flag. */
+function signBit(g: Gen, w: Width, local: number): void {
+  g.get(local);
+  w.signShift(g);
+  g.op(w.shrU, ...w.toFlag);
+}
+
+/** NZCV of c = a +/- b (carry = no borrow for a subtraction), as the interpreter sets them. */
+function addSubFlags(g: Gen, w: Width, sub: boolean, a: number, b: number, c: number): void {
+  signBit(g, w, c);
+  g.set(g.nf);
+  g.get(c);
+  g.op(w.eqz);
+  g.set(g.zf);
+  // C: a >= b for a subtraction, c < a (unsigned wrap) for an addition.
+  g.get(sub ? a : c);
+  g.get(sub ? b : a);
+  g.op(sub ? w.geU : w.ltU);
+  g.set(g.cf);
+  // V: the sign of (a ^ b) & (a ^ c) for a subtraction, (a ^ c) & (b ^ c) for an addition.
+  g.get(a);
+  g.get(sub ? b : c);
+  g.op(w.xor);
+  g.get(sub ? a : b);
+  g.get(c);
+  g.op(w.xor, w.and);
+  w.signShift(g);
+  g.op(w.shrU, ...w.toFlag);
+  g.set(g.vf);
+  g.flagsWritten = true;
+}
+
 /**
  * a +/- b with operands pushed by `pushA`/`pushB` (sf-sized), flags when `flags`;
  * the result is left on the stack as i64 (zero-extended for 32-bit).
@@ -39,100 +116,19 @@ function addSub(
   pushA: () => void,
   pushB: () => void,
 ): void {
-  if (sf) {
-    pushA();
-    g.set(g.ta);
-    pushB();
-    g.set(g.tb);
-    g.get(g.ta);
-    g.get(g.tb);
-    g.op(sub ? W.i64Sub : W.i64Add);
-    g.set(g.tc);
-    if (flags) {
-      g.get(g.tc);
-      g.i64(63, 0);
-      g.op(W.i64ShrU, W.i32WrapI64);
-      g.set(g.nf);
-      g.get(g.tc);
-      g.op(W.i64Eqz);
-      g.set(g.zf);
-      if (sub) {
-        g.get(g.ta);
-        g.get(g.tb);
-        g.op(W.i64GeU);
-        g.set(g.cf);
-        g.get(g.ta);
-        g.get(g.tb);
-        g.op(W.i64Xor);
-        g.get(g.ta);
-        g.get(g.tc);
-        g.op(W.i64Xor, W.i64And);
-      } else {
-        g.get(g.tc);
-        g.get(g.ta);
-        g.op(W.i64LtU);
-        g.set(g.cf);
-        g.get(g.ta);
-        g.get(g.tc);
-        g.op(W.i64Xor);
-        g.get(g.tb);
-        g.get(g.tc);
-        g.op(W.i64Xor, W.i64And);
-      }
-      g.i64(63, 0);
-      g.op(W.i64ShrU, W.i32WrapI64);
-      g.set(g.vf);
-      g.flagsWritten = true;
-    }
-    g.get(g.tc);
-    return;
-  }
+  const w = sf ? WIDE : NARROW;
+  const [a, b, c] = w.locals(g);
   pushA();
-  g.set(g.ia);
+  g.set(a);
   pushB();
-  g.set(g.ib);
-  g.get(g.ia);
-  g.get(g.ib);
-  g.op(sub ? W.i32Sub : W.i32Add);
-  g.set(g.ic);
-  if (flags) {
-    g.get(g.ic);
-    g.i32(31);
-    g.op(W.i32ShrU);
-    g.set(g.nf);
-    g.get(g.ic);
-    g.op(W.i32Eqz);
-    g.set(g.zf);
-    if (sub) {
-      g.get(g.ia);
-      g.get(g.ib);
-      g.op(W.i32GeU);
-      g.set(g.cf);
-      g.get(g.ia);
-      g.get(g.ib);
-      g.op(W.i32Xor);
-      g.get(g.ia);
-      g.get(g.ic);
-      g.op(W.i32Xor, W.i32And);
-    } else {
-      g.get(g.ic);
-      g.get(g.ia);
-      g.op(W.i32LtU);
-      g.set(g.cf);
-      g.get(g.ia);
-      g.get(g.ic);
-      g.op(W.i32Xor);
-      g.get(g.ib);
-      g.get(g.ic);
-      g.op(W.i32Xor, W.i32And);
-    }
-    g.i32(31);
-    g.op(W.i32ShrU);
-    g.set(g.vf);
-    g.flagsWritten = true;
-  }
-  g.get(g.ic);
-  g.op(W.i64ExtendI32U);
+  g.set(b);
+  g.get(a);
+  g.get(b);
+  g.op(sub ? w.sub : w.add);
+  g.set(c);
+  if (flags) addSubFlags(g, w, sub, a, b, c);
+  g.get(c);
+  if (!sf) g.op(W.i64ExtendI32U);
 }
 
 /** Whether the op/encoding is one `emitAlu` compiles (valid encodings only). */
