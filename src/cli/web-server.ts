@@ -33,7 +33,7 @@ const MIME: Readonly<Record<string, string>> = {
 export interface WebServerOptions {
   /** The static folder (index.html, main.js, worker.js...). */
   readonly root: string;
-  /** A folder laid out as .assets (linux/Image, linux/*.cpio.gz), if any. */
+  /** A `gunyah fetch` folder (linux/Image, linux/*.cpio.gz), if any. */
   readonly assets?: string;
   readonly host: string;
   /** 0 picks a free port. */
@@ -68,6 +68,15 @@ export function assetListing(assets: string | undefined):
     version = undefined;
   }
   return { kernel: "linux/Image", initrds, ...(version ? { version } : {}) };
+}
+
+/** What the page shows when the server has no Debian guest to offer. */
+export const MISSING_HINT =
+  "This server has no Debian guest: run `npx gunyah fetch`, then reload, to boot Linux with one click.";
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...ISOLATION_HEADERS, "Content-Type": MIME[".json"] ?? "" });
+  res.end(JSON.stringify(body));
 }
 
 function send(res: ServerResponse, status: number, text: string): void {
@@ -124,9 +133,10 @@ function route(opts: WebServerOptions, allowedHosts: Set<string>) {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/assets/index.json") {
       const listing = assetListing(opts.assets);
-      if (!listing) return send(res, 404, "no assets: run scripts/fetch-linux-assets.sh");
-      res.writeHead(200, { ...ISOLATION_HEADERS, "Content-Type": MIME[".json"] ?? "" });
-      return void res.end(JSON.stringify(listing));
+      // No guest fetched: a 404 whose body the page shows as a hint (a static host's
+      // 404 has no such body, and the page then just offers file picking).
+      if (!listing) return sendJson(res, 404, { missing: true, hint: MISSING_HINT });
+      return sendJson(res, 200, listing);
     }
     if (path.startsWith("/assets/")) {
       const listing = assetListing(opts.assets);

@@ -36,9 +36,17 @@ export interface ServerAssets {
   readonly version?: string;
 }
 
-export async function serverAssets(): Promise<ServerAssets | undefined> {
+/**
+ * The server's Debian guest; `{ hint }` when `gunyah web` has none fetched (its 404
+ * says what to run); undefined on a static host (no assets route).
+ */
+export async function serverAssets(): Promise<ServerAssets | { hint: string } | undefined> {
   try {
     const r = await fetch("assets/index.json");
+    if (r.status === 404 && r.headers.get("content-type") === "application/json") {
+      const body = (await r.json()) as { hint?: unknown };
+      return typeof body.hint === "string" ? { hint: body.hint.slice(0, 300) } : undefined;
+    }
     if (!r.ok) return undefined;
     const a = (await r.json()) as Partial<ServerAssets>;
     if (typeof a.kernel !== "string" || !Array.isArray(a.initrds)) return undefined;

@@ -190,7 +190,10 @@ async function start(): Promise<void> {
     return;
   }
   const assets = await serverAssets();
-  if (assets) {
+  if (assets && "hint" in assets) {
+    byId("server-hint").textContent = assets.hint;
+    byId("server-hint").hidden = false;
+  } else if (assets) {
     const select = byId<HTMLSelectElement>("server-initrd");
     select.replaceChildren(
       ...assets.initrds.map((name) => {

@@ -3,7 +3,7 @@
 // command prints its URL and stops on Ctrl-C.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -157,38 +157,102 @@ test("the assets route lists the kernel and initramfs images and serves only tho
   }
 });
 
-test("gunyah web prints its URL, serves the built page, and stops on Ctrl-C; bad options exit 1", async () => {
+/** `gunyah web <args>` running in-process: its URL, its output so far, and Ctrl-C. */
+async function startCommand(args: readonly string[]) {
   const root = resolve(import.meta.dirname, "..", "..");
   if (!existsSync(join(root, "dist", "web", "index.html"))) await buildWeb();
-  let stdout = "";
-  let stderr = "";
+  const out = { stdout: "", stderr: "" };
   let interrupt: (() => void) | undefined;
-  const io = {
-    stdout: (t: string | Uint8Array) => void (stdout += String(t)),
-    stderr: (t: string) => void (stderr += t),
+  const running = main(["web", "--port", "0", ...args], {
+    stdout: (t: string | Uint8Array) => void (out.stdout += String(t)),
+    stderr: (t: string) => void (out.stderr += t),
     stdin: undefined,
     onInterrupt: (h: () => void) => {
       interrupt = h;
       return () => (interrupt = undefined);
     },
-  };
-  const running = main(["web", "--port", "0"], io);
+  });
   const started = Date.now();
-  while (!/http:\/\/\S+/.test(stdout) && Date.now() - started < 10_000)
+  while (!/offer|no Debian/.test(out.stdout) && Date.now() - started < 10_000)
     await new Promise((r) => setTimeout(r, 20));
-  const url = /serving the page at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1];
-  assert.ok(url, stdout + stderr);
-  const page = await get(url, "/");
+  const url = /serving the page at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out.stdout)?.[1];
+  assert.ok(url, out.stdout + out.stderr);
+  return {
+    url,
+    out,
+    stop: async () => {
+      interrupt?.();
+      return running;
+    },
+  };
+}
+
+test("gunyah web prints its URL, serves the built page, and stops on Ctrl-C; bad options exit 1", async () => {
+  const cmd = await startCommand([]);
+  const page = await get(cmd.url, "/");
   assert.equal(page.status, 200);
   assert.match(page.body, /<div id="terminal">/);
-  assert.equal((await get(url, "/worker.js")).status, 200);
-  interrupt?.();
-  assert.equal(await running, 0);
+  assert.equal((await get(cmd.url, "/worker.js")).status, 200);
+  assert.equal(await cmd.stop(), 0);
 
-  stderr = "";
+  let stderr = "";
+  const io = {
+    stdout: () => {},
+    stderr: (t: string) => void (stderr += t),
+    stdin: undefined,
+    onInterrupt: undefined,
+  };
   assert.equal(await main(["web", "--host", "0.0.0.0", "--port", "0"], io), 1);
   assert.match(stderr, /only loopback/);
   stderr = "";
   assert.equal(await main(["web", "--port", "http"], io), 1);
   assert.match(stderr, /not a port number/);
+});
+
+test("gunyah web offers the `gunyah fetch` cache by default, and a hint when it is empty", async (t) => {
+  const f = fixture();
+  const cache = mkdtempSync(join(tmpdir(), "gunyah-xdg-"));
+  const saved = process.env.XDG_CACHE_HOME;
+  t.after(() => {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+    f.cleanup();
+    rmSync(cache, { recursive: true, force: true });
+  });
+  process.env.XDG_CACHE_HOME = cache;
+
+  // Nothing fetched yet: the listing is a 404 carrying the hint the page shows.
+  let cmd = await startCommand([]);
+  assert.match(
+    cmd.out.stdout,
+    new RegExp(`no Debian guest in ${join(cache, "gunyah")}: run \`npx gunyah fetch\``),
+  );
+  const missing = await get(cmd.url, "/assets/index.json");
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers["content-type"], "application/json");
+  assert.match((JSON.parse(missing.body) as { hint: string }).hint, /npx gunyah fetch/);
+  assert.equal(await cmd.stop(), 0);
+
+  // `gunyah fetch`'s layout under $XDG_CACHE_HOME/gunyah (src/cli/fetch/cache-dir.ts).
+  cpSync(f.assets, join(cache, "gunyah"), { recursive: true });
+  cmd = await startCommand([]);
+  assert.match(
+    cmd.out.stdout,
+    new RegExp(`offering Debian's Linux from ${join(cache, "gunyah")} `),
+  );
+  const listing = await get(cmd.url, "/assets/index.json");
+  assert.equal(listing.status, 200);
+  assert.deepEqual((JSON.parse(listing.body) as { initrds: string[] }).initrds, [
+    "initramfs.cpio.gz",
+    "initramfs-test.cpio.gz",
+  ]);
+  assert.equal((await get(cmd.url, "/assets/linux/initramfs.cpio.gz")).body, "i");
+  assert.equal(await cmd.stop(), 0);
+
+  // --dir (as `gunyah fetch --dir`) and --assets choose another folder.
+  for (const option of ["--dir", "--assets"]) {
+    cmd = await startCommand([option, f.assets]);
+    assert.match(cmd.out.stdout, new RegExp(`offering Debian's Linux from ${f.assets} `));
+    assert.equal(await cmd.stop(), 0);
+  }
 });

@@ -2,21 +2,23 @@
 // prints its URL; runs until Ctrl-C. See src/cli/README.md.
 
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
+import { defaultCacheDir } from "../fetch/cache-dir.js";
 import { assetListing, startWebServer } from "../web-server.js";
 
 interface WebOptions {
   readonly port: string;
   readonly host: string;
   readonly assets?: string;
+  readonly dir?: string;
 }
 
 /** The package root: src/cli/commands or dist/cli/commands, three levels up. */
 const packageRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const PAGE_DIR = `${packageRoot}dist/web`;
-const DEFAULT_ASSETS = `${packageRoot}.assets`;
 
 export function registerWebCommand(
   program: Command,
@@ -28,7 +30,11 @@ export function registerWebCommand(
     .description("serve the browser page (the VM runs in the tab) on loopback and print its URL")
     .option("--port <n>", "TCP port (0 picks a free one)", "8080")
     .option("--host <address>", "loopback address to listen on", "127.0.0.1")
-    .option("--assets <dir>", "Debian assets to offer the page (default: the package's .assets)")
+    .option(
+      "--assets <dir>",
+      "the Debian guest to offer the page: a `gunyah fetch` folder (default: its cache folder)",
+    )
+    .option("--dir <dir>", "the same as --assets (the name `gunyah fetch --dir` uses)")
     .action(async (options: WebOptions) => done(await webCommand(options, io)));
 }
 
@@ -42,7 +48,12 @@ export async function webCommand(options: WebOptions, io: CliIo): Promise<number
     io.stderr(`gunyah web: the page is not built (${PAGE_DIR}): run npm run build:web\n`);
     return 1;
   }
-  const assets = options.assets ?? DEFAULT_ASSETS;
+  if (options.assets !== undefined && options.dir !== undefined && options.assets !== options.dir) {
+    io.stderr("gunyah web: --assets and --dir name the same folder: give one\n");
+    return 1;
+  }
+  // The folder `gunyah fetch` fills and `gunyah run --guest debian` boots from.
+  const assets = resolve(options.assets ?? options.dir ?? defaultCacheDir());
   let server;
   try {
     server = await startWebServer({ root: PAGE_DIR, assets, host: options.host, port });
@@ -55,7 +66,7 @@ export async function webCommand(options: WebOptions, io: CliIo): Promise<number
   io.stdout(
     offered
       ? `gunyah web: offering Debian's Linux from ${assets} (${offered.initrds.join(", ")})\n`
-      : `gunyah web: no Debian assets in ${assets} (scripts/fetch-linux-assets.sh); pick files in the page\n`,
+      : `gunyah web: no Debian guest in ${assets}: run \`npx gunyah fetch${(options.assets ?? options.dir) ? ` --dir ${assets}` : ""}\` for one-click Linux, or pick files in the page\n`,
   );
   await new Promise<void>((stop) => {
     const unsubscribe = io.onInterrupt?.(() => {
