@@ -12,6 +12,7 @@ import type { MappingSpace, Stage2Entry } from "./mapping.js";
 import { pageRange, type Memextent } from "./memextent.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
+import type { Vrtc } from "./vrtc.js";
 
 export const VMMIO_MAX_RANGES = 128;
 /** VMIDs 1..255 (Gunyah's NUM_VMIDS; 0 is reserved for the hypervisor). */
@@ -64,6 +65,8 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   private readonly cpus = new Set<Invalidatable>();
 
   private vmidClaimed = false;
+  /** The VM's vRTC (vrtc_attach_addrspace), holding a reference to it. */
+  private vrtcRef: Vrtc | undefined;
 
   constructor(
     registry: ObjectRegistry,
@@ -89,12 +92,32 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   protected onDestroy(): void {
+    this.vrtcRef?.put();
+    this.vrtcRef = undefined;
     if (this.vmidClaimed && this.vmid !== undefined) this.vmids.release(this.vmid);
     for (const e of this.entries.values()) e.owner.remove(e);
     this.entries.clear();
     this.vmmio = [];
     this.syncCpus();
     this.cpus.clear();
+  }
+
+  get vrtc(): Vrtc | undefined {
+    return this.vrtcRef;
+  }
+
+  /**
+   * vrtc_attach_addrspace's part (hyp/vm/vrtc_pl031/src/hypercalls.c): an ACTIVE
+   * address space (else OBJECT_STATE) whose IPA range holds the vRTC's page
+   * (addrspace_check_range); a vRTC attached before is replaced.
+   */
+  attachVrtc(vrtc: Vrtc, ipa: number, size: number): number {
+    if (!this.isActive) return HypError.OBJECT_STATE;
+    if (ipa >= IPA_LIMIT) return HypError.ADDR_INVALID;
+    if (ipa + size - 1 >= IPA_LIMIT) return HypError.ARGUMENT_SIZE;
+    this.vrtcRef?.put();
+    this.vrtcRef = vrtc.get();
+    return HypError.OK;
   }
 
   get mappedPages(): number {

@@ -26,6 +26,7 @@ import { Vcpu } from "./vcpu.js";
 import { Vic } from "./vic.js";
 import { VirtualGic } from "./vgic/vgic.js";
 import { VpmGroup } from "./vpm.js";
+import { Vrtc } from "./vrtc.js";
 import { InvariantError } from "../lib/assert.js";
 import type { Tracer } from "../lib/trace.js";
 
@@ -105,6 +106,7 @@ export class Hypervisor {
     };
     this.kernel.extraFactories.set("thread", (k) => new Vcpu(k.registry, services));
     this.kernel.extraFactories.set("vpm_group", (k) => new VpmGroup(k.registry));
+    this.kernel.extraFactories.set("vrtc", (k) => new Vrtc(k.registry, this.clock));
     this.kernel.guestVicBackend = (vic) => VirtualGic.forVic(vic);
   }
 

@@ -21,7 +21,7 @@ export interface KernelOptions {
   readonly seed?: number;
 }
 
-/** Creates the object types that need more than the registry (threads, vPM groups). */
+/** Creates the object types that need more than the registry (threads, vPM groups, vRTCs). */
 export type ExtraFactory = (kernel: Kernel, partition: Partition) => HypObject;
 
 export class Kernel {
@@ -63,7 +63,8 @@ export class Kernel {
         return vic;
       }
       case "thread":
-      case "vpm_group": {
+      case "vpm_group":
+      case "vrtc": {
         const f = this.extraFactories.get(type);
         return f ? f(this, partition) : undefined;
       }

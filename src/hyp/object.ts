@@ -17,7 +17,8 @@ export type ObjectType =
   | "doorbell"
   | "msgqueue"
   | "vic"
-  | "vpm_group";
+  | "vpm_group"
+  | "vrtc";
 
 export const OBJECT_TYPES: readonly ObjectType[] = [
   "partition",
@@ -29,6 +30,7 @@ export const OBJECT_TYPES: readonly ObjectType[] = [
   "msgqueue",
   "vic",
   "vpm_group",
+  "vrtc",
 ];
 
 /** Allowed state transitions, checked in one place (style rule 5). */

@@ -1,7 +1,7 @@
 // vcpu_run (0x65) for proxy-scheduled vCPUs: applies the host's answer to the last
 // exit, then runs the CPU for a bounded slice and reports why it stopped
 // (gunyah-abi.md section 2, "vcpu_run states"). Accesses to the virtual GIC's
-// frames are emulated here and never reach the host; VMMIO ranges exit to the
+// frames and to the vRTC's PL031 are emulated here and never reach the host; VMMIO ranges exit to the
 // host; any other unmapped IPA is a page fault for the host's demand pager.
 
 import { HypError } from "./abi/errors.js";
@@ -242,6 +242,17 @@ function handleAbort(v: Vcpu, a: Stage2Abort): RunResult | undefined {
   const as = v.addrspace!;
   // Mapped but not with this access: a permission fault the guest must see.
   if (as.lookup(Math.floor(a.ipa / PAGE_SIZE))) return injectAbort(v, a);
+  const rtc = as.vrtc;
+  if (rtc?.claims(a.ipa, a.size)) {
+    // The vRTC's PL031 (vrtc.ts) comes before the VMMIO ranges, as in Gunyah.
+    if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);
+    const r = rtc.access(a);
+    if (r.kind === "fault") return injectAbort(v, a);
+    v.counters?.count("vrtc-mmio");
+    if (a.isWrite) cpu.completeMmio();
+    else cpu.completeMmioRead(r.value);
+    return undefined;
+  }
   if (as.isVmmio(a.ipa)) {
     // Only single-register loads/stores without writeback can be emulated.
     if (!a.syndromeValid || a.isFetch) return injectAbort(v, a);

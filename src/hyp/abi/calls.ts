@@ -85,6 +85,15 @@ export const Call = {
   VCPU_RUN: 0x65,
   VPM_GROUP_CONFIGURE: 0x66,
   VCPU_RUN_CHECK: 0x68,
+  // The vRTC (hyp/interfaces/vrtc/vrtc.hvc). Gunyah marks these `vendor_hyp_call` and
+  // gives them no call_num: its generator leaves them out of the numbered table
+  // (tools/hypercalls/hypercall.py, vendor_hypcall_list), so the public sources define
+  // no number. gunyah-ts pins 0x1000.. (the .hvc file's order), clear of Gunyah's own
+  // (all below 0x69) and of the debug extension below. Arguments are the .hvc's.
+  PARTITION_CREATE_VRTC: 0x1000,
+  VRTC_CONFIGURE: 0x1001,
+  VRTC_SET_TIME_BASE: 0x1002,
+  VRTC_ATTACH_ADDRSPACE: 0x1003,
   // gunyah-ts extension (not in Gunyah): the debug calls of abi/debug.ts, numbered far
   // above Gunyah's own so that they can never collide with a future one.
   VCPU_DEBUG_CONFIGURE: 0x3f00,

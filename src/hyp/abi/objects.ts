@@ -30,6 +30,8 @@ export const Rights = {
   msgqueue: { SEND: 0x1, RECEIVE: 0x2, BIND_SEND: 0x4, BIND_RECEIVE: 0x8 },
   vic: { BIND_SOURCE: 0x1, ATTACH_VCPU: 0x2 },
   vpm_group: { ATTACH_VCPU: 0x1, BIND_VIRQ: 0x2, QUERY: 0x4 },
+  // hyp/vm/vrtc_pl031/vrtc_pl031.tc (cap_rights_vrtc).
+  vrtc: { CONFIGURE: 0x1, ATTACH_ADDRSPACE: 0x2, SET_TIME_BASE: 0x4 },
 } as const;
 
 /** Access permissions (pgtable_access): X 1, W 2, R 4. */

@@ -21,6 +21,7 @@ import { API_INFO, identifyHandlers } from "./identify.js";
 import { memoryHandlers } from "./memory.js";
 import { messagingHandlers } from "./messaging.js";
 import { partitionHandlers } from "./partition.js";
+import { vrtcHandlers } from "./vrtc.js";
 import type { HandlerSpec, HandlerTable } from "./types.js";
 import { traceHypercall } from "../trace-hvc.js";
 
@@ -46,6 +47,7 @@ export class Dispatcher {
       cspaceHandlers,
       memoryHandlers,
       messagingHandlers,
+      vrtcHandlers,
       ...extra,
     ])
       for (const [n, spec] of Object.entries(t)) this.table.set(Number(n), spec);

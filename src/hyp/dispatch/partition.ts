@@ -1,4 +1,4 @@
-// partition_create_* (0x01-0x07, 0x0a, 0x0b), object_activate(_from) (0x0c, 0x0d),
+// partition_create_* (0x01-0x07, 0x0a, 0x0b, and the vRTC's, calls.ts), object_activate(_from) (0x0c, 0x0d),
 // object_reset(_from) (0x0e, 0x0f) and vpm_group_configure (0x66).
 // A new object gets a cap with all rights in the named cspace, which must grant
 // cap_create; if the cspace is full the object is destroyed again (CSPACE_FULL).
@@ -41,6 +41,7 @@ const CREATE: readonly [number, ObjectType][] = [
   [Call.PARTITION_CREATE_MSGQUEUE, "msgqueue"],
   [Call.PARTITION_CREATE_VIC, "vic"],
   [Call.PARTITION_CREATE_VPM_GROUP, "vpm_group"],
+  [Call.PARTITION_CREATE_VRTC, "vrtc"],
 ];
 
 function activateIn(cspace: Cspace, id: bigint): HandlerOut {
