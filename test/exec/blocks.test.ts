@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { after, test } from "node:test";
 import { program, RECORD, Rng } from "./blocks-gen.js";
 import { missingTools, ours, qemu } from "./reference.js";
-import { forEachTier } from "./tiers.js";
+import { forEachTier } from "../tiers.js";
 
 const skip = missingTools();
 const BLOCKS = Number(process.env.GUNYAH_FUZZ_RUNS ?? 40);

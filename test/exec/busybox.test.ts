@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, test } from "node:test";
-import { forEachTier } from "./tiers.js";
+import { forEachTier } from "../tiers.js";
 import { busybox, missingTools, ours, qemu, traceDiffHint } from "./reference.js";
 
 const skip = missingTools(true);

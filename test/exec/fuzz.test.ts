@@ -20,7 +20,7 @@ import { defaultCpuFactory, execProgram } from "../../src/exec/index.js";
 import { buildHarness, differences, parseRecord, RECORD_SIZE } from "./fuzz-harness.js";
 import type { CaseInput } from "./fuzz-harness.js";
 import { missingTools } from "./reference.js";
-import { forEachTier } from "./tiers.js";
+import { forEachTier } from "../tiers.js";
 
 const skip = missingTools();
 const RUNS = Number(process.env.GUNYAH_FUZZ_RUNS ?? 6);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { forEachTier } from "./tiers.js";
+import { forEachTier } from "../tiers.js";
 import { buildDir, buildGuests, missingTools, ours, qemu, traceDiffHint } from "./reference.js";
 
 const skip = missingTools();

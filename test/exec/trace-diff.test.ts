@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { defaultCpuFactory } from "../../src/exec/index.js";
 import type { CpuFactory } from "../../src/exec/index.js";
 import { formatReport, traceDiff } from "../../tools/trace-diff.js";
-import { forEachTier } from "./tiers.js";
+import { forEachTier } from "../tiers.js";
 import { buildDir, buildGuests, busybox, missingTools, ours, qemu } from "./reference.js";
 
 const skip = missingTools();

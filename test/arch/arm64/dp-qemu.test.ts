@@ -1,6 +1,7 @@
 // Random data-processing sequences, differential against qemu-aarch64 (C6.2 integer
 // instructions: every shift, extend, width and flag-setting form). Seeds are fixed, so
-// a failure is reproducible; the message names the first diverging instruction.
+// a failure is reproducible; the message names the first diverging instruction and
+// the CPU tier (qemu.ts runs both on every sequence).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -164,7 +165,7 @@ const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 
 for (const seed of SEEDS) {
   test(
-    `data processing sequence ${seed} matches qemu`,
+    `data processing sequence ${seed} matches qemu under both CPU tiers`,
     { skip: !haveQemu() && SKIP_NO_QEMU },
     () => {
       const r = rng(seed);

@@ -1,6 +1,7 @@
 // Random SIMD&FP loads and stores (LDR/STR B/H/S/D/Q in every mode, LDP/STP S/D/Q,
 // LD1-LD4/ST1-ST4 multiple and single structure, LD1R-LD4R, post-index by immediate and
-// register), differential against qemu-aarch64. V0-V7 and the buffer are compared.
+// register), differential against qemu-aarch64. V0-V7 and the buffer are compared,
+// under both CPU tiers (qemu.ts).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -134,7 +135,7 @@ function generator(r: () => number): () => string[] {
 
 for (const seed of [21, 22, 23, 24]) {
   test(
-    `SIMD&FP load/store sequence ${seed} matches qemu`,
+    `SIMD&FP load/store sequence ${seed} matches qemu under both CPU tiers`,
     { skip: !haveQemu() && SKIP_NO_QEMU },
     () => {
       const r = rng(seed);

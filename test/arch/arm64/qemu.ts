@@ -1,8 +1,9 @@
 // Differential bench against qemu-aarch64 (user mode): a program sets X0-X15 and NZCV,
 // runs a body of instructions, stores X0-X15 and NZCV (and, with memory, V0-V7 and a
 // scratch buffer) on the stack and writes them to stdout. The same bytes run on our CPU in user mode (the write and exit syscalls are
-// served here), and the two dumps must match. Used by the *-qemu tests; they skip when
-// the cross tools or QEMU are missing.
+// served here), and the two dumps must match, under both CPU tiers (test/tiers.ts: the
+// interpreter alone, then the JIT compiling everything), against the one QEMU run. Used
+// by the *-qemu tests; they skip when the cross tools or QEMU are missing.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCpu } from "../../../src/arch/arm64/index.js";
 import { flatMemory } from "./harness.js";
+import { assertRanIn, cpuJit, TIERS, type Tier } from "../../tiers.js";
 
 const TEXT = 0x400000;
 const STACK_TOP = 0x800000;
@@ -132,11 +134,11 @@ export function runQemu(elf: string): Uint8Array {
   return new Uint8Array(execFileSync("qemu-aarch64", [elf]));
 }
 
-/** Runs the text in user mode on our CPU, serving write(1) and exit; returns stdout bytes. */
-export function runOurs(text: Uint8Array, budget = 1_000_000): Uint8Array {
+/** Runs the text in user mode on our CPU in `tier`, serving write(1) and exit; returns stdout bytes. */
+export function runOurs(text: Uint8Array, tier: Tier, budget = 1_000_000): Uint8Array {
   const mem = flatMemory(0, 1 << 23);
   mem.bytes.set(text, TEXT);
-  const cpu = createCpu({ mode: "user", memory: mem });
+  const cpu = createCpu({ mode: "user", memory: mem, jit: cpuJit(tier) });
   cpu.reset(TEXT);
   cpu.setSp(BigInt(STACK_TOP));
   const out: number[] = [];
@@ -147,7 +149,10 @@ export function runOurs(text: Uint8Array, budget = 1_000_000): Uint8Array {
         `unexpected exit ${JSON.stringify(exit, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`,
       );
     const nr = Number(cpu.getX(8));
-    if (nr === 93) return new Uint8Array(out);
+    if (nr === 93) {
+      assertRanIn(tier, cpu.jitStats, "qemu.ts runOurs");
+      return new Uint8Array(out);
+    }
     if (nr === 64) {
       const p = Number(cpu.getX(1));
       const n = Number(cpu.getX(2));
@@ -158,9 +163,13 @@ export function runOurs(text: Uint8Array, budget = 1_000_000): Uint8Array {
 }
 
 export interface DiffResult {
+  /** Every tier's dump equals QEMU's. */
   same: boolean;
   qemu: bigint[];
-  ours: bigint[];
+  /** The dump of each tier. */
+  ours: Record<Tier, bigint[]>;
+  /** The tiers whose dump differs from QEMU's. */
+  differing: Tier[];
 }
 
 function words(b: Uint8Array): bigint[] {
@@ -180,8 +189,12 @@ export function diffProgram(
   try {
     const { elf, text } = build(dir, wrapProgram(init, nzcv, body, memory));
     const q = words(runQemu(elf));
-    const o = words(runOurs(text));
-    return { same: q.length === o.length && q.every((v, i) => v === o[i]), qemu: q, ours: o };
+    const ours = { interpreter: [], jit: [] } as Record<Tier, bigint[]>;
+    for (const tier of TIERS) ours[tier] = words(runOurs(text, tier));
+    const differing = TIERS.filter(
+      (t) => ours[t].length !== q.length || ours[t].some((v, i) => v !== q[i]),
+    );
+    return { same: differing.length === 0, qemu: q, ours, differing };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -202,14 +215,16 @@ export function firstDivergence(
     else hi = mid;
   }
   const r = diffProgram(init, nzcv, lines.slice(0, lo).join("\n"), memory);
-  const regs = r.qemu
-    .map((q, i) =>
-      q !== r.ours[i]
-        ? `${wordName(i)}: qemu ${q.toString(16)} ours ${r.ours[i]?.toString(16)}`
-        : "",
-    )
-    .filter((s) => s !== "");
-  return `after "${lines[lo - 1]}": ${regs.join(", ")}\n(prefix of ${lo} lines)`;
+  const report = r.differing.map((tier) => {
+    const ours = r.ours[tier];
+    const regs = r.qemu
+      .map((q, i) =>
+        q !== ours[i] ? `${wordName(i)}: qemu ${q.toString(16)} ours ${ours[i]?.toString(16)}` : "",
+      )
+      .filter((s) => s !== "");
+    return `${tier}: ${regs.join(", ")}`;
+  });
+  return `after "${lines[lo - 1]}": ${report.join("; ")}\n(prefix of ${lo} lines)`;
 }
 
 /** Names the words of a dump: X0-X15, NZCV, padding, V0-V7 (two halves each), then the buffer. */
