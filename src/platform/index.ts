@@ -15,6 +15,7 @@ import { HOST_VMID, PHYS_LAYOUT, RM_VMID } from "./layout.js";
 export { GUEST_LAYOUT, PHYS_LAYOUT, HOST_VMID, RM_VMID } from "./layout.js";
 /** Per-vCPU run statistics (`platform.hypervisor.vcpuStats()`), for the CLI and benches. */
 export type { VcpuStats, JitStats } from "../hyp/index.js";
+export { runTotals, type RunTotals } from "./run-totals.js";
 
 export interface PlatformOptions {
   /** Physical RAM size in bytes (default 1 GiB); a multiple of 2 MiB. */

@@ -1,5 +1,6 @@
-// The live panel: state, vCPUs, instructions retired, MIPS, uptime, memory lent and
-// shared (with a bar against the guest's RAM), exits by kind, and the layers' log.
+// The live panel: state, vCPUs, instructions retired, MIPS, the compiled share, uptime
+// (the run statistics, worker-stats.ts), memory lent and shared (with a bar against the
+// guest's RAM), exits by kind, and the layers' log.
 
 import type { VmState, VmStats } from "./protocol.js";
 
@@ -32,6 +33,8 @@ export class LivePanel {
     byId("s-vcpus").textContent = String(s.vcpus);
     byId("s-instructions").textContent = s.instructions.toLocaleString("en-US");
     byId("s-mips").textContent = s.mips.toFixed(1);
+    byId("s-jit").textContent =
+      s.compiledShare === undefined ? "off" : `${(100 * s.compiledShare).toFixed(1)}%`;
     byId("s-seconds").textContent = `${s.seconds.toFixed(1)} s`;
     byId("s-lent").textContent = bytes(s.memoryLent);
     byId("s-shared").textContent = bytes(s.memoryShared);
@@ -60,7 +63,15 @@ export class LivePanel {
   }
 
   clear(): void {
-    for (const id of ["s-vcpus", "s-instructions", "s-mips", "s-seconds", "s-lent", "s-shared"])
+    for (const id of [
+      "s-vcpus",
+      "s-instructions",
+      "s-mips",
+      "s-jit",
+      "s-seconds",
+      "s-lent",
+      "s-shared",
+    ])
       byId(id).textContent = "-";
     byId("s-exits").replaceChildren();
     this.log.replaceChildren();

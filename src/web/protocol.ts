@@ -36,12 +36,14 @@ export type VmState = "booting" | "running" | "stopping" | "stopped";
 export interface VmStats {
   readonly state: VmState;
   readonly vcpus: number;
-  /** Guest instructions retired by every vCPU so far. */
+  /** Guest instructions retired by every vCPU so far (the run statistics' total). */
   readonly instructions: number;
-  /** Million instructions per second over the last sampling interval. */
+  /** Million instructions per second over the last interval (the final one: the run's). */
   readonly mips: number;
-  /** Exits by kind: the VMM's (mmio, status, page-fault) and, where known, the hypervisor's. */
+  /** Why the vCPUs stopped running, by kind: the run statistics' exits (vmmio, page-fault...). */
   readonly exits: Readonly<Record<string, number>>;
+  /** Share of the instructions that ran compiled (0..1), when the JIT tier runs. */
+  readonly compiledShare?: number;
   /** Bytes of guest RAM given to the guest: lent (host access removed) and shared. */
   readonly memoryLent: number;
   readonly memoryShared: number;

@@ -1,10 +1,12 @@
-// The live panel's figures, sampled in the worker every SAMPLE_MS: instructions retired
-// (the hypervisor's system clock, which counts every vCPU's), MIPS over the last
-// interval, the VMM's exits by kind and the guest's memory use (ExitMeter), the state.
+// The live panel's figures, sampled in the worker every SAMPLE_MS. Instructions retired,
+// exits by kind and the compiling tier's share are the hypervisor's run statistics
+// totalled by the platform's runTotals, the same figures `gunyah run --stats` prints,
+// so the page and the CLI cannot disagree; MIPS is over the last interval. Memory lent
+// and shared (which the run statistics do not keep) come from the host (MemoryMeter).
 
-import type { Platform } from "../platform/index.js";
+import { runTotals, type Platform } from "../platform/index.js";
 import type { MachineResources } from "../vmm/index.js";
-import type { ExitMeter } from "./metered-host.js";
+import type { MemoryMeter } from "./memory-meter.js";
 import type { VmState, VmStats } from "./protocol.js";
 
 const SAMPLE_MS = 500;
@@ -14,10 +16,11 @@ export class StatsSampler {
   private readonly started = performance.now();
   private last = { at: this.started, instructions: 0 };
   private readonly timer: ReturnType<typeof setInterval>;
+  private memory = { lent: 0, shared: 0 };
 
   constructor(
     private readonly platform: Platform,
-    private readonly meter: ExitMeter,
+    private readonly meter: MemoryMeter,
     private readonly resources: MachineResources,
     private readonly post: (stats: VmStats) => void,
   ) {
@@ -28,27 +31,26 @@ export class StatsSampler {
     this.state = state;
   }
 
-  private memory = { lent: 0, shared: 0 };
-
   /** Posts the current figures; `final` keeps the memory seen last (now torn down). */
   sample(final = false): void {
     const now = performance.now();
-    const instructions = Number(this.platform.hypervisor.clock.instructionsRetired());
+    const seconds = (now - this.started) / 1000;
+    const totals = runTotals(this.platform.hypervisor.vcpuStats(), seconds);
     const dt = (now - this.last.at) / 1000;
-    const mips = dt > 0 ? (instructions - this.last.instructions) / dt / 1e6 : 0;
-    this.last = { at: now, instructions };
+    const mips = dt > 0 ? (totals.instructions - this.last.instructions) / dt / 1e6 : 0;
+    this.last = { at: now, instructions: totals.instructions };
     if (!final) this.memory = this.meter.memoryUse();
-    const memory = this.memory;
     this.post({
       state: this.state,
       vcpus: this.resources.cpus,
-      instructions,
-      mips,
-      exits: { ...this.meter.counts },
-      memoryLent: memory.lent,
-      memoryShared: memory.shared,
+      instructions: totals.instructions,
+      mips: final ? totals.mips : mips,
+      exits: totals.exits,
+      ...(totals.jit ? { compiledShare: totals.jit.compiledShare } : {}),
+      memoryLent: this.memory.lent,
+      memoryShared: this.memory.shared,
       guestMemory: this.resources.memorySize,
-      seconds: (now - this.started) / 1000,
+      seconds,
     });
   }
 

@@ -15,7 +15,7 @@ import {
   validateConfig,
   type Machine,
 } from "../vmm/index.js";
-import { ExitMeter } from "./metered-host.js";
+import { MemoryMeter } from "./memory-meter.js";
 import { OutputBatcher } from "./output-batcher.js";
 import type { BootRequest, PageToWorker, VmState, WorkerToPage } from "./protocol.js";
 import { StatsSampler } from "./worker-stats.js";
@@ -90,7 +90,7 @@ async function boot(req: BootRequest): Promise<void> {
   }
   const opened = await openHostPort({ guestMemory: resources.value.memorySize }, { platform });
   if (typeof opened === "string") return finish(ExitCode.START_FAILED, opened);
-  const meter = new ExitMeter();
+  const meter = new MemoryMeter();
   const host = meter.wrap(opened);
 
   const output = new OutputBatcher((bytes) => post({ type: "console", bytes }, [bytes.buffer]));
