@@ -73,3 +73,30 @@ export function underTier<T>(tier: Tier, body: () => T): T {
 export function forEachTier(declare: (tier: Tier, run: <T>(body: () => T) => T) => void): void {
   for (const tier of TIERS) declare(tier, (body) => underTier(tier, body));
 }
+
+/** What a `gunyah run` under a tier must be given: the tier's own option. */
+const RUN_OPTION: Record<Tier, string[]> = {
+  // --no-jit is the user's way to select the interpreter; it also sets GUNYAH_JIT=0 for
+  // the process, which underTier restores afterwards.
+  interpreter: ["--no-jit"],
+  // --stats, to check that compiled code ran (`stats: jit: N% of instructions compiled`).
+  jit: ["--stats"],
+};
+
+/**
+ * Runs a `gunyah run` command line (`run` calls the CLI with the arguments) forced to
+ * `tier`, and checks from its stderr that the JIT pass did run compiled code.
+ */
+export async function gunyahRunIn<R extends { readonly stderr: string }>(
+  tier: Tier,
+  args: readonly string[],
+  run: (args: string[]) => Promise<R>,
+): Promise<R> {
+  const result = await underTier(tier, () => run([...args, ...RUN_OPTION[tier]]));
+  if (tier === "jit") {
+    const share = /stats: jit: ([\d.]+)% of instructions compiled/.exec(result.stderr)?.[1];
+    if (share === undefined || Number(share) === 0)
+      throw new Error(`gunyah ${args.join(" ")}: the JIT tier ran no compiled code`);
+  }
+  return result;
+}

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
+import { gunyahRunIn, type Tier } from "../tiers.js";
 
 const BUILD = fileURLToPath(new URL("../../guests/conformance/build.sh", import.meta.url));
 /** Both machines get this much RAM (guests/conformance/lib.h RAM_SIZE). */
@@ -70,20 +71,25 @@ export function runOnQemu(name: string, extraArgs: readonly string[] = []): Run 
   return { code: q.status, stdout: normalise(q.stdout), stderr: q.stderr };
 }
 
-export async function runOnGunyah(name: string, extraArgs: readonly string[] = []): Promise<Run> {
+/** Runs the guest under `gunyah run` with the CPU forced to `tier` (test/tiers.ts). */
+export async function runOnGunyah(
+  name: string,
+  extraArgs: readonly string[] = [],
+  tier: Tier = "interpreter",
+): Promise<Run> {
   const bin = join(built(), `${name}.bin`);
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(
-    ["run", "--kernel", bin, "--memory", `${RAM_MIB}M`, "--timeout", "60", ...extraArgs],
-    {
+  const args = ["run", "--kernel", bin, "--memory", `${RAM_MIB}M`, "--timeout", "60", ...extraArgs];
+  return gunyahRunIn(tier, args, async (argv) => {
+    let stdout = "";
+    let stderr = "";
+    const decoder = new TextDecoder();
+    const code = await main(argv, {
       stdout: (d) =>
         void (stdout += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
       stderr: (t) => void (stderr += t),
       stdin: undefined,
       onInterrupt: undefined,
-    },
-  );
-  return { code, stdout: normalise(stdout), stderr };
+    });
+    return { code, stdout: normalise(stdout), stderr };
+  });
 }

@@ -2,7 +2,8 @@
 // where that state changes, and a guest spinning on the virtual timer never reads a
 // spurious INTID: guests/timer-irq (bare metal, C) prints what it observes, and it
 // must print the same under gunyah run as under qemu-system-aarch64 (virt, GICv3,
-// cortex-a57), the reference. The committed binary must match a fresh build.
+// cortex-a57), the reference, under both CPU tiers (test/tiers.ts). The committed
+// binary must match a fresh build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -10,6 +11,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
+import { gunyahRunIn, TIERS, type Tier } from "../tiers.js";
 
 const dir = join(import.meta.dirname, "..", "..", "guests", "timer-irq");
 const committed = join(dir, "timer-irq.bin");
@@ -30,18 +32,27 @@ function build(): { bin: string; elf: string } {
 
 const lines = (s: string) => s.replace(/\r\n/g, "\n");
 
-async function runOurs(kernel: string): Promise<string> {
-  let stdout = "";
-  let stderr = "";
-  const decoder = new TextDecoder();
-  const code = await main(["run", "--kernel", kernel, "--timeout", "100"], {
-    stdout: (d) => void (stdout += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
-    stderr: (t) => void (stderr += t),
-    stdin: undefined,
-    onInterrupt: undefined,
-  });
-  assert.equal(code, 0, stderr);
-  return lines(stdout);
+/** The guest's console under `gunyah run` with the CPU forced to `tier` (test/tiers.ts). */
+async function runOurs(kernel: string, tier: Tier): Promise<string> {
+  const r = await gunyahRunIn(
+    tier,
+    ["run", "--kernel", kernel, "--timeout", "100"],
+    async (argv) => {
+      let stdout = "";
+      let stderr = "";
+      const decoder = new TextDecoder();
+      const code = await main(argv, {
+        stdout: (d) =>
+          void (stdout += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
+        stderr: (t) => void (stderr += t),
+        stdin: undefined,
+        onInterrupt: undefined,
+      });
+      return { code, stdout, stderr };
+    },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return lines(r.stdout);
 }
 
 function runQemu(elf: string): string {
@@ -68,24 +79,25 @@ test(
   },
 );
 
-test(
-  "timer-irq under gunyah run: the line follows every change, no spurious IAR reads",
-  {
-    timeout: 120_000,
-  },
-  async () => {
-    const out = await runOurs(committed);
-    assert.match(out, /timer-irq: done\n/);
-    assert.match(out, /timer IMASK set: line=0 hppir=1023\n/);
-    assert.match(out, /timer masked, then EOIR1: line=0 hppir=1023\n/);
-    assert.match(out, /timer IRQs taken=20\n/);
-    assert.match(out, /spurious IAR1 reads=0\n/);
-    assert.match(out, /timeouts=0\n/);
-  },
-);
+for (const tier of TIERS)
+  test(
+    `timer-irq under gunyah run: the line follows every change, no spurious IAR reads (${tier})`,
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const out = await runOurs(committed, tier);
+      assert.match(out, /timer-irq: done\n/);
+      assert.match(out, /timer IMASK set: line=0 hppir=1023\n/);
+      assert.match(out, /timer masked, then EOIR1: line=0 hppir=1023\n/);
+      assert.match(out, /timer IRQs taken=20\n/);
+      assert.match(out, /spurious IAR1 reads=0\n/);
+      assert.match(out, /timeouts=0\n/);
+    },
+  );
 
 test(
-  "timer-irq prints the same under gunyah run and qemu-system-aarch64",
+  "timer-irq prints the same under gunyah run (both CPU tiers) and qemu-system-aarch64",
   {
     timeout: 120_000,
     skip: (!haveCross || !haveQemu) && "needs aarch64-linux-gnu-gcc and qemu-system-aarch64",
@@ -94,6 +106,6 @@ test(
     const { bin, elf } = build();
     const reference = runQemu(elf);
     assert.match(reference, /timer-irq: done\n/, "QEMU ran the guest to the end");
-    assert.equal(await runOurs(bin), reference);
+    for (const tier of TIERS) assert.equal(await runOurs(bin, tier), reference, tier);
   },
 );

@@ -5,7 +5,8 @@
 // (cortex-a57) must print the same lines, except where QEMU 7.2 departs from the
 // architecture: it ignores the OS lock (OSLSR_EL1.OSLK), which Arm ARM D2's
 // AArch64.GenerateDebugExceptionsFrom makes disable every debug exception; there
-// gunyah-ts is held to the architecture instead (no exception while locked).
+// gunyah-ts is held to the architecture instead (no exception while locked). Both CPU
+// tiers (test/tiers.ts): the JIT steps aside while the guest's debug events are armed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -13,6 +14,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../../../src/cli/main.js";
+import { gunyahRunIn, TIERS, type Tier } from "../../tiers.js";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const haveGcc = spawnSync("aarch64-linux-gnu-gcc", ["--version"]).status === 0;
@@ -31,7 +33,7 @@ function split(out: string): { locked: string[]; rest: string[] } {
 }
 
 test(
-  "breakpoints, watchpoints and software step raise the exceptions QEMU raises, in its order",
+  "breakpoints, watchpoints and software step raise the exceptions QEMU raises, in its order (both CPU tiers)",
   { skip, timeout: 120_000 },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), "gunyah-debug-arch-"));
@@ -49,27 +51,42 @@ test(
       { encoding: "utf8", timeout: 30_000 },
     );
     assert.equal(q.status, 0, q.stderr);
-    let ours = "";
-    let stderr = "";
-    const decoder = new TextDecoder();
-    const code = await main(["run", "--kernel", join(dir, "debug-arch.bin"), "--timeout", "100"], {
-      stdout: (d) => void (ours += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
-      stderr: (t) => void (stderr += t),
-      stdin: undefined,
-      onInterrupt: undefined,
-    });
-    assert.equal(code, 0, stderr);
-    assert.match(ours, /debug-arch: done/);
-    const mine = split(ours);
-    const theirs = split(q.stdout);
-    assert.deepEqual(mine.rest, theirs.rest);
-    // The OS lock: OSLSR reads locked, and the armed breakpoint takes no exception.
-    assert.deepEqual(mine.locked, ["  OSLSR 0x000000000000000a"]);
-    // The comparison is not vacuous: each kind of debug exception happened.
-    const ecs = new Set(
-      [...ours.matchAll(/ESR 0x00000000([0-9a-f]{2})/g)].map((m) => parseInt(m[1]!, 16) >> 2),
-    );
-    for (const ec of [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3c])
-      assert.ok(ecs.has(ec), `EC ${ec.toString(16)}: ${ours}`);
+    for (const tier of TIERS) {
+      const r = await gunyahRunIn(
+        tier,
+        ["run", "--kernel", join(dir, "debug-arch.bin"), "--timeout", "100"],
+        async (argv) => {
+          let stdout = "";
+          let stderr = "";
+          const decoder = new TextDecoder();
+          const code = await main(argv, {
+            stdout: (d) =>
+              void (stdout += typeof d === "string" ? d : decoder.decode(d, { stream: true })),
+            stderr: (t) => void (stderr += t),
+            stdin: undefined,
+            onInterrupt: undefined,
+          });
+          return { code, stdout, stderr };
+        },
+      );
+      assert.equal(r.code, 0, `${tier}: ${r.stderr}`);
+      checkAgainstQemu(r.stdout, q.stdout, tier);
+    }
   },
 );
+
+/** The debug-arch output of one tier against QEMU's. */
+function checkAgainstQemu(ours: string, qemu: string, tier: Tier): void {
+  assert.match(ours, /debug-arch: done/, tier);
+  const mine = split(ours);
+  const theirs = split(qemu);
+  assert.deepEqual(mine.rest, theirs.rest, tier);
+  // The OS lock: OSLSR reads locked, and the armed breakpoint takes no exception.
+  assert.deepEqual(mine.locked, ["  OSLSR 0x000000000000000a"], tier);
+  // The comparison is not vacuous: each kind of debug exception happened.
+  const ecs = new Set(
+    [...ours.matchAll(/ESR 0x00000000([0-9a-f]{2})/g)].map((m) => parseInt(m[1]!, 16) >> 2),
+  );
+  for (const ec of [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3c])
+    assert.ok(ecs.has(ec), `${tier}: EC ${ec.toString(16)}: ${ours}`);
+}
