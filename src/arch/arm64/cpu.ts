@@ -32,7 +32,7 @@ import {
 import { GenericTimer } from "./timer.js";
 import { run, getDecoder } from "./interp.js";
 import { JitTier } from "./jit/tier.js";
-import { CB_SIZE, CB_XH } from "./jit/gen.js";
+import { CB_SIZE, CB_V, CB_XH } from "./jit/gen.js";
 import { jitThreshold } from "./tiering.js";
 import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
@@ -67,8 +67,9 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   spEl1Lo = 0;
   spEl1Hi = 0;
 
-  readonly vregs = new Uint8Array(512);
-  readonly vview = new DataView(this.vregs.buffer);
+  /** V0-V31: in the CPU block too when the JIT tier is on (compiled SIMD code uses them). */
+  readonly vregs: Uint8Array;
+  readonly vview: DataView;
   fpcr = 0;
   fpsr = 0;
 
@@ -153,16 +154,19 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       options.jit === false ? undefined : (options.jit?.threshold ?? jitThreshold());
     if (arena !== undefined && threshold !== undefined) {
       // The register file lives in the arena so compiled code loads and stores it.
-      const cb = arena.allocate(CB_SIZE, 8);
+      const cb = arena.allocate(CB_SIZE, 16);
       this.xl = new Int32Array(arena.buffer, cb, 33);
       this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
+      this.vregs = new Uint8Array(arena.buffer, cb + CB_V, 512);
       this.mem.enableMirror(arena);
       this.jit = new JitTier(this, arena, cb, threshold, getDecoder());
     } else {
       this.xl = new Int32Array(33);
       this.xh = new Int32Array(33);
+      this.vregs = new Uint8Array(512);
       this.jit = undefined;
     }
+    this.vview = new DataView(this.vregs.buffer, this.vregs.byteOffset, 512);
     this.gic = options.gic;
     this.mpidr = options.mpidr ?? 0n;
     this.timer = new GenericTimer(

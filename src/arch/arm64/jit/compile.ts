@@ -12,6 +12,7 @@ import { aluSupported, emitAlu } from "./emit-alu.js";
 import { emitMem, memSupported } from "./emit-mem.js";
 import { dpSupported, emitDp } from "./emit-dp.js";
 import { emitCallout } from "./emit-callout.js";
+import { emitSimd } from "./emit-simd.js";
 
 /** The helper's signature: (insn, op, pc) -> 0, or 1 after an exception. */
 const HELPER_TYPE = { params: [I32, I32, F64], result: I32 };
@@ -250,7 +251,7 @@ function emitBlock(c: Ctx, words: Int32Array, ops: Uint16Array, first: number, l
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);
-    else
+    else if (!emitSimd(g, op, insn, bail))
       emitCallout(g, op, insn, j, {
         exception: () => {
           g.get(g.n);

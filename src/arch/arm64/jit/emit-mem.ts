@@ -37,7 +37,7 @@ export function memSupported(op: number, insn: number): boolean {
  * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
  * `limit`, if set, also bails when the page offset exceeds it (pairs).
  */
-function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
   g.get(tlb);
   g.get(g.ta);
   g.op(W.i32WrapI64);
@@ -73,7 +73,7 @@ function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => voi
 }
 
 /** SP-based accesses: bail unless SP is 16-byte aligned (the interpreter checks SCTLR.SA). */
-function spCheck(g: Gen, rn: number, bail: () => void): void {
+export function spCheck(g: Gen, rn: number, bail: () => void): void {
   if (rn !== 31) return;
   g.wsp(31);
   g.i32(15);

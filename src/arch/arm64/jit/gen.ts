@@ -5,8 +5,9 @@
 // Calling convention of a unit function (all i32 but vaBase):
 //   (entryBlock, vaBase: f64, budget, fetchAdd, rTlb, wTlb, cpuBlock) -> retired
 // The CPU block (cpu.ts allocates it in the arena): X0-X30 + SP low halves at +0,
-// high halves at +132, N Z C V as i32 at +264, the exit PC as f64 at +280 and the exit
-// kind at +288.
+// high halves at +132, N Z C V as i32 at +264, the exit PC as f64 at +280, the exit
+// kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292 and V0-V31 at +304
+// (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
 
@@ -14,7 +15,9 @@ export const CB_XH = 132;
 export const CB_FLAGS = 264;
 export const CB_PC = 280;
 export const CB_KIND = 288;
-export const CB_SIZE = 296;
+export const CB_FPOK = 292;
+export const CB_V = 304;
+export const CB_SIZE = CB_V + 512;
 
 /** Why a unit returned. */
 export const Exit = {

@@ -22,7 +22,7 @@ import type { JitStats } from "../port.js";
 /** JitStats, counted as the tier works. */
 type Counters = { -readonly [K in keyof JitStats]: JitStats[K] };
 import type { WasmArena } from "./arena.js";
-import { CB_FLAGS, CB_KIND, CB_PC, Exit } from "./gen.js";
+import { CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, Exit } from "./gen.js";
 import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import type { FunctionCode } from "./wasm-emit.js";
 import type { Decoder } from "../decode/decoder.js";
@@ -163,6 +163,8 @@ export class JitTier implements JitRunner {
     i32[flags + 2] = cpu.cf;
     i32[flags + 3] = cpu.vf;
     i32[CB_KIND >> 2] = Exit.CONTINUE;
+    // Native SIMD&FP code bails when FP is trapped; units change neither CPACR nor the EL.
+    i32[CB_FPOK >> 2] = cpu.fpEnabled() ? 1 : 0;
     this.f64[CB_PC >> 3] = cpu.pc;
     const mem = cpu.mem;
     const m = mem.mirrorAddr;
