@@ -3,6 +3,9 @@
 // specification (gunyah-abi.md section 2). Power state changes are applied to the
 // calling vCPU and its siblings (the vCPUs of its vPM group, or of its vic).
 
+import { mpidrToIndex, type MpidrMapping } from "./mpidr.js";
+import { VIC_MAX_VCPUS } from "./vic.js";
+
 export const PsciReturn = {
   SUCCESS: 0,
   NOT_SUPPORTED: -1,
@@ -66,6 +69,8 @@ const MPIDR_AFF_MASK = 0xff_00ff_ffffn;
 /** A vCPU as PSCI sees it. */
 export interface PsciVcpu {
   readonly mpidr: bigint;
+  /** Its vic's index <-> MPIDR mapping; undefined for a vCPU without a vic. */
+  readonly mpidrMapping: MpidrMapping | undefined;
   readonly poweredOn: boolean;
   siblings(): readonly PsciVcpu[];
   /** CPU_ON of a sibling: reset at `entry` with X0 = `context`, then make it runnable. */
@@ -153,12 +158,25 @@ function findSibling(vcpu: PsciVcpu, mpidr: bigint): PsciVcpu | undefined {
 function cpuOn(vcpu: PsciVcpu, target: bigint, entry: bigint, context: bigint): bigint[] {
   if ((target & ~MPIDR_AFF_MASK) !== 0n) return ret(PsciReturn.INVALID_PARAMETERS);
   const t = findSibling(vcpu, target);
-  if (!t) return ret(PsciReturn.INVALID_PARAMETERS);
+  if (!t) return ret(missingCpu(vcpu, target));
   if (t.poweredOn) return ret(PsciReturn.ALREADY_ON);
   // The entry point must be a plausible AArch64 instruction address.
   if ((entry & 3n) !== 0n) return ret(PsciReturn.INVALID_ADDRESS);
   t.powerOnFromPsci(entry, context);
   return ret(PsciReturn.SUCCESS);
+}
+
+/**
+ * CPU_ON of an MPIDR no sibling has (psci_common.c psci_cpu_on): INVALID_PARAMETERS
+ * without a vic or when the MPIDR is not one the vic's mapping can produce (or names
+ * an index past PLATFORM_MAX_CORES, compared with `>` as there), else
+ * INTERNAL_FAILURE: a well-formed CPU that is not there.
+ */
+function missingCpu(vcpu: PsciVcpu, target: bigint): number {
+  const m = vcpu.mpidrMapping;
+  const index = m ? mpidrToIndex(m, target) : undefined;
+  if (index === undefined || index > VIC_MAX_VCPUS) return PsciReturn.INVALID_PARAMETERS;
+  return PsciReturn.INTERNAL_FAILURE;
 }
 
 function affinityInfo(vcpu: PsciVcpu, target: bigint, level: bigint): bigint[] {

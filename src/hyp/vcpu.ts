@@ -9,6 +9,7 @@ import type { Addrspace } from "./addrspace.js";
 import type { CallerContext } from "./context.js";
 import type { Arm64Cpu, CpuFactory, GicCpuInterface, Stage2Abort } from "./cpu.js";
 import type { Cspace } from "./cspace.js";
+import { DEFAULT_MPIDR_MAPPING, indexToMpidr, type MpidrMapping } from "./mpidr.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { handlePsci, type PsciVcpu } from "./psci.js";
 import { VcpuCounters, type RunStatsLog } from "./run-stats.js";
@@ -208,9 +209,11 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     if (!as) return HypError.OBJECT_CONFIG;
     const factory = this.services.cpuFactory;
     if (!factory) return HypError.FAILURE;
-    // Guests see their vic (else vPM group) index as MPIDR Aff0 (bit 31 is RES1).
+    // MPIDR_EL1 is the vic index through the vic's mapping (vgic_set_mpidr_mapping;
+    // distrib.c, vgic_handle_object_activate_thread). Without a vic: the vPM group
+    // index (else the affinity) through the default mapping.
     const index = this.vic ? this.vicIndex : this.vpm ? this.vpmIndex : this.affinity;
-    this.mpidr = (1n << 31n) | BigInt(index & 0xff) | (BigInt(index >> 8) << 8n);
+    this.mpidr = indexToMpidr(this.vic?.mpidrMapping ?? DEFAULT_MPIDR_MAPPING, index);
     let gic: GicCpuInterface | undefined;
     const g = this.gic;
     if (g)
@@ -370,6 +373,11 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   }
 
   // --- PSCI --------------------------------------------------------------------------------
+
+  /** The vic's MPIDR mapping (PSCI tells an unknown MPIDR from a missing vCPU with it). */
+  get mpidrMapping(): MpidrMapping | undefined {
+    return this.vic?.mpidrMapping;
+  }
 
   siblings(): Vcpu[] {
     const list = this.vpm ? this.vpm.members : this.vic ? this.vic.vcpus : [this];

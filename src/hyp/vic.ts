@@ -9,6 +9,7 @@ import { HypObject, type ObjectRegistry } from "./object.js";
 import type { VirqController, VirqSource, VirqTarget } from "./virq.js";
 import { TraceCat, type Tracer } from "../lib/trace.js";
 import { traceIrq } from "./trace-irq.js";
+import { DEFAULT_MPIDR_MAPPING, makeMpidrMapping, type MpidrMapping } from "./mpidr.js";
 
 export const VIC_MAX_VCPUS = 64;
 /** SPIs 32..1019: 988 possible VIRQs. */
@@ -61,6 +62,8 @@ export class Vic extends HypObject implements VirqTarget {
   /** Gunyah's vgic defaults: one vCPU, no SPI sources until vic_configure. */
   maxVcpus = 1;
   maxVirqs = 0;
+  /** How vic indices become MPIDRs (vgic_set_mpidr_mapping; fixed once active). */
+  mpidrMapping: MpidrMapping = DEFAULT_MPIDR_MAPPING;
   private backendValue: VirqController | undefined;
   private guestBackend: GuestIrqBackend | undefined;
   private readonly sources = new Map<number, VirqSource>();
@@ -108,6 +111,19 @@ export class Vic extends HypObject implements VirqTarget {
     if (maxVirqs > BigInt(VIC_MAX_VIRQS)) return HypError.ARGUMENT_INVALID;
     this.maxVcpus = Number(maxVcpus);
     this.maxVirqs = Number(maxVirqs);
+    return HypError.OK;
+  }
+
+  /**
+   * vgic_set_mpidr_mapping: only in INIT (OBJECT_STATE, checked before the arguments
+   * as distrib.c does under the vic's lock), then the mapping's own checks.
+   */
+  setMpidrMapping(mask: bigint, shifts: readonly bigint[], mt: bigint): number {
+    const e = this.requireInit();
+    if (e !== HypError.OK) return e;
+    const m = makeMpidrMapping(mask, shifts, mt);
+    if (!m.ok) return m.error;
+    this.mpidrMapping = m.value;
     return HypError.OK;
   }
 

@@ -226,6 +226,16 @@ export class Hyp {
   vicConfigure(vic: bigint, maxVcpus: number, maxVirqs: number): HypResult<undefined> {
     return this.unit(Call.VIC_CONFIGURE, [vic, BigInt(maxVcpus), BigInt(maxVirqs), 0n, 0n]);
   }
+  /** vgic_set_mpidr_mapping: `mask` of MPIDR affinity bits, Aff0..Aff3 shifts, MT. */
+  vgicSetMpidrMapping(
+    vic: bigint,
+    mask: bigint,
+    shifts: readonly [number, number, number, number],
+    multiThread: boolean,
+  ): HypResult<undefined> {
+    const s = shifts.map((n) => BigInt(n));
+    return this.unit(Call.VGIC_SET_MPIDR_MAPPING, [vic, mask, ...s, multiThread ? 1n : 0n]);
+  }
   vicAttachVcpu(vic: bigint, vcpu: bigint, index: number): HypResult<undefined> {
     return this.unit(Call.VIC_ATTACH_VCPU, [vic, vcpu, BigInt(index), RES0]);
   }

@@ -55,6 +55,9 @@ export interface BuiltVm {
   readonly guestShared: bigint;
 }
 
+/** Aff0 0xff, Aff1 0x7f: 15 index bits, the most vgic_set_mpidr_mapping allows. */
+const LINEAR_MPIDR_MASK = 0x7fffn;
+
 function buildCore(
   b: Builder,
   config: VmConfig,
@@ -74,6 +77,10 @@ function buildCore(
     () => b.check(hyp.addrspaceConfigure(as.value, b.vmid)),
     () => b.check(hyp.activate(as.value)),
     () => b.check(hyp.vicConfigure(vic.value, config.vcpus, 988)),
+    // Linear MPIDRs (Aff0 = index bits 7:0, Aff1 = bits 14:8), as Gunyah's RM asks for
+    // every VM but the platform's (vm_config.c handle_interrupt_controller): vCPU i is
+    // MPIDR affinity i, the cpu@i `reg` the VMM writes and the VIRTUAL_CPU label i.
+    () => b.check(hyp.vgicSetMpidrMapping(vic.value, LINEAR_MPIDR_MASK, [0, 8, 16, 24], false)),
     () => b.check(hyp.activate(vic.value)),
     () => b.check(hyp.activate(vpm.value)),
   );

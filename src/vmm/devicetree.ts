@@ -100,7 +100,7 @@ function addCpus(root: FdtNode, count: number): void {
       .addChild(`cpu@${hex(i)}`)
       .setString("device_type", "cpu")
       .setString("compatible", "arm,armv8")
-      .setU32("reg", i) // MPIDR affinity 0 = vCPU index, as the hypervisor assigns it
+      .setU32("reg", i) // MPIDR affinity = vCPU index: the RM gives every vic the linear mapping
       .setString("enable-method", "psci");
   }
 }

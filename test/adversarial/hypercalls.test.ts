@@ -18,9 +18,10 @@ import type { Platform } from "../../src/platform/index.js";
 import { TestHostClient } from "../rm/helpers/host-client.js";
 import { RmError, VmMsg } from "../../src/rm/protocol/index.js";
 import { A64, mov64 } from "./a64.js";
-import { kitProgram } from "./guest-kit.js";
+import { hvcProbe, kitProgram } from "./guest-kit.js";
 import {
   GUEST_RAM,
+  UART,
   accounting,
   openDevice,
   smallPlatform,
@@ -280,6 +281,57 @@ test("a page donated back without an unmap is gone from the guest at once", asyn
   const r = await vcpu.run();
   assert.ok(r.ok);
   assert.equal(r.value.reason, "page-fault");
+  gunyah.injectHypercallFaults(undefined);
+  await teardown(g);
+  gunyah.close();
+});
+
+test("vgic_set_mpidr_mapping against a running VM, from the host and the guest: refused, MPIDR unchanged", async () => {
+  const { gunyah, platform } = await openDevice(74);
+  const runs: bigint[] = [];
+  gunyah.injectHypercallFaults((name, args) => {
+    if (name === "VCPU_RUN") runs.push(args[0]!);
+    return undefined;
+  });
+  const SET = BigInt(hypercallId(Call.VGIC_SET_MPIDR_MAPPING));
+  const h = platform.host;
+  // The guest tries with no cap, garbage and the host's cap, then reads MPIDR_EL1.
+  const body = [
+    ...hvcProbe([SET, 0n, 0x7fffn, 0n, 8n, 16n, 24n, 0n]),
+    ...hvcProbe([SET, U64, U64, U64, U64, U64, U64, U64]),
+    ...hvcProbe([SET, h.rmTxCap, 0xff01n, 8n, 0n, 0n, 0n, 0n]),
+    A64.mrs(5, 0, 0, 0, 5),
+    A64.strX(5, 1, 0),
+  ];
+  const g = await startGuest(gunyah, kitProgram(body));
+  const reports: bigint[] = [];
+  for (let i = 0; i < 20 && reports.length < 4; i++) {
+    const r = await g.vcpus[0]!.run();
+    assert.ok(r.ok);
+    if (r.value.reason !== "mmio") break;
+    if (r.value.isWrite && r.value.physAddr === BigInt(UART)) reports.push(r.value.data);
+  }
+  assert.deepEqual(
+    reports.slice(0, 3).map((x) => hypErrorName(hypErrorFromX0(x))),
+    // None of these decodes to a cap of the guest's cspace (which holds no vic).
+    ["ARGUMENT_INVALID", "ARGUMENT_INVALID", "ARGUMENT_INVALID"],
+  );
+  assert.equal(reports[3], 0x8000_0000n, "MPIDR_EL1: Aff0 = 0 under the RM's linear mapping");
+  // The host, with its real vCPU cap and guesses around it: the vic is not among its caps.
+  const before = accounting(platform);
+  const vcpu = runs[0]!;
+  assert.equal(
+    hvc(platform, Call.VGIC_SET_MPIDR_MAPPING, vcpu, 0xff01n, 8n, 0n, 0n, 0n, 0n),
+    "CSPACE_WRONG_OBJECT_TYPE",
+  );
+  const accepted: bigint[] = [];
+  for (let k = 1n; k < 256n; k++) {
+    const guess = vcpu ^ k;
+    if (hvc(platform, Call.VGIC_SET_MPIDR_MAPPING, guess, 0xff01n, 8n, 0n, 0n, 0n, 0n) === "OK")
+      accepted.push(guess);
+  }
+  assert.deepEqual(accepted, []);
+  assert.equal(accounting(platform), before);
   gunyah.injectHypercallFaults(undefined);
   await teardown(g);
   gunyah.close();

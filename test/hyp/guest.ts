@@ -31,6 +31,8 @@ export function buildGuest(
     ramSize?: number;
     vic?: boolean;
     vmid?: number;
+    /** vgic_set_mpidr_mapping's arguments after the vic cap (before activation). */
+    mpidrMapping?: readonly bigint[];
   } = {},
 ): Guest {
   const n = options.vcpus ?? 1;
@@ -59,6 +61,7 @@ export function buildGuest(
   if (options.vic) {
     vic = create(rm, "vic");
     ok(rm.hvc, Call.VIC_CONFIGURE, vic, BigInt(n), 64n, 0n, 0n);
+    if (options.mpidrMapping) ok(rm.hvc, Call.VGIC_SET_MPIDR_MAPPING, vic, ...options.mpidrMapping);
     activate(rm, vic);
   }
   const vpm = create(rm, "vpm_group");

@@ -96,6 +96,11 @@ const CALLS: Readonly<Record<number, readonly [string, readonly string[], readon
     ["cap_id", "resume_data_0", "resume_data_1", "resume_data_2"],
     ["vcpu_state", "state_data_0", "state_data_1", "state_data_2"],
   ],
+  0x67: [
+    "vgic_set_mpidr_mapping",
+    ["vic", "mask", "aff0_shift", "aff1_shift", "aff2_shift", "aff3_shift", "mt"],
+    [],
+  ],
   0x68: [
     "vcpu_run_check",
     ["cap_id"],

@@ -84,6 +84,7 @@ export const Call = {
   VCPU_REGISTER_WRITE: 0x64,
   VCPU_RUN: 0x65,
   VPM_GROUP_CONFIGURE: 0x66,
+  VGIC_SET_MPIDR_MAPPING: 0x67,
   VCPU_RUN_CHECK: 0x68,
   // The vRTC (hyp/interfaces/vrtc/vrtc.hvc). Gunyah marks these `vendor_hyp_call` and
   // gives them no call_num: its generator leaves them out of the numbered table

@@ -1,5 +1,6 @@
 // hypervisor_identify (0x00), prng_get_entropy (0x57), scheduler_yield (0x3b) and the
-// vic hypercalls vic_configure (0x28) / vic_attach_vcpu (0x29).
+// vic hypercalls vic_configure (0x28) / vic_attach_vcpu (0x29) /
+// vgic_set_mpidr_mapping (0x67).
 
 import { API_INFO_IS_64BIT, API_VARIANT_GUNYAH, API_VERSION, Call, Feature } from "../abi/calls.js";
 import { HypError } from "../abi/errors.js";
@@ -58,6 +59,15 @@ export const identifyHandlers: HandlerTable = {
     fn: (_k, c, a) => {
       const vic = lookup<Vic>(c, a[0]!, "vic", Rights.GENERIC_ACTIVATE, false);
       return vic.ok ? fail(vic.value.configure(a[1]!, a[2]!, a[3]!, a[4]!)) : fail(vic.error);
+    },
+  },
+  [Call.VGIC_SET_MPIDR_MAPPING]: {
+    // X1 vic, X2 mask, X3..X6 the Aff0..Aff3 shifts, X7 mt: every register is an
+    // input (hyp/vm/vgic/vgic.hvc). Any object state in the lookup; the vic checks INIT.
+    fn: (_k, c, a) => {
+      const vic = lookup<Vic>(c, a[0]!, "vic", Rights.GENERIC_ACTIVATE, false);
+      if (!vic.ok) return fail(vic.error);
+      return fail(vic.value.setMpidrMapping(a[1]!, a.slice(2, 6), a[6]!));
     },
   },
   [Call.VIC_ATTACH_VCPU]: {

@@ -5,6 +5,7 @@
 import { isSpi } from "../virq.js";
 import type { VirqSource } from "../virq.js";
 import type { VcpuIrqPort } from "../vic.js";
+import { DEFAULT_MPIDR_MAPPING, indexToMpidr, mpidrToIndex, type MpidrMapping } from "../mpidr.js";
 import {
   CpuIfState,
   ESPI_BASE,
@@ -58,6 +59,8 @@ export class GicCore {
     readonly maxVcpus: number,
     readonly spiLimit: number,
     private readonly sourceOf: (virq: number) => VirqSource | undefined,
+    /** The vic's index <-> MPIDR mapping: IROUTER and SGI targets name vCPUs through it. */
+    readonly mapping: MpidrMapping = DEFAULT_MPIDR_MAPPING,
   ) {
     this.slots = new Array<VcpuSlot | undefined>(maxVcpus).fill(undefined);
     // SPIs reset as level-sensitive, group 0, disabled, priority 0 (IHI 0069 12.9).
@@ -108,9 +111,22 @@ export class GicCore {
   targetOf(spi: number): number | undefined {
     const route = (spi >= ESPI_BASE ? this.espiRoutes[spi - ESPI_BASE] : this.routes[spi]) ?? 0n;
     if ((route & (1n << 31n)) !== 0n) return this.slots.findIndex((s) => s !== undefined);
-    const aff = route & 0xff_00ff_ffffn;
-    const idx = this.slots.findIndex((s) => s !== undefined && (s.mpidr & 0xff_00ff_ffffn) === aff);
-    return idx >= 0 ? idx : undefined;
+    const idx = this.vcpuFor(route);
+    return idx !== undefined && this.slots[idx] ? idx : undefined;
+  }
+
+  /**
+   * The vCPU index an affinity names through the mapping, or undefined for a field
+   * with bits outside its mask or an index past the vCPUs (vgic_get_index_for_mpidr).
+   */
+  vcpuFor(affinity: bigint): number | undefined {
+    const idx = mpidrToIndex(this.mapping, affinity);
+    return idx !== undefined && idx < this.maxVcpus ? idx : undefined;
+  }
+
+  /** MPIDR_EL1 of the vCPU at `index` (also for a frame whose vCPU is not connected). */
+  mpidrOf(index: number): bigint {
+    return this.slots[index]?.mpidr ?? indexToMpidr(this.mapping, index);
   }
 
   // --- inputs ----------------------------------------------------------------------
@@ -153,33 +169,36 @@ export class GicCore {
     this.update(vcpu);
   }
 
-  /** ICC_SGI1R_EL1 / ICC_SGI0R_EL1: makes SGI `intid` pending on the targets. */
+  /**
+   * ICC_SGI1R_EL1 / ICC_SGI0R_EL1: makes SGI `intid` pending on the targets. IRM = 1:
+   * every other vCPU; else each TargetList bit names Aff0 = RS * 16 + bit with the
+   * register's Aff1..Aff3, a vCPU through the mapping; names of no vCPU are ignored
+   * (vgic_icc_generate_sgi, hyp/vm/vgic/src/deliver.c).
+   */
   sendSgi(from: number, value: bigint): void {
     const intid = Number((value >> 24n) & 0xfn);
-    const irm = (value >> 40n) & 1n;
-    const targets = Number(value & 0xffffn);
-    const rs = Number((value >> 44n) & 0xfn);
-    const aff1 = (value >> 16n) & 0xffn;
-    const aff2 = (value >> 32n) & 0xffn;
-    const aff3 = (value >> 48n) & 0xffn;
-    this.slots.forEach((s, i) => {
+    const pend = (i: number): void => {
+      const s = this.slots[i];
       if (!s) return;
-      let hit: boolean;
-      if (irm === 1n) hit = i !== from;
-      else {
-        const m = s.mpidr;
-        const aff0 = Number(m & 0xffn);
-        hit =
-          ((m >> 8n) & 0xffn) === aff1 &&
-          ((m >> 16n) & 0xffn) === aff2 &&
-          ((m >> 32n) & 0xffn) === aff3 &&
-          aff0 >> 4 === rs &&
-          ((targets >> (aff0 & 0xf)) & 1) === 1;
-      }
-      if (!hit) return;
       s.bank.setLatch(intid, 1);
       this.update(i);
-    });
+    };
+    if (((value >> 40n) & 1n) === 1n) {
+      this.slots.forEach((_s, i) => i !== from && pend(i));
+      return;
+    }
+    const targets = Number(value & 0xffffn);
+    const rs = BigInt(Number((value >> 44n) & 0xfn) * 16);
+    // Aff1 23:16, Aff2 39:32, Aff3 55:48 of the register moved to MPIDR positions.
+    const upper =
+      (((value >> 16n) & 0xffn) << 8n) |
+      (((value >> 32n) & 0xffn) << 16n) |
+      (((value >> 48n) & 0xffn) << 32n);
+    for (let bit = 0; bit < 16; bit++) {
+      if (((targets >> bit) & 1) === 0) continue;
+      const i = this.vcpuFor(upper | (rs + BigInt(bit)));
+      if (i !== undefined) pend(i);
+    }
   }
 
   // --- selection --------------------------------------------------------------------

@@ -36,8 +36,7 @@ export class Redistributors {
 
   /** GICR_TYPER of frame `index`: the affinity of the vCPU that frame belongs to. */
   typer(index: number): bigint {
-    const slot = this.gic.slots[index];
-    const mpidr = slot ? slot.mpidr : BigInt(index);
+    const mpidr = this.gic.mpidrOf(index);
     const aff =
       (((mpidr >> 32n) & 0xffn) << 24n) | (((mpidr >> 16n) & 0xffn) << 16n) | (mpidr & 0xffffn);
     const last = index === this.gic.maxVcpus - 1 ? TYPER_LAST : 0n;

@@ -9,6 +9,7 @@ import { Distributor, GICD_SIZE } from "./distributor.js";
 import { GicCore } from "./gic.js";
 import { GICR_STRIDE, Redistributors } from "./redistributor.js";
 import { MAX_INTID } from "./state.js";
+import { DEFAULT_MPIDR_MAPPING, type MpidrMapping } from "../mpidr.js";
 
 export const GICD_BASE = 0x0800_0000;
 export const GICR_BASE = 0x080a_0000;
@@ -18,16 +19,24 @@ export class VirtualGic implements GuestIrqBackend {
   private readonly gicd: Distributor;
   private readonly gicr: Redistributors;
 
-  constructor(maxVcpus: number, maxVirqs: number, vic: Pick<Vic, "sourceOf">) {
-    this.core = new GicCore(maxVcpus, Math.min(MAX_INTID, 32 + maxVirqs), (virq) =>
-      vic.sourceOf(virq),
+  constructor(
+    maxVcpus: number,
+    maxVirqs: number,
+    vic: Pick<Vic, "sourceOf">,
+    mapping: MpidrMapping = DEFAULT_MPIDR_MAPPING,
+  ) {
+    this.core = new GicCore(
+      maxVcpus,
+      Math.min(MAX_INTID, 32 + maxVirqs),
+      (virq) => vic.sourceOf(virq),
+      mapping,
     );
     this.gicd = new Distributor(this.core);
     this.gicr = new Redistributors(this.core);
   }
 
   static forVic(vic: Vic): VirtualGic {
-    return new VirtualGic(vic.maxVcpus, vic.maxVirqs, vic);
+    return new VirtualGic(vic.maxVcpus, vic.maxVirqs, vic, vic.mpidrMapping);
   }
 
   dispose(): void {
