@@ -23,6 +23,7 @@ const SCHEMA: Readonly<Record<string, readonly [string, KeyType]>> = {
   guest: ["guest", "string"],
   assets: ["assets", "string"],
   "on-unbacked": ["onUnbacked", "string"],
+  "rtc-base": ["rtcBase", "string"],
 };
 
 /** Other spellings people use, for "did you mean". */
@@ -36,6 +37,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   initramfs: "initrd",
   disks: "disk",
   drives: "disk",
+  rtcbase: "rtc-base",
+  rtc: "rtc-base",
 };
 
 export const CONFIG_KEYS = Object.keys(SCHEMA);

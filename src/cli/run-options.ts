@@ -34,6 +34,8 @@ export interface RunOptions {
   /** --gdb <port>: serve the GDB remote protocol on 127.0.0.1. */
   readonly gdb?: string;
   readonly gdbWait?: boolean;
+  /** --rtc-base <ISO 8601>: the guest RTC's time at start (default: the host's clock). */
+  readonly rtcBase?: string;
 }
 
 /** What --guest debian appends when --append is not given. */

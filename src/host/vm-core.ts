@@ -68,6 +68,8 @@ export class VmCore implements VmContext {
   vmid: number | undefined;
   dtbConfig: { gpa: number; size: number } | undefined;
   readonly bootContext = new Map<number, bigint>();
+  /** The vRTC's time base (ns since the epoch) to send at start (vm.setTimeBase). */
+  timeBaseNs: bigint | undefined;
   dtbParcel: DtbParcel | undefined;
   /** The start in progress or done (VM_START is attempted once). */
   startPromise: Promise<HostResult<void>> | undefined;

@@ -1,7 +1,9 @@
 // The VM start sequence and teardown of the v17 driver (gunyah-abi.md section 4):
 //   start: [notifications registered at creation] VM_ALLOC_VMID; lend the DTB range
 //     with one ACL entry; VM_CONFIG_IMAGE; VM_SET_DEMAND_PAGING; VM_SET_ADDRESS_LAYOUT;
-//     VM_INIT; replay the boot context; VM_GET_HYP_RESOURCES -> tickets; VM_START.
+//     VM_INIT; replay the boot context; VM_SET_TIME_BASE if the VMM gave one (the
+//     vRTC; downstream drivers do this, v17 does not); VM_GET_HYP_RESOURCES -> tickets;
+//     VM_START.
 //   teardown: VM_STOP(force) if running and wait for EXITED; reclaim the DTB parcel;
 //     remove the functions; reclaim every page; VM_RESET and wait for RESET;
 //     VM_DEALLOC_VMID.
@@ -108,6 +110,12 @@ export async function startVm(core: VmCore): Promise<HostResult<void>> {
   for (const [reg, value] of core.bootContext) {
     const r = await rm.setBootContext(vmid.value, reg >> 8, reg & 0xff, value);
     if (!r.ok) return r;
+  }
+
+  if (core.timeBaseNs !== undefined) {
+    // Stamped with the counter now, so the RM's and hypervisor's delay is accounted.
+    const sent = await rm.setTimeBase(vmid.value, core.timeBaseNs, core.services.native.counter());
+    if (!sent.ok) return sent;
   }
 
   const resources = await rm.getHypResources(vmid.value);

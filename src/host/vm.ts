@@ -232,6 +232,25 @@ export class GunyahVm {
   }
 
   /**
+   * gunyah-ts extension (not a v17 ioctl): the wall time, in ns since the Unix epoch,
+   * that the VM's vRTC shows at start. The start sequence sends it with the counter's
+   * value as VM_SET_TIME_BASE after VM_INIT, as Qualcomm's downstream host driver does
+   * with its own real-time clock; here the VMM passes the host's clock reading (or a
+   * fixed base, for reproducible runs). Only before start; a VM whose configuration
+   * has no `vrtc-pl031` fails to start with it (EINVAL).
+   */
+  setTimeBase(timeBaseNs: bigint): HostResult<void> {
+    const u = this.usable();
+    if (!u.ok) return u;
+    const checked = u64Arg("time base", timeBaseNs);
+    if (!checked.ok) return checked;
+    if (this.core.status() !== VmStatus.NONE || this.core.startPromise)
+      return fail("EINVAL", "the time base can only be set before start");
+    this.core.timeBaseNs = checked.value;
+    return ok(undefined);
+  }
+
+  /**
    * VM_START: runs the start sequence against the RM. A second call waits for the
    * first and returns ENODEV unless the VM is running.
    */

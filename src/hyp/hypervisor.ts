@@ -147,7 +147,14 @@ export class Hypervisor {
     check(rest.activate());
 
     const { vic, sink } = this.nativeVic();
-    const ctx = new NativeVmContext(options.vmid, cspace, addrspace, sink, this.dispatcher);
+    const ctx = new NativeVmContext(
+      options.vmid,
+      cspace,
+      addrspace,
+      sink,
+      this.dispatcher,
+      this.clock.counter,
+    );
     // The context uses its cspace and address space whatever the RM does with its caps.
     this.held.push(ownExtent, cspace.get(), addrspace.get());
     const caps: RootVmCaps = {
@@ -186,7 +193,14 @@ export class Hypervisor {
     cs.value.get();
     as.value.get();
     this.held.push(cs.value, as.value);
-    const vm = new NativeVmContext(spec.vmid, cs.value, as.value, sink, this.dispatcher);
+    const vm = new NativeVmContext(
+      spec.vmid,
+      cs.value,
+      as.value,
+      sink,
+      this.dispatcher,
+      this.clock.counter,
+    );
     return { vm, vicCap };
   }
 

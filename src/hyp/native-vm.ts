@@ -19,6 +19,7 @@ export class NativeVmContext implements NativeVm, CallerContext {
     readonly addrspace: Addrspace,
     readonly virqs: NativeVirqSink,
     dispatcher: Dispatcher,
+    readonly counter: () => bigint,
   ) {
     this.hvc = {
       hvc: (functionId: number, args: readonly bigint[]): HypercallResult =>

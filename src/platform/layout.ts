@@ -12,6 +12,8 @@ export const GUEST_LAYOUT = {
   gicRedistributors: { base: GIC_REDISTRIBUTOR.base, sizePerCpu: GIC_REDISTRIBUTOR.sizePerCpu },
   /** PL011 UART (VMM), SPI 1 = INTID 33. */
   uart: { base: 0x0900_0000, size: 0x1000, spi: 1 },
+  /** PL031 RTC: the hypervisor's vRTC (a `vrtc-pl031` vdevice), where QEMU's virt has its PL031. */
+  rtc: { base: 0x0901_0000, size: 0x1000 },
   /** virtio-mmio slot n at base + n * stride, SPI firstSpi + n. */
   virtioMmio: { base: 0x0a00_0000, stride: 0x200, size: 0x200, firstSpi: 16, slots: 32 },
   /** Guest RAM starts here; everything below is VMMIO except the GIC frames. */

@@ -239,6 +239,18 @@ export class Hyp {
   vicAttachVcpu(vic: bigint, vcpu: bigint, index: number): HypResult<undefined> {
     return this.unit(Call.VIC_ATTACH_VCPU, [vic, vcpu, BigInt(index), RES0]);
   }
+  // ---- the vRTC (hyp/interfaces/vrtc/vrtc.hvc) ----
+
+  vrtcConfigure(vrtc: bigint, ipa: number): HypResult<undefined> {
+    return this.unit(Call.VRTC_CONFIGURE, [vrtc, BigInt(ipa), RES0]);
+  }
+  vrtcSetTimeBase(vrtc: bigint, timeBaseNs: bigint, sysTimerRef: bigint): HypResult<undefined> {
+    return this.unit(Call.VRTC_SET_TIME_BASE, [vrtc, timeBaseNs, sysTimerRef, RES0]);
+  }
+  vrtcAttachAddrspace(vrtc: bigint, addrspace: bigint): HypResult<undefined> {
+    return this.unit(Call.VRTC_ATTACH_ADDRSPACE, [vrtc, addrspace, RES0]);
+  }
+
   vpmAttachVcpu(vpm: bigint, vcpu: bigint, index: number): HypResult<undefined> {
     return this.unit(Call.VPM_GROUP_ATTACH_VCPU, [vpm, vcpu, BigInt(index), RES0]);
   }

@@ -235,6 +235,7 @@ export class ResourceManager {
       [VmMsg.VM_GET_HYP_RESOURCES, vmc.vmGetHypResources],
       [VmMsg.VM_GET_VMID, vmc.vmGetVmid],
       [VmMsg.VM_SET_BOOT_CONTEXT, vmc.vmSetBootContext],
+      [VmMsg.VM_SET_TIME_BASE, vmc.vmSetTimeBase],
       [VmMsg.VM_SET_DEMAND_PAGING, vmc.vmSetDemandPaging],
       [VmMsg.VM_SET_ADDRESS_LAYOUT, vmc.vmSetAddressLayout],
       [VmMsg.VM_EXIT, vmc.vmExit],

@@ -35,6 +35,7 @@ import {
 } from "./builder.js";
 import { buildDoorbells, buildQueues, type GeneratedDoorbell } from "./vm-vdevices.js";
 import { buildRmChannel, type GuestRpc } from "./vm-rm-channel.js";
+import { VRTC_IPA_SIZE } from "./vm-config-vrtc.js";
 
 export type { BuildEnv, BuiltVcpu, HypResource } from "./builder.js";
 export type { GeneratedDoorbell } from "./vm-vdevices.js";
@@ -53,6 +54,8 @@ export interface BuiltVm {
   /** The guest memory extents the host demand-pages into. */
   readonly guestPrivate: bigint;
   readonly guestShared: bigint;
+  /** The vRTC's cap in the RM's cspace (a `vrtc-pl031` vdevice). */
+  readonly vrtc?: bigint;
 }
 
 /** Aff0 0xff, Aff1 0x7f: 15 index bits, the most vgic_set_mpidr_mapping allows. */
@@ -207,11 +210,31 @@ function buildMemory(b: Builder, as: bigint): Step<{ guestPrivate: bigint; guest
 }
 
 function buildVmmio(b: Builder, as: bigint, config: VmConfig): Step<undefined> {
-  for (const r of vmmioRanges(config.memoryBase, config.vcpus)) {
+  const rtc = config.vrtc ? [{ base: config.vrtc.base, size: VRTC_IPA_SIZE }] : [];
+  for (const r of vmmioRanges(config.memoryBase, config.vcpus, rtc)) {
     const added = b.env.hyp.configureVmmio(as, r.base, r.size, VmmioOp.ADD);
     if (!added.ok) return fail(added.error);
   }
   return ok();
+}
+
+/**
+ * The `vrtc-pl031` vdevice, as the public RM's handle_rtc does it: create, configure
+ * at the IPA, activate, attach to the VM's address space. The time base is set later,
+ * by VM_SET_TIME_BASE. The vRTC is the RM's alone: the host gets no resource for it.
+ */
+function buildVrtc(b: Builder, as: bigint, config: VmConfig): Step<bigint | undefined> {
+  if (!config.vrtc) return ok(undefined);
+  const { hyp } = b.env;
+  const rtc = b.create(Call.PARTITION_CREATE_VRTC, "vdevices");
+  if (!rtc.ok) return rtc;
+  const base = config.vrtc.base;
+  const r = all(
+    () => b.check(hyp.vrtcConfigure(rtc.value, base)),
+    () => b.check(hyp.activate(rtc.value)),
+    () => b.check(hyp.vrtcAttachAddrspace(rtc.value, as)),
+  );
+  return r.ok ? ok(rtc.value) : r;
 }
 
 export interface BuildOutput {
@@ -233,6 +256,8 @@ export function buildVm(
     if (!mem.ok) return mem;
     const mmio = buildVmmio(b, core.value.addrspace, config);
     if (!mmio.ok) return mmio;
+    const vrtc = buildVrtc(b, core.value.addrspace, config);
+    if (!vrtc.ok) return vrtc;
     const bells = buildDoorbells(b, core.value.vic, config);
     if (!bells.ok) return bells;
     const queues = buildQueues(b, core.value.vic, config);
@@ -240,7 +265,14 @@ export function buildVm(
     const rpc = buildRmChannel(b, core.value, config);
     if (!rpc.ok) return rpc;
     return ok({
-      built: { ...core.value, ...mem.value, resources: b.resources, undo: b.undo, rpc: rpc.value },
+      built: {
+        ...core.value,
+        ...mem.value,
+        resources: b.resources,
+        undo: b.undo,
+        rpc: rpc.value,
+        ...(vrtc.value === undefined ? {} : { vrtc: vrtc.value }),
+      },
       doorbells: bells.value,
     });
   })();

@@ -24,6 +24,7 @@ import {
   VmidRequest,
   VmSetAddressLayoutRequest,
   VmSetBootContextRequest,
+  VmSetTimeBaseRequest,
   VmSetDemandPagingHeader,
   VmStateReply,
   VmStatus,
@@ -244,6 +245,27 @@ export function vmSetAddressLayout(env: VmCallEnv, client: number, payload: Uint
   else if (req.rangeId === AddressRange.FIRMWARE) vm.firmwareRange = { base, size };
   else return errorReply(RmError.ARGUMENT_INVALID);
   return okReply();
+}
+
+/**
+ * VM_SET_TIME_BASE, as the public RM's vm_mgnt_handle_set_time_base: vmid 0 is the
+ * caller; the VM must exist (NORESOURCE) and be the caller or one it manages (DENIED),
+ * in INIT or READY (VM_STATE); a VM without a vRTC, or a call the hypervisor refuses
+ * (a second time base, a reference in the future), is ARGUMENT_INVALID.
+ */
+export function vmSetTimeBase(env: VmCallEnv, client: number, payload: Uint8Array): Reply {
+  const req = VmSetTimeBaseRequest.decodeExact(payload);
+  if (!req) return errorReply(RmError.MSG_INVALID);
+  const vmid = req.vmid === 0 ? client : req.vmid;
+  const vm = env.vms.get(vmid);
+  if (!vm) return errorReply(RmError.NORESOURCE);
+  if (vm.vmid !== client && vm.owner !== client) return errorReply(RmError.DENIED);
+  if (vm.status !== VmStatus.INIT && vm.status !== VmStatus.READY)
+    return errorReply(RmError.VM_STATE);
+  const rtc = vm.built?.vrtc;
+  if (rtc === undefined) return errorReply(RmError.ARGUMENT_INVALID);
+  const r = env.hyp.vrtcSetTimeBase(rtc, req.timeBase, req.sysTimerRef);
+  return r.ok ? okReply() : errorReply(RmError.ARGUMENT_INVALID);
 }
 
 /** VM_EXIT from a guest about itself. */

@@ -5,6 +5,9 @@
 import { parseFdt, type Fdt, type FdtNode } from "../lib/fdt.js";
 import { err, ok, type Result } from "../lib/result.js";
 import { u64ToSafe } from "../lib/checked.js";
+import { parseVrtc, type VrtcConfig } from "./vm-config-vrtc.js";
+
+export type { VrtcConfig } from "./vm-config-vrtc.js";
 
 export const MAX_VM_VCPUS = 64;
 export const MAX_VDEVICES = 64;
@@ -53,6 +56,8 @@ export interface VmConfig {
   readonly generatePath: string;
   readonly doorbells: readonly DoorbellConfig[];
   readonly msgQueuePairs: readonly MsgQueuePairConfig[];
+  /** The `vrtc-pl031` vdevice, if any (at most one). */
+  readonly vrtc?: VrtcConfig;
 }
 
 export type ConfigError = string;
@@ -147,6 +152,7 @@ export function parseVmConfig(fdt: Fdt): Result<VmConfig, ConfigError> {
   if (!generatePath.startsWith("/") || generatePath.length < 2) return err("bad generate path");
   const doorbells: DoorbellConfig[] = [];
   const queues: MsgQueuePairConfig[] = [];
+  let vrtc: VrtcConfig | undefined;
   const children = vdevices?.children ?? [];
   if (children.length > MAX_VDEVICES) return err("too many vdevices");
   for (const node of children) {
@@ -161,6 +167,12 @@ export function parseVmConfig(fdt: Fdt): Result<VmConfig, ConfigError> {
       const q = parseMsgQueuePair(node, generatePath);
       if (!q.ok) return q;
       queues.push(q.value);
+    } else if (type === "vrtc-pl031") {
+      // Only one vRTC per VM (parse_vrtc).
+      if (vrtc) return err(`${node.name}: a second vrtc-pl031 (one per VM)`);
+      const r = parseVrtc(node, mem.value.base, vcpus);
+      if (!r.ok) return r;
+      vrtc = r.value;
     } else {
       return err(`${node.name}: unsupported vdevice-type "${type ?? ""}"`);
     }
@@ -176,6 +188,7 @@ export function parseVmConfig(fdt: Fdt): Result<VmConfig, ConfigError> {
     generatePath,
     doorbells,
     msgQueuePairs: queues,
+    ...(vrtc ? { vrtc } : {}),
   });
 }
 

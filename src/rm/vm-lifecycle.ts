@@ -15,6 +15,7 @@ import { RateLimitedLog } from "../lib/log.js";
 import { err, ok, type Result } from "../lib/result.js";
 import type { Hyp } from "./hvc.js";
 import { addHypervisorNode } from "./hypervisor-node.js";
+import { addVrtcNodes } from "./vsoc-node.js";
 import { reclaimParcel, releaseBorrower, type MemCallEnv } from "./mem-calls.js";
 import { pageRecovery } from "./page-recovery.js";
 import { totalSize } from "./memparcel.js";
@@ -139,6 +140,7 @@ export class VmLifecycle {
     parcel.accepted.set(vm.vmid, at);
 
     addHypervisorNode(fdt, config, vm.vmid, built.value.doorbells, built.value.built.rpc);
+    if (config.vrtc) addVrtcNodes(fdt, config.vrtc);
     const out = serializeFdt(fdt);
     const wrote = this.env.withParcel(parcel.handle, (io) =>
       dtOffset + out.length <= size ? io.write(dtOffset, out) : false,

@@ -43,6 +43,11 @@ export interface GuestDtOptions {
   readonly uart: { readonly base: number; readonly size: number; readonly spi: number };
   readonly virtio: readonly VirtioMmioNode[];
   readonly bells: readonly IrqBell[];
+  /**
+   * A `vrtc-pl031` vdevice at this IPA: the RM builds the hypervisor's vRTC and adds
+   * its `/vsoc/vrtc` node (arm,pl031) to the guest's tree itself, as Gunyah's RM does.
+   */
+  readonly rtc?: { readonly base: number };
 }
 
 const hex = (n: number) => n.toString(16);
@@ -215,4 +220,9 @@ function addVmConfig(root: FdtNode, o: GuestDtOptions): void {
         bell.level ? IRQ_TYPE_LEVEL_HIGH : IRQ_TYPE_EDGE_RISING,
       );
   }
+  if (o.rtc)
+    vdevices
+      .addChild("vrtc")
+      .setString("vdevice-type", "vrtc-pl031")
+      .setU64("base", BigInt(o.rtc.base));
 }

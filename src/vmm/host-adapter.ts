@@ -142,6 +142,9 @@ class HostVm implements VmPort {
     });
   };
 
+  readonly setTimeBase = async (timeBaseNs: bigint): HostCall<void> =>
+    result(this.vm.setTimeBase(timeBaseNs));
+
   async start(): HostCall<void> {
     return result(await this.vm.start());
   }

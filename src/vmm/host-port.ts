@@ -83,6 +83,11 @@ export interface VmPort {
   /** Undefined when the host has no irqfd support: devices then run without interrupts. */
   readonly addIrqfd?: (label: number, level: boolean) => HostCall<IrqfdPort>;
   start(): HostCall<void>;
+  /**
+   * The wall time (ns since the epoch) the VM's vRTC shows at start, sent by the host
+   * with VM_START's sequence; before start only (optional for fakes without a vRTC).
+   */
+  readonly setTimeBase?: (timeBaseNs: bigint) => HostCall<void>;
   /** Bytes of guest memory the guest holds now, lent and shared (optional for fakes). */
   readonly memoryUse?: () => { readonly lent: number; readonly shared: number };
   /** Takes the host's pending fault reports (faults the VMM did not handle), as text. */

@@ -150,6 +150,13 @@ export interface MachineOptions {
   readonly debug?: { readonly waitForDebugger: boolean };
   /** Records the MMIO exits the VMM emulates (category "exit"), when tracing. */
   readonly tracer?: Tracer;
+  /**
+   * A real-time clock: the hypervisor's vRTC, a PL031 at `base` (default
+   * MachineLayout.rtc, QEMU virt's address) showing `timeBaseNs` (ns since the Unix
+   * epoch) when the VM starts. The caller decides the time (the CLI: the host's clock,
+   * or --rtc-base for reproducible runs); none: the guest has no RTC.
+   */
+  readonly rtc?: { readonly timeBaseNs: bigint; readonly base?: number };
 }
 
 /** Steps 1-7. On failure the VM (if created) is closed and the error returned. */
@@ -216,6 +223,7 @@ async function buildOnVm(
     uart: { base: uartLayout.base, size: uartLayout.size, spi: uartLayout.spi },
     virtio: virtioNodes,
     bells,
+    ...(options.rtc ? { rtc: { base: options.rtc.base ?? MachineLayout.rtc.base } } : {}),
   });
   const dtb = serializeGuestDeviceTree(fdt);
   if (dtb.length > plan.dtb.size)
@@ -242,6 +250,11 @@ async function buildOnVm(
   if (!pc.ok) return hostError("set the entry point", pc.error);
   const x0 = await vm.setBootRegister({ set: "x", index: 0 }, BigInt(dtbAddr));
   if (!x0.ok) return hostError("set X0 to the device tree", x0.error);
+  if (options.rtc) {
+    if (!vm.setTimeBase) return err({ kind: "device", message: "the host has no vRTC support" });
+    const rtc = await vm.setTimeBase(options.rtc.timeBaseNs);
+    if (!rtc.ok) return hostError("set the RTC's time base", rtc.error);
+  }
 
   // 7. vCPUs (their loops start in Machine.run, after VM_START).
   const vcpus: VcpuPort[] = [];

@@ -44,6 +44,8 @@ export interface VmRunRequest {
   readonly onStarted?: (machine: Machine) => void;
   /** Records the MMIO exits the VMM emulates (gunyah run --trace). */
   readonly tracer?: Tracer;
+  /** The guest's RTC (MachineOptions.rtc): its time at start, chosen by the caller. */
+  readonly rtc?: { readonly timeBaseNs: bigint };
 }
 
 export interface VmRunResult {
@@ -92,6 +94,7 @@ async function buildAndRun(
     ...(virtio.specs.length > 0 ? { ramAccess: "share" as const } : {}),
     ...(req.debug ? { debug: req.debug } : {}),
     ...(req.tracer ? { tracer: req.tracer } : {}),
+    ...(req.rtc ? { rtc: req.rtc } : {}),
   });
   if (!built.ok) return startFailed(describeStartError(built.error));
   const machine = built.value;

@@ -166,5 +166,8 @@ export function fakeNativeVm(ramBase = 0x8000_0000, ramSize = 64 << 20): FakeNat
   const memory = new FakeMemory(ramBase, ramSize);
   const hyp = new FakeHyp(memory, ramBase);
   const virqs = new FakeVirqs();
-  return { vm: { vmid: 3, hvc: hyp, virqs, memory }, hyp, memory, virqs };
+  // A counter that moves on each read, as a real one would between two reads.
+  let ticks = 1000n;
+  const counter = () => (ticks += 16n);
+  return { vm: { vmid: 3, hvc: hyp, virqs, memory, counter }, hyp, memory, virqs };
 }

@@ -182,6 +182,12 @@ export class FakeVm implements VmPort {
     this.vcpus.push(v);
     return ok(v);
   }
+  /** The vRTC time bases asked for (VmPort.setTimeBase). */
+  readonly timeBases: bigint[] = [];
+  readonly setTimeBase = async (timeBaseNs: bigint): HostCall<void> => {
+    this.timeBases.push(timeBaseNs);
+    return ok();
+  };
   async start(): HostCall<void> {
     if (this.failStart) return err({ message: "EINVAL: VM_INIT failed" });
     this.started = true;

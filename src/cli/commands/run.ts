@@ -23,6 +23,7 @@ import { CoalescedOutput } from "../output.js";
 import { gdbSession, type GdbSession } from "../gdb-server.js";
 import { formatRunStats } from "../stats.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
+import { parseRtcBase, rtcTimeBase } from "../rtc-base.js";
 import type { Tracer } from "../../lib/trace.js";
 import { openTrace, type TraceOptions } from "./run-trace.js";
 
@@ -71,6 +72,10 @@ export function registerRunCommand(
     .option(
       "--on-unbacked <fault|stop>",
       "an access to an address that is neither RAM nor a device: inject an external abort (fault, default) or stop the VM",
+    )
+    .option(
+      "--rtc-base <time>",
+      "the guest RTC's time at start, ISO 8601 (e.g. 2021-03-04T05:06:07Z); default: the host's clock",
     )
     .option("--gdb <port>", "serve the GDB remote protocol on 127.0.0.1:<port> (0: any free port)")
     .option(
@@ -136,6 +141,8 @@ export async function runCommand(given: RunOptions & TraceOptions, io: CliIo): P
   };
   const resources = await validateConfig(config, nodeFiles);
   if (!resources.ok) return fail(io, describeStartError(resources.error));
+  const rtcBase = options.rtcBase === undefined ? undefined : parseRtcBase(options.rtcBase);
+  if (typeof rtcBase === "string") return fail(io, rtcBase);
   const disks = parseDisks(options.disk);
   if (typeof disks === "string") return fail(io, disks);
   const gdb = gdbSession(options, io);
@@ -152,7 +159,8 @@ export async function runCommand(given: RunOptions & TraceOptions, io: CliIo): P
     if (kept.length > KEPT_LOG_LINES) kept.shift();
   });
   try {
-    const code = await openAndRun(resources.value, disks, options, io, kept, gdb, trace?.tracer);
+    const run = { ...options, rtcBaseNs: rtcBase };
+    const code = await openAndRun(resources.value, disks, run, io, kept, gdb, trace?.tracer);
     return code;
   } finally {
     trace?.finish();
@@ -163,7 +171,7 @@ export async function runCommand(given: RunOptions & TraceOptions, io: CliIo): P
 async function openAndRun(
   resources: MachineResources,
   disks: readonly DiskOptions[],
-  options: RunOptions,
+  options: RunOptions & { readonly rtcBaseNs: bigint | undefined },
   io: CliIo,
   kept: string[],
   gdb: GdbSession | undefined,
@@ -194,7 +202,10 @@ async function runOn(
   host: HypervisorPort,
   resources: MachineResources,
   disks: readonly DiskOptions[],
-  options: RunOptions & { readonly tracer: Tracer | undefined },
+  options: RunOptions & {
+    readonly tracer: Tracer | undefined;
+    readonly rtcBaseNs: bigint | undefined;
+  },
   io: CliIo,
   gdb: GdbSession | undefined,
 ): Promise<number | { message: string; code: number }> {
@@ -213,6 +224,8 @@ async function runOn(
       openDisk: fileStore,
       rng: options.rng === true,
       virtioConsole: options.virtioConsole === true,
+      // The vRTC starts at --rtc-base, or at the host's clock read just before start.
+      rtc: { timeBaseNs: rtcTimeBase(options.rtcBaseNs) },
       ...(options.tracer ? { tracer: options.tracer } : {}),
       console: { output: (bytes) => output.write(bytes), ...(input ? { input } : {}) },
       ...(gdb ? { debug: gdb.debug, onStarted: gdb.onStarted } : {}),

@@ -24,6 +24,7 @@ import {
   VmSetAddressLayoutRequest,
   VmSetBootContextRequest,
   VmSetDemandPagingHeader,
+  VmSetTimeBaseRequest,
   VmStateReply,
   VmStopRequest,
 } from "../../rm/protocol/index.js";
@@ -119,6 +120,17 @@ export class RmCalls {
     const payload = VmSetBootContextRequest.encode({ vmid, regSet, regIndex, value });
     const r = await this.client.call(VmMsg.VM_SET_BOOT_CONTEXT, payload);
     return r.ok ? expectEmpty("VM_SET_BOOT_CONTEXT", r.value) : r;
+  }
+
+  /** VM_SET_TIME_BASE: the vRTC shows `timeBaseNs` at the moment the counter read `sysTimerRef`. */
+  async setTimeBase(
+    vmid: number,
+    timeBaseNs: bigint,
+    sysTimerRef: bigint,
+  ): Promise<HostResult<void>> {
+    const payload = VmSetTimeBaseRequest.encode({ vmid, timeBase: timeBaseNs, sysTimerRef });
+    const r = await this.client.call(VmMsg.VM_SET_TIME_BASE, payload);
+    return r.ok ? expectEmpty("VM_SET_TIME_BASE", r.value) : r;
   }
 
   async setDemandPaging(

@@ -47,6 +47,11 @@ export interface NativeVm {
   readonly hvc: HypercallPort;
   readonly virqs: VirqSink;
   readonly memory: NativeMemory;
+  /**
+   * The system counter as the VM's kernel reads CNTVCT_EL0 (no virtual offset): what
+   * a host stamps a wall-clock reading with (VM_SET_TIME_BASE's sys_timer_ref).
+   */
+  counter(): bigint;
 }
 
 /** The root VM (the RM) starts with caps, in its own cspace, to everything it manages. */

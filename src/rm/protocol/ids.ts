@@ -13,6 +13,8 @@ export const VmMsg = {
   VM_GET_STATE: 0x5600_0017,
   VM_GET_HYP_RESOURCES: 0x5600_0020,
   VM_GET_VMID: 0x5600_0024,
+  /** The vRTC's time base (the public RM's vm_mgnt_message.h; vm_mgnt.c handles it). */
+  VM_SET_TIME_BASE: 0x5600_0030,
   VM_SET_BOOT_CONTEXT: 0x5600_0031,
   VM_SET_DEMAND_PAGING: 0x5600_0033,
   VM_SET_ADDRESS_LAYOUT: 0x5600_0034,

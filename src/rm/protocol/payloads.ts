@@ -30,6 +30,17 @@ export const VmConfigImageRequest = layout({
 /** VM_GET_STATE reply: one u32 = vm_status | os_status << 8 | app_status << 16. */
 export const VmStateReply = layout({ vmStatus: u8, osStatus: u8, appStatus: u16 });
 
+/**
+ * VM_SET_TIME_BASE (20 bytes, vm_mgnt_handle_set_time_base): the wall time in ns at the
+ * moment the system counter read `sysTimerRef`; vmid 0 names the caller itself.
+ */
+export const VmSetTimeBaseRequest = layout({
+  vmid: u16,
+  _0: reserved(2),
+  timeBase: u64,
+  sysTimerRef: u64,
+});
+
 export const VmSetBootContextRequest = layout({
   vmid: u16,
   regSet: u8,

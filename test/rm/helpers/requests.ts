@@ -55,6 +55,8 @@ export interface GuestDtSpec {
   cpus?: number;
   bells?: { label: number; spi: number; sourceCanClear?: boolean }[];
   queues?: { label: number; spis: [number, number] }[];
+  /** A `vrtc-pl031` vdevice: `base` (as a u64) or `allocate-base`. */
+  vrtc?: { base?: bigint; allocate?: boolean };
 }
 
 /** A guest DTB with a /gunyah-vm-config node like the VMM writes. */
@@ -93,6 +95,11 @@ export function guestDtb(spec: GuestDtSpec = {}): Uint8Array {
       .setU32("message-size", 64)
       .setEmpty("peer-default")
       .setU32("interrupts", 0, q.spis[0], 1, 0, q.spis[1], 1);
+  }
+  if (spec.vrtc) {
+    const rtc = vdevices.addChild("vrtc").setString("vdevice-type", "vrtc-pl031");
+    if (spec.vrtc.base !== undefined) rtc.setU64("base", spec.vrtc.base);
+    if (spec.vrtc.allocate) rtc.setEmpty("allocate-base");
   }
   return serializeFdt(fdt);
 }
