@@ -1,7 +1,8 @@
 // Generates random blocks of A64 integer code as assembly text for blocks.test.ts:
 // ALU with and without flags, forward conditional branches, CBZ/TBZ, bounded backward
 // loops, BL/RET to local leaf functions, loads and stores of every size and addressing
-// mode into a data buffer (bases always inside it, some misaligned), exclusive pairs,
+// mode into a data buffer (bases always inside it, some misaligned), exclusive pairs
+// (LDXR/STXR, LDXP/STXP, a CLREX between them, a lone STXR that must fail),
 // and (for the last block of a fault program) a load or store to an unmapped address.
 //
 // Register roles: X0-X26 are random operands; X27 is the loop counter; X28 holds the
@@ -171,6 +172,9 @@ class Block {
     this.emit(`${mn} ${regs}, ${r.pick([`[x29, #${imm}]`, `[x29, #${imm}]!`, `[x29], #${imm}`])}`);
   }
 
+  /** An exclusive pair that succeeds, one CLREX makes fail, a store-exclusive with no
+   * load before it (fails: the monitor is open), or an LDXP/STXP pair. The status
+   * register is a random operand, so later blocks consume it. */
   exclusive(): void {
     const r = this.r;
     const sf = r.int(2) === 0;
@@ -182,12 +186,34 @@ class Block {
       ["ldxr", "stxr"],
       ["ldaxr", "stlxr"],
     ]);
-    this.base(sf ? 8 : 4);
-    this.emit(
-      `${ld} ${R}, [x29]`,
-      `add ${R}, ${R}, #${1 + r.int(100)}`,
-      `${st} w${s}, ${R}, [x29]`,
-    );
+    switch (r.int(5)) {
+      case 0: {
+        this.base(sf ? 8 : 4);
+        return this.emit(`${ld} ${R}, [x29]`, "clrex", `${st} w${s}, ${R}, [x29]`);
+      }
+      case 1: {
+        this.base(sf ? 8 : 4);
+        return this.emit(`${st} w${s}, ${R}, [x29]`);
+      }
+      case 2: {
+        let u = this.reg();
+        while (u === t || u === s) u = (u + 1) % 27;
+        const U = sf ? `x${u}` : `w${u}`;
+        this.base(sf ? 16 : 8);
+        return this.emit(
+          `${r.pick(["ldxp", "ldaxp"])} ${R}, ${U}, [x29]`,
+          `eor ${R}, ${R}, ${U}`,
+          `${r.pick(["stxp", "stlxp"])} w${s}, ${R}, ${U}, [x29]`,
+        );
+      }
+      default:
+        this.base(sf ? 8 : 4);
+        return this.emit(
+          `${ld} ${R}, [x29]`,
+          `add ${R}, ${R}, #${1 + r.int(100)}`,
+          `${st} w${s}, ${R}, [x29]`,
+        );
+    }
   }
 
   /** Plain (non-branching) instructions. */
