@@ -44,7 +44,11 @@ export interface Run {
 const normalise = (s: string) => s.replace(/\r\n/g, "\n");
 
 export function runOnQemu(name: string, extraArgs: readonly string[] = []): Run {
-  const elf = join(built(), `${name}.elf`);
+  return runElfOnQemu(join(built(), `${name}.elf`), extraArgs);
+}
+
+/** Runs a guest ELF linked like guests/conformance's on qemu-system-aarch64. */
+export function runElfOnQemu(elf: string, extraArgs: readonly string[] = []): Run {
   const q = spawnSync(
     "qemu-system-aarch64",
     [
@@ -77,7 +81,15 @@ export async function runOnGunyah(
   extraArgs: readonly string[] = [],
   tier: Tier = "interpreter",
 ): Promise<Run> {
-  const bin = join(built(), `${name}.bin`);
+  return runBinOnGunyah(join(built(), `${name}.bin`), extraArgs, tier);
+}
+
+/** Runs a guest image linked like guests/conformance's under `gunyah run` in `tier`. */
+export async function runBinOnGunyah(
+  bin: string,
+  extraArgs: readonly string[],
+  tier: Tier,
+): Promise<Run> {
   const args = ["run", "--kernel", bin, "--memory", `${RAM_MIB}M`, "--timeout", "60", ...extraArgs];
   return gunyahRunIn(tier, args, async (argv) => {
     let stdout = "";

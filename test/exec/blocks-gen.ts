@@ -4,6 +4,8 @@
 // mode into a data buffer (bases always inside it, some misaligned), exclusive pairs
 // (LDXR/STXR, LDXP/STXP, a CLREX between them, a lone STXR that must fail),
 // and (for the last block of a fault program) a load or store to an unmapped address.
+// `bareProgram` makes the same blocks a function for a bare-metal EL1 guest
+// (test/conformance/blocks.test.ts), with aborting accesses anywhere in a block.
 //
 // Register roles: X0-X26 are random operands; X27 is the loop counter; X28 holds the
 // buffer's address; X29 is a base register for memory accesses; X30 the link register.
@@ -39,12 +41,18 @@ export class Rng {
 const CONDS = ["eq", "ne", "cs", "cc", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"];
 const EDGES = [0n, 1n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 0xffff_ffffn, 0x8000_0000n];
 
+/** Addresses with nothing behind them on QEMU's virt board with 64 MiB of RAM and on
+ * gunyah-ts's (just past RAM, and far beyond it): guests/conformance/abort.c's. */
+const UNBACKED = ["0x44000000", "0x44001000", "0x80000000"];
+
 class Block {
   readonly lines: string[] = [];
   private label = 0;
   constructor(
     private readonly r: Rng,
     private readonly id: string,
+    /** Memory accesses may go to an unbacked address (bare metal: the vector records it). */
+    private readonly faults = false,
   ) {}
 
   fresh(): string {
@@ -111,8 +119,24 @@ class Block {
     }
   }
 
+  /** Bare metal runs with the MMU off, where data accesses are Device memory and a
+   * misaligned one is an alignment fault (Arm ARM B2.5, "Alignment support"); gunyah-ts
+   * raises it, the qemu-system-aarch64 7.2 here does not (measured: DFSC 0x21 here,
+   * none there). So bare metal makes aligned accesses only; `drawn` keeps the draws of
+   * the Linux programs unchanged. */
+  alignment(drawn: number, size: number): number {
+    return this.faults ? size : drawn;
+  }
+  aligned(offset: number, size: number): number {
+    return this.faults ? Math.floor(offset / size) * size : offset;
+  }
+
   /** Points X29 at buffer + [512, 1536) (some odd addresses), for an access within ±512. */
   base(aligned: number): void {
+    if (this.faults && this.r.int(10) === 0) {
+      this.emit(`ldr x29, =${this.r.pick(UNBACKED)} + ${512 + this.r.int(64) * aligned}`);
+      return;
+    }
     const off = 512 + this.r.int(1024 / aligned) * aligned;
     this.emit(`add x29, x28, #${off}`);
   }
@@ -133,8 +157,8 @@ class Block {
     const op = store ? st : ld;
     const [mn, wide] = op.includes(" ") ? op.split(" ") : [op, op === "ldrsw" ? "x" : "w"];
     const rt = `${wide}${this.reg()}`;
-    this.base(r.int(3) === 0 ? 1 : size);
-    const imm = r.int(128) - 64;
+    this.base(this.alignment(r.int(3) === 0 ? 1 : size, size));
+    const imm = this.aligned(r.int(128) - 64, size);
     switch (r.int(6)) {
       case 0:
         return this.emit(`${mn} ${rt}, [x29, #${imm}]`);
@@ -145,11 +169,12 @@ class Block {
       case 3: {
         const i = this.reg();
         this.emit(`mov x${i}, #${r.int(8)}`);
-        return this.emit(`${mn} ${rt}, [x29, x${i}, lsl #${r.int(2) * Math.log2(size)}]`);
+        const shift = this.faults ? 1 : r.int(2);
+        return this.emit(`${mn} ${rt}, [x29, x${i}, lsl #${shift * Math.log2(size)}]`);
       }
       case 4: {
         const i = this.reg();
-        this.emit(`mov x${i}, #${r.int(128) - 64}`);
+        this.emit(`mov x${i}, #${this.aligned(r.int(128) - 64, size)}`);
         return this.emit(`${mn} ${rt}, [x29, w${i}, sxtw]`);
       }
       default:
@@ -167,7 +192,7 @@ class Block {
     const R = (n: number) => (sf ? `x${n}` : `w${n}`);
     const mn = r.pick(["ldp", "stp", "ldp", "stp", ...(sf ? [] : ["ldpsw"])]);
     const regs = mn === "ldpsw" ? `x${a}, x${b}` : `${R(a)}, ${R(b)}`;
-    this.base(r.int(3) === 0 ? 1 : size);
+    this.base(this.alignment(r.int(3) === 0 ? 1 : size, size));
     const imm = (r.int(16) - 8) * size;
     this.emit(`${mn} ${regs}, ${r.pick([`[x29, #${imm}]`, `[x29, #${imm}]!`, `[x29], #${imm}`])}`);
   }
@@ -255,11 +280,15 @@ class Block {
 export interface BlockOptions {
   /** End with an access to an unmapped address (the program dies of SIGSEGV). */
   readonly fault?: boolean;
+  /** For bare metal (`bareProgram`): accesses to unbacked addresses anywhere, each a
+   * synchronous abort the guest's vector records and steps over; the dump is a call. */
+  readonly bare?: boolean;
 }
 
 /** The assembly of one block: register and NZCV set-up, the random body, the dump. */
 export function block(r: Rng, id: string, options: BlockOptions = {}): string[] {
-  const b = new Block(r, id);
+  const b = new Block(r, id, options.bare === true);
+  const dump = options.bare ? BARE_DUMP : DUMP;
   const init = `.Linit_${id}`;
   b.emit(`adrp x0, ${init}`, `add x0, x0, :lo12:${init}`, "ldr x1, [x0, #248]", "msr nzcv, x1");
   for (let i = 1; i < 31; i += 2) b.emit(`ldp x${i}, x${i + 1}, [x0, #${i * 8}]`);
@@ -278,18 +307,20 @@ export function block(r: Rng, id: string, options: BlockOptions = {}): string[] 
     }
   }
   if (options.fault) {
-    b.lines.push(DUMP);
+    b.lines.push(dump);
     const addr = r.pick([0x10, 0xdead_0000, 0x7f00_0000]);
     b.emit(`mov x29, #${addr}`, r.pick(["ldr x0, [x29]", "str x1, [x29, #8]", "ldrb w2, [x29]"]));
   }
   const end = b.fresh();
-  b.lines.push(DUMP);
+  b.lines.push(dump);
   b.emit(`b ${end}`);
   for (const fn of fns) {
     b.emit(`${fn}:`);
     b.straight(1 + r.int(4));
     b.emit("ret");
   }
+  // The literal pool of `ldr x29, =<unbacked>`, where nothing runs into it.
+  b.lines.push("\t.ltorg");
   b.emit(`${end}:`);
   const values: string[] = [];
   for (let i = 0; i < 31; i++) {
@@ -316,6 +347,45 @@ ${Array.from({ length: 15 }, (_, i) => `\tstp x${2 * i + 1}, x${2 * i + 2}, [x0,
 \tmov x2, #${RECORD}
 \tmov x8, #64
 \tsvc #0`;
+
+/** The bare-metal dump: the registers into `save` as DUMP does, then a call to the
+ * guest's blocks_dump (guests/blocks/driver.c), which prints them and the buffer's
+ * checksum; X30 is saved before the call clobbers it. */
+const BARE_DUMP = DUMP.slice(0, DUMP.indexOf("\tmov x1, x0")) + "\tbl blocks_dump";
+
+/**
+ * The blocks as a function for a bare-metal EL1 guest (guests/blocks): random_blocks
+ * saves the caller's X19-X30, runs `count` blocks with unbacked accesses among them,
+ * and returns; `save` and `buf` are global for the driver.
+ */
+export function bareProgram(r: Rng, count: number): string {
+  const body: string[] = [];
+  for (let k = 0; k < count; k++) body.push(...block(r, String(k), { bare: true }));
+  const data: string[] = [];
+  for (let i = 0; i < BUFFER; i += 8) data.push(`0x${r.next64().toString(16)}`);
+  const host = (op: string) =>
+    [19, 21, 23, 25, 27, 29].map((n, i) => `\t${op} x${n}, x${n + 1}, [x9, #${16 * i}]`);
+  return [
+    "\t.text",
+    "\t.globl random_blocks, save, buf",
+    "random_blocks:",
+    "\tadrp x9, host_regs",
+    "\tadd x9, x9, :lo12:host_regs",
+    ...host("stp"),
+    ...body,
+    "\tadrp x9, host_regs",
+    "\tadd x9, x9, :lo12:host_regs",
+    ...host("ldp"),
+    "\tret",
+    "\t.ltorg",
+    "\t.data",
+    "\t.balign 16",
+    "host_regs:\t.skip 96",
+    "save:\t.skip 256",
+    `buf:\t.quad ${data.join(", ")}`,
+    "",
+  ].join("\n");
+}
 
 /** A whole program: `count` blocks, each dumped; the last faults if asked. */
 export function program(r: Rng, count: number, fault: boolean): string {
