@@ -50,6 +50,9 @@ async function boot(tier: Tier): Promise<Boot> {
     cpus,
     "--timeout",
     "1700",
+    // The vRTC would start at the host's clock, which Linux prints: one fixed time.
+    "--rtc-base",
+    "2026-01-02T03:04:05Z",
     "--stats",
     ...(tier === "interpreter" ? ["--no-jit"] : []),
   ];
