@@ -1,10 +1,5 @@
-// Streams a Tracer's events to a file in the trace-event JSON Object Format:
-//
-//   {"traceEvents":[
-//   {...},
-//   {...}
-//   ],"displayTimeUnit":"ns","otherData":{"droppedEvents":0,...}}
-//
+// Streams a Tracer's events to a file in the trace-event JSON Object Format, as
+// lib/trace-json.ts spells it (the browser page's "Download trace" gives the same text).
 // Events are written as they come, in chunks, so memory stays flat on a long run and
 // a run that dies still leaves every chunk written so far (Perfetto and
 // chrome://tracing accept a truncated event array; `gunyah trace summary` names the
@@ -12,6 +7,7 @@
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { TraceEvent, TraceSummaryData } from "../lib/trace.js";
+import { TRACE_FILE_HEAD, traceFileEvent, traceFileTail } from "../lib/trace-json.js";
 
 /** Bytes buffered before a write: one syscall per ~1 MiB of events. */
 const CHUNK = 1 << 20;
@@ -27,7 +23,7 @@ export class TraceFileWriter {
     private readonly fd: number,
     readonly path: string,
   ) {
-    this.put('{"traceEvents":[\n');
+    this.put(TRACE_FILE_HEAD);
   }
 
   /** Opens (truncates) `path`; a message if it cannot be written. */
@@ -42,7 +38,7 @@ export class TraceFileWriter {
   /** The sink to give the Tracer. */
   readonly write = (event: TraceEvent): void => {
     if (this.closed) return;
-    this.put(this.first ? JSON.stringify(event) : `,\n${JSON.stringify(event)}`);
+    this.put(traceFileEvent(event, this.first));
     this.first = false;
   };
 
@@ -54,7 +50,7 @@ export class TraceFileWriter {
   /** Ends the array and writes the trailer; later events are ignored. */
   close(summary: TraceSummaryData & Record<string, unknown>): void {
     if (this.closed) return;
-    this.put(`\n],"displayTimeUnit":"ns","otherData":${JSON.stringify(summary)}}\n`);
+    this.put(traceFileTail(summary));
     this.flush();
     this.closed = true;
     closeSync(this.fd);

@@ -6,6 +6,7 @@ import { classify, download, readFile, serverAssets, type ServerAssets } from ".
 import { LivePanel, byId } from "./live-panel.js";
 import type { BootRequest, NamedBytes, Verdict } from "./protocol.js";
 import { TerminalView } from "./terminal-view.js";
+import { TraceView } from "./trace-view.js";
 import { VmController } from "./vm-controller.js";
 
 interface Picked {
@@ -27,9 +28,12 @@ const vm = new VmController(new URL("./worker.js", import.meta.url), {
   },
   stats: (stats) => panel.stats(stats),
   log: (line) => panel.addLog(line),
+  trace: (batch) => trace.batch(batch),
+  traceFile: (file) => trace.setFile(file),
   verdict: (v) => showVerdict(v),
 });
 const term = new TerminalView(byId("terminal"), (bytes) => vm.input(bytes));
+const trace = new TraceView(() => vm.requestTraceFile());
 
 function setRunning(running: boolean): void {
   byId<HTMLButtonElement>("stop").disabled = !running;
@@ -51,10 +55,14 @@ function showVerdict(v: Verdict): void {
 /** The last boot, for Reset. */
 let last: { request: BootRequest; title: string } | undefined;
 
-function boot(request: BootRequest, title: string): void {
+/** Boots `request` with the trace switch's setting (the switch is read at every boot). */
+function boot(given: BootRequest, title: string): void {
+  const tracing = trace.request();
+  const request: BootRequest = { ...given, trace: tracing };
   last = { request, title };
   term.clear();
   panel.clear();
+  trace.reset(tracing !== undefined);
   byId("verdict").textContent = "";
   term.note(`gunyah-ts: ${title}`);
   vm.boot(request);

@@ -20,6 +20,40 @@ export interface BootRequest {
   /** "256M", "1G"... as `gunyah run --memory`. */
   readonly memory?: string;
   readonly cpus?: number;
+  /** Record the layer trace (`gunyah run --trace`); off by default, as it slows the run. */
+  readonly trace?: TraceRequest;
+}
+
+/** What to trace: `--trace-filter`'s categories ("all", "hvc,rpc"...) and `--trace-limit`. */
+export interface TraceRequest {
+  readonly filter: string;
+  readonly limit: number;
+}
+
+/** One trace event as the page's live view shows it (lib/trace.ts TraceEvent). */
+export interface TraceRow {
+  /** Host time, microseconds. */
+  readonly ts: number;
+  /** The category (hvc, rpc, mem, irq, exit, vm): the boundary it crossed. */
+  readonly cat: string;
+  readonly name: string;
+  readonly vm: number;
+  readonly vcpu: number;
+  readonly dur?: number;
+  readonly args?: Readonly<Record<string, string | number | boolean | undefined>>;
+}
+
+/** The trace events since the last batch (the worker posts one every 250 ms at most). */
+export interface TraceBatch {
+  /** The newest events, oldest first (at most the worker's ring). */
+  readonly events: readonly TraceRow[];
+  /** Events recorded since the last batch that the ring no longer held. */
+  readonly skipped: number;
+  /** The tracer's counts so far (the file's otherData). */
+  readonly recorded: number;
+  readonly dropped: number;
+  /** The trace file's size so far, in bytes. */
+  readonly bytes: number;
 }
 
 export type PageToWorker =
@@ -27,7 +61,9 @@ export type PageToWorker =
   /** Keyboard input and paste for the guest's UART. */
   | { readonly type: "input"; readonly bytes: Uint8Array }
   /** Stop the guest (the verdict says "stopped from the page"). */
-  | { readonly type: "stop" };
+  | { readonly type: "stop" }
+  /** Send the trace file as recorded so far. */
+  | { readonly type: "trace-file" };
 
 /** Where the VM is in its life, as the page shows it. */
 export type VmState = "booting" | "running" | "stopping" | "stopped";
@@ -65,4 +101,7 @@ export type WorkerToPage =
   | { readonly type: "stats"; readonly stats: VmStats }
   /** A line of the layers' log (RM, host, hypervisor, VMM). */
   | { readonly type: "log"; readonly line: string }
+  | { readonly type: "trace"; readonly batch: TraceBatch }
+  /** The trace file (`gunyah run --trace`'s format): on request, and before the verdict. */
+  | { readonly type: "trace-file"; readonly file: Blob }
   | { readonly type: "verdict"; readonly verdict: Verdict };

@@ -3,7 +3,14 @@
 // should the worker not answer within STOP_GRACE_MS (10 s), terminates it, which frees
 // everything the VM held. Reset (the page's) ends the worker and boots the same request again.
 
-import type { BootRequest, VmState, VmStats, Verdict, WorkerToPage } from "./protocol.js";
+import type {
+  BootRequest,
+  TraceBatch,
+  VmState,
+  VmStats,
+  Verdict,
+  WorkerToPage,
+} from "./protocol.js";
 
 /**
  * Longer than the VMM needs to stop a guest parked in WFI: Machine.run gives the vCPU
@@ -18,6 +25,8 @@ export interface VmEvents {
   state(state: VmState): void;
   stats(stats: VmStats): void;
   log(line: string): void;
+  trace(batch: TraceBatch): void;
+  traceFile(file: Blob): void;
   verdict(verdict: Verdict): void;
 }
 
@@ -57,6 +66,12 @@ export class VmController {
     this.worker?.postMessage({ type: "input", bytes });
   }
 
+  /** Asks the running VM for its trace file so far (events.traceFile); false if none runs. */
+  requestTraceFile(): boolean {
+    this.worker?.postMessage({ type: "trace-file" });
+    return this.worker !== undefined;
+  }
+
   /** Stops the guest; the worker is ended if the VMM cannot stop it in time. */
   stop(): void {
     const worker = this.worker;
@@ -84,6 +99,10 @@ export class VmController {
         return this.events.stats(m.stats);
       case "log":
         return this.events.log(m.line);
+      case "trace":
+        return this.events.trace(m.batch);
+      case "trace-file":
+        return this.events.traceFile(m.file);
       case "verdict":
         this.kill();
         return this.events.verdict(m.verdict);

@@ -18,6 +18,7 @@ import {
 import { MemoryMeter } from "./memory-meter.js";
 import { OutputBatcher } from "./output-batcher.js";
 import type { BootRequest, PageToWorker, VmState, WorkerToPage } from "./protocol.js";
+import { TraceRecorder } from "./trace-recorder.js";
 import { StatsSampler } from "./worker-stats.js";
 
 /** The worker's global scope, as far as this file uses it. */
@@ -34,6 +35,7 @@ let machine: Machine | undefined;
 let stopRequested = false;
 let inputSink: ((bytes: Uint8Array) => void) | undefined;
 let sampler: StatsSampler | undefined;
+let trace: TraceRecorder | undefined;
 
 function setState(state: VmState): void {
   sampler?.setState(state);
@@ -51,6 +53,9 @@ scope.onmessage = (event) => {
     case "input":
       if (m.bytes instanceof Uint8Array) inputSink?.(m.bytes);
       return;
+    case "trace-file":
+      if (trace) post({ type: "trace-file", file: trace.file() });
+      return;
     case "stop":
       stopRequested = true;
       if (machine) setState("stopping");
@@ -61,6 +66,9 @@ scope.onmessage = (event) => {
 
 function finish(code: number, message: string): void {
   sampler?.stop();
+  // The page ends this worker at the verdict: the last events and the file go first.
+  trace?.stop();
+  if (trace) post({ type: "trace-file", file: trace.file() });
   setState("stopped");
   post({ type: "verdict", verdict: { code, message } });
 }
@@ -82,22 +90,37 @@ async function boot(req: BootRequest): Promise<void> {
   );
   if (!resources.ok) return finish(ExitCode.START_FAILED, describeStartError(resources.error));
 
+  if (req.trace) {
+    const opened = TraceRecorder.open(req.trace, (batch) => post({ type: "trace", batch }));
+    if (typeof opened === "string") return finish(ExitCode.START_FAILED, opened);
+    trace = opened;
+  }
+  const tracer = trace?.tracer;
+
   let platform: Platform;
   try {
-    platform = bootPlatform({ ramSize: platformRamFor(resources.value.memorySize) });
+    platform = bootPlatform({
+      ramSize: platformRamFor(resources.value.memorySize),
+      ...(tracer ? { tracer } : {}),
+    });
   } catch (e) {
     return finish(ExitCode.START_FAILED, `platform boot failed: ${String(e)}`);
   }
-  const opened = await openHostPort({ guestMemory: resources.value.memorySize }, { platform });
+  const opened = await openHostPort(
+    { guestMemory: resources.value.memorySize, ...(tracer ? { tracer } : {}) },
+    { platform },
+  );
   if (typeof opened === "string") return finish(ExitCode.START_FAILED, opened);
   const meter = new MemoryMeter();
   const host = meter.wrap(opened);
 
   const output = new OutputBatcher((bytes) => post({ type: "console", bytes }, [bytes.buffer]));
+  let verdict: { code: number; message: string };
   try {
     const r = await runVm(host, {
       resources: resources.value,
       disks: (req.disks ?? []).map((d) => ({ bytes: d.bytes })),
+      ...(tracer ? { tracer } : {}),
       console: {
         output: (bytes) => output.write(bytes),
         input: (onData) => {
@@ -116,8 +139,10 @@ async function boot(req: BootRequest): Promise<void> {
       },
     });
     output.flush();
-    finish(r.code, r.message ?? "guest powered off");
+    verdict = { code: r.code, message: r.message ?? "guest powered off" };
   } finally {
     host.close?.();
   }
+  // After the host's close, as `gunyah run` does: the trace ends with the VM's teardown.
+  finish(verdict.code, verdict.message);
 }
