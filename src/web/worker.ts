@@ -121,6 +121,8 @@ async function boot(req: BootRequest): Promise<void> {
       resources: resources.value,
       disks: (req.disks ?? []).map((d) => ({ bytes: d.bytes })),
       ...(tracer ? { tracer } : {}),
+      // The vRTC (a PL031) starts at the browser's clock, as `gunyah run`'s at the host's.
+      rtc: { timeBaseNs: BigInt(Date.now()) * 1_000_000n },
       console: {
         output: (bytes) => output.write(bytes),
         input: (onData) => {
