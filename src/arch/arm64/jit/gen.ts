@@ -6,7 +6,8 @@
 //   (entryBlock, vaBase: f64, budget, fetchAdd, rTlb, wTlb, cpuBlock) -> retired
 // The CPU block (cpu.ts allocates it in the arena): X0-X30 + SP low halves at +0,
 // high halves at +132, N Z C V as i32 at +264, the exit PC as f64 at +280, the exit
-// kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292 and V0-V31 at +304
+// kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292, whether misaligned
+// accesses to Normal memory are allowed (SCTLR.A clear) at +296 and V0-V31 at +304
 // (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
@@ -16,6 +17,7 @@ export const CB_FLAGS = 264;
 export const CB_PC = 280;
 export const CB_KIND = 288;
 export const CB_FPOK = 292;
+export const CB_ALIGNOK = 296;
 export const CB_V = 304;
 export const CB_SIZE = CB_V + 512;
 

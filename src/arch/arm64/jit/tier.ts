@@ -22,7 +22,7 @@ import type { JitStats } from "../port.js";
 /** JitStats, counted as the tier works. */
 type Counters = { -readonly [K in keyof JitStats]: JitStats[K] };
 import type { WasmArena } from "./arena.js";
-import { CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, Exit } from "./gen.js";
+import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, Exit } from "./gen.js";
 import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import type { FunctionCode } from "./wasm-emit.js";
 import type { Decoder } from "../decode/decoder.js";
@@ -82,7 +82,7 @@ export class JitTier implements JitRunner {
     private readonly decoder: Decoder,
   ) {
     this.batch = threshold === 0 ? 1 : BATCH;
-    this.i32 = new Int32Array(arena.buffer, cb, 74);
+    this.i32 = new Int32Array(arena.buffer, cb, CB_V >> 2);
     this.f64 = new Float64Array(arena.buffer, cb, 37);
     this.hash = arena.allocate(HASH_BYTES, 8);
     this.hashView = new Int32Array(arena.buffer, this.hash, HASH_SLOTS * 2);
@@ -165,6 +165,7 @@ export class JitTier implements JitRunner {
     i32[CB_KIND >> 2] = Exit.CONTINUE;
     // Native SIMD&FP code bails when FP is trapped; units change neither CPACR nor the EL.
     i32[CB_FPOK >> 2] = cpu.fpEnabled() ? 1 : 0;
+    i32[CB_ALIGNOK >> 2] = cpu.alignmentCheck ? 0 : 1;
     this.f64[CB_PC >> 3] = cpu.pc;
     const mem = cpu.mem;
     const m = mem.mirrorAddr;

@@ -309,6 +309,8 @@ export class MemoryUnit implements MemoryPort {
       m[i * 4] = inArena ? lo & PAGE_MASK : INVALID_TAG;
       m[i * 4 + 1] = hi;
       m[i * 4 + 2] = tr.add;
+      // Misaligned accesses to Device memory fault: compiled code checks this flag.
+      m[i * 4 + 3] = tr.device ? 1 : 0;
     }
     return tr;
   }

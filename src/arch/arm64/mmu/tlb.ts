@@ -77,5 +77,5 @@ export class TlbContext {
   }
 }
 
-/** Bytes of one context's JIT mirror (16 per entry). */
+/** Bytes of one context's JIT mirror (16 per entry: tag i64, arena offset, Device flag). */
 export const MIRROR_BYTES = SIZE * 16;
