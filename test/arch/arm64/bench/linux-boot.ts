@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCpu, sysregKey } from "../../../../src/arch/arm64/index.js";
 import { flatMemory } from "../harness.js";
+import { countCallouts, printCallouts, type Counts } from "./callout-counts.js";
 
 const RAM = 0x4000_0000;
 const UART = 0x0900_0000;
@@ -85,6 +86,10 @@ const cpu = createCpu({
 });
 cpu.reset(kernel);
 cpu.setX(0, BigInt(DTB));
+// GUNYAH_CALLOUTS=1 (with the JIT on): the call-outs' histogram at the end (callouts.ts).
+const callouts: Counts | undefined = process.env["GUNYAH_CALLOUTS"]
+  ? countCallouts(cpu)
+  : undefined;
 
 /** PL011: FR says the TX FIFO is empty; MIS shows TX; the AMBA IDs identify a PL011 r1p5. */
 function uartRead(off: number): bigint {
@@ -161,3 +166,4 @@ console.log(
 );
 const jit = (cpu as unknown as { jitStats?: unknown }).jitStats;
 if (jit) console.log(`[jit ${JSON.stringify(jit)}]`);
+if (callouts) printCallouts(callouts.callouts);
