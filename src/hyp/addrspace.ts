@@ -8,7 +8,16 @@ import { MapFlags } from "./abi/objects.js";
 import { U64_MAX, checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
 import { err, ok, type Result } from "../lib/result.js";
 import type { Stage2Page, Stage2Port, WasmArena } from "./cpu.js";
-import type { MappingSpace, Stage2Entry } from "./mapping.js";
+import {
+  RUN_MIN_PAGES,
+  carve,
+  leaveRun,
+  newRun,
+  type MappingSpace,
+  type Stage2Entry,
+  type Stage2Run,
+} from "./mapping.js";
+import { RunIndex, type PageMapping } from "./addrspace-runs.js";
 import { pageRange, type Memextent } from "./memextent.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
@@ -61,6 +70,8 @@ export interface MappingInfo {
 export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   vmid: number | undefined;
   private readonly entries = new Map<number, Stage2Entry>();
+  /** Long mappings (mapping.ts); their pages are never also in `entries`. */
+  private readonly runs = new RunIndex();
   private vmmio: VmmioRange[] = [];
   private readonly cpus = new Set<Invalidatable>();
 
@@ -97,6 +108,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     if (this.vmidClaimed && this.vmid !== undefined) this.vmids.release(this.vmid);
     for (const e of this.entries.values()) e.owner.remove(e);
     this.entries.clear();
+    for (const run of this.runs.clear()) run.owner.removeRun(run);
     this.vmmio = [];
     this.syncCpus();
     this.cpus.clear();
@@ -121,7 +133,12 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   get mappedPages(): number {
-    return this.entries.size;
+    return this.entries.size + this.runs.livePages;
+  }
+
+  /** Mappings kept as runs (for tests and stats). */
+  get runCount(): number {
+    return this.runs.list.length;
   }
 
   get vmmioRanges(): readonly VmmioRange[] {
@@ -143,10 +160,61 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   restoreEntry(entry: Stage2Entry): boolean {
-    if (!this.isActive || this.entries.has(entry.ipaPage)) return false;
-    this.entries.set(entry.ipaPage, entry);
-    // A new mapping: nothing to invalidate (see map()).
+    const ipa = entry.ipaPage;
+    if (!this.isActive || this.entries.has(ipa) || this.runs.at(ipa)) return false;
+    // A new mapping: nothing to invalidate (see map()). A page that left a run it fits
+    // back into (same extent, offset and access) rejoins it instead of becoming an entry.
+    const run = this.runs.rangeAt(ipa);
+    const i = run ? ipa - run.ipaPage : -1;
+    if (
+      run &&
+      run.owner === entry.owner &&
+      run.paPage + i === entry.paPage &&
+      run.access === entry.access
+    ) {
+      run.gone[i] = 0;
+      run.live++;
+      return true;
+    }
+    this.entries.set(ipa, entry);
+    entry.owner.add(entry);
     return true;
+  }
+
+  adoptEntry(entry: Stage2Entry): void {
+    this.entries.set(entry.ipaPage, entry);
+  }
+
+  forgetRun(run: Stage2Run): void {
+    this.runs.remove(run);
+  }
+
+  /** What `page` maps to (an entry or a run's page), without carving it. */
+  private pageAt(page: number): PageMapping | undefined {
+    const e = this.entries.get(page);
+    if (e) return e;
+    const r = this.runs.at(page);
+    if (!r) return undefined;
+    return { owner: r.owner, paPage: r.paPage + (page - r.ipaPage), access: r.access };
+  }
+
+  /** The entry of `page`, carving it out of its run if need be. */
+  private entryAt(page: number): Stage2Entry | undefined {
+    const e = this.entries.get(page);
+    if (e) return e;
+    const r = this.runs.at(page);
+    return r ? carve(r, page - r.ipaPage) : undefined;
+  }
+
+  /** True if any page of [first, first + pages) is mapped. */
+  private anyMapped(first: number, pages: number): boolean {
+    if (this.runs.mapsAny(first, pages)) return true;
+    if (this.entries.size < pages) {
+      for (const p of this.entries.keys()) if (p >= first && p < first + pages) return true;
+      return false;
+    }
+    for (let i = 0; i < pages; i++) if (this.entries.has(first + i)) return true;
+    return false;
   }
 
   syncCpus(): void {
@@ -161,7 +229,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   lookup(ipaPage: number): Stage2Page | undefined {
-    const e = this.entries.get(ipaPage);
+    const e = this.entryAt(ipaPage);
     if (!e) return undefined;
     if (!e.cached) {
       const b = this.physmem.pageBacking(e.paPage);
@@ -224,9 +292,15 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
     if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
     const ipa = r.ipa;
-    for (let i = 0; i < r.pages; i++)
-      if (this.entries.has(ipa + i)) return HypError.EXISTING_MAPPING;
+    if (this.anyMapped(ipa, r.pages)) return HypError.EXISTING_MAPPING;
     if (!extent.ownsPages(r.firstPage, r.pages)) return HypError.MEMDB_NOT_OWNER;
+    // Every check is done: from here nothing can fail, so nothing needs rolling back.
+    if (r.pages >= RUN_MIN_PAGES && !this.runs.meets(ipa, r.pages)) {
+      const run = newRun(this, ipa, r.firstPage, r.pages, access, extent.mappings);
+      this.runs.insert(run);
+      extent.mappings.addRun(run);
+      return HypError.OK;
+    }
     for (let i = 0; i < r.pages; i++) {
       const entry: Stage2Entry = {
         space: this,
@@ -248,23 +322,23 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   /**
-   * The entries of [ipa, ipa+pages) that map `extent` at the expected physical pages.
+   * The pages of [ipa, ipa+pages) that map `extent` at the expected physical pages.
    * Unmap passes `requireAll` false: like Gunyah's pgtable_vm_unmap_matching it
    * skips pages that are unmapped or map something else.
    */
-  private ownedEntries(
+  private ownedPages(
     extent: Memextent,
     ipa: number,
     r: { firstPage: number; pages: number },
     requireAll: boolean,
-  ): Stage2Entry[] | number {
-    const out: Stage2Entry[] = [];
+  ): number[] | number {
+    const out: number[] = [];
     for (let i = 0; i < r.pages; i++) {
-      const e = this.entries.get(ipa + i);
+      const m = this.pageAt(ipa + i);
       const matches =
-        e !== undefined && e.owner === extent.mappings && e.paPage === r.firstPage + i;
-      if (matches) out.push(e);
-      else if (requireAll) return e ? HypError.ARGUMENT_INVALID : HypError.ADDR_INVALID;
+        m !== undefined && m.owner === extent.mappings && m.paPage === r.firstPage + i;
+      if (matches) out.push(ipa + i);
+      else if (requireAll) return m ? HypError.ARGUMENT_INVALID : HypError.ADDR_INVALID;
     }
     return out;
   }
@@ -272,11 +346,17 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   unmap(extent: Memextent, vbase: bigint, flags: bigint, offset: bigint, size: bigint): number {
     const r = this.mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
-    const found = this.ownedEntries(extent, r.ipa, r, false);
+    const found = this.ownedPages(extent, r.ipa, r, false);
     if (typeof found === "number") return found;
-    for (const e of found) {
-      this.entries.delete(e.ipaPage);
-      extent.mappings.remove(e);
+    for (const page of found) {
+      const e = this.entries.get(page);
+      if (e) {
+        this.entries.delete(page);
+        extent.mappings.remove(e);
+        continue;
+      }
+      const run = this.runs.at(page);
+      if (run) leaveRun(run, page - run.ipaPage);
     }
     this.syncCpus();
     return HypError.OK;
@@ -295,9 +375,10 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
     const r = this.mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
-    const found = this.ownedEntries(extent, r.ipa, r, true);
+    const found = this.ownedPages(extent, r.ipa, r, true);
     if (typeof found === "number") return found;
-    for (const e of found) {
+    for (const page of found) {
+      const e = this.entryAt(page)!;
       e.access = access;
       e.cached = undefined;
     }
@@ -309,11 +390,11 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   lookupMapping(extent: Memextent, vbase: bigint, size: bigint): Result<MappingInfo, number> {
     const r = pageRange(vbase, size);
     if (typeof r === "number") return err(r);
-    const first = this.entries.get(r.firstPage);
+    const first = this.pageAt(r.firstPage);
     if (!first || first.owner !== extent.mappings) return err(HypError.ADDR_INVALID);
     let n = 1;
     while (n < r.pages) {
-      const e = this.entries.get(r.firstPage + n);
+      const e = this.pageAt(r.firstPage + n);
       if (!e || e.owner !== first.owner || e.paPage !== first.paPage + n) break;
       if (e.access !== first.access) break;
       n++;
@@ -374,7 +455,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     if (end === undefined || end > IPA_LIMIT) return HypError.ADDR_INVALID;
     // Check the whole range first so that a failed access has no partial effect.
     for (let p = Math.floor(ipa / PAGE_SIZE); p * PAGE_SIZE < end; p++) {
-      const e = this.entries.get(p);
+      const e = this.pageAt(p);
       if (!e) return HypError.ADDR_INVALID;
       if ((e.access & need) !== need) return HypError.DENIED;
     }
@@ -384,7 +465,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
       const page = Math.floor(at / PAGE_SIZE);
       const offset = at % PAGE_SIZE;
       const count = Math.min(PAGE_SIZE - offset, length - done);
-      visit(this.entries.get(page)!.paPage, offset, count, done);
+      visit(this.pageAt(page)!.paPage, offset, count, done);
       done += count;
     }
     return HypError.OK;

@@ -7,7 +7,7 @@
 import { HypError } from "./abi/errors.js";
 import { DonateType, MemextentType } from "./abi/objects.js";
 import { checkedAdd, u64ToSafe } from "../lib/checked.js";
-import { dropEntries, ExtentMappings, type Stage2Entry } from "./mapping.js";
+import { dropEntries, ExtentMappings, type MappingSpace, type Stage2Entry } from "./mapping.js";
 import type { MemDb, OwnerTag } from "./memdb.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import type { Partition } from "./partition.js";
@@ -185,17 +185,14 @@ export class Memextent extends HypObject {
   }
 
   /** Removes every mapping of the given physical pages through this extent. */
-  unmapPages(firstPage: number, pages: number): Stage2Entry[] {
-    const taken: Stage2Entry[] = [];
-    for (let p = firstPage; p < firstPage + pages; p++) taken.push(...this.mappings.take(p));
-    dropEntries(taken);
-    return taken;
+  unmapPages(firstPage: number, pages: number): void {
+    const touched = new Set<MappingSpace>();
+    dropEntries(this.mappings.takeRange(firstPage, pages, touched), touched);
   }
 
   unmapAll(): void {
-    const all = this.mappings.all();
-    for (const e of all) this.mappings.remove(e);
-    dropEntries(all);
+    const touched = new Set<MappingSpace>();
+    dropEntries(this.mappings.takeAll(touched), touched);
   }
 
   /** memextent_modify zero: writes zeros over owned pages of the range. */
@@ -306,7 +303,7 @@ export class Memextent extends HypObject {
     for (const entry of held.entries) {
       entry.owner = to.mappings;
       entry.cached = undefined;
-      if (entry.space.restoreEntry(entry)) to.mappings.add(entry);
+      entry.space.restoreEntry(entry);
     }
   }
 }
