@@ -148,18 +148,38 @@ export class ExtentMappings {
     if (cur.length === 1) this.byPa.set(entry.paPage, cur[0]!);
   }
 
-  /** Removes and returns every entry mapping physical page `paPage` (run pages carved). */
-  take(paPage: number): Stage2Entry[] {
-    for (const run of [...this.runList]) {
+  /**
+   * Removes and returns every entry mapping physical page `paPage`. A run's page
+   * leaves the run; with `keepMapped` (a TO_SIBLING donation, where the mapping stays)
+   * it is carved into an entry of its space, else it comes back detached: an entry
+   * no space holds, only to be dropped (a no-op) or suspended for FROM_PROTECTED.
+   */
+  take(paPage: number, keepMapped = false): Stage2Entry[] {
+    const detached: Stage2Entry[] = [];
+    // Backwards: leaving or carving may remove the run from the list.
+    for (let k = this.runList.length - 1; k >= 0; k--) {
+      const run = this.runList[k]!;
       const i = paPage - run.paPage;
-      if (i >= 0 && i < run.pages && run.gone[i] === 0) carve(run, i);
+      if (i < 0 || i >= run.pages || run.gone[i] !== 0) continue;
+      if (keepMapped) carve(run, i);
+      else {
+        detached.push({
+          space: run.space,
+          ipaPage: run.ipaPage + i,
+          paPage,
+          access: run.access,
+          owner: this,
+          cached: undefined,
+        });
+        leaveRun(run, i);
+      }
     }
     const cur = this.byPa.get(paPage);
-    if (cur === undefined) return [];
+    if (cur === undefined) return detached;
     this.byPa.delete(paPage);
     const list = Array.isArray(cur) ? cur : [cur];
     this.count -= list.length;
-    return list;
+    return detached.length === 0 ? list : [...list, ...detached];
   }
 
   /**
@@ -168,7 +188,8 @@ export class ExtentMappings {
    * are added to `touched` to be synced.
    */
   takeRange(first: number, pages: number, touched: Set<MappingSpace>): Stage2Entry[] {
-    for (const run of [...this.runList]) {
+    for (let k = this.runList.length - 1; k >= 0; k--) {
+      const run = this.runList[k]!;
       const from = Math.max(first, run.paPage);
       const to = Math.min(first + pages, run.paPage + run.pages);
       if (from >= to) continue;

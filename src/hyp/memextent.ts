@@ -279,7 +279,7 @@ export class Memextent extends HypObject {
   private moveMappings(type: number, to: Memextent, first: number, pages: number): void {
     const dropped: Stage2Entry[] = [];
     for (let p = first; p < first + pages; p++) {
-      const entries = this.mappings.take(p);
+      const entries = this.mappings.take(p, type === DonateType.TO_SIBLING);
       if (type === DonateType.TO_SIBLING) {
         for (const e of entries) {
           e.owner = to.mappings;
