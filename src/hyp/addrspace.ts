@@ -10,14 +10,13 @@ import { err, ok, type Result } from "../lib/result.js";
 import type { Stage2Page, Stage2Port, WasmArena } from "./cpu.js";
 import {
   RUN_MIN_PAGES,
-  carve,
   leaveRun,
   newRun,
   type MappingSpace,
   type Stage2Entry,
   type Stage2Run,
 } from "./mapping.js";
-import { RunIndex, type PageMapping } from "./addrspace-runs.js";
+import { IPA_LIMIT, Stage2Table } from "./addrspace-runs.js";
 import { pageRange, type Memextent } from "./memextent.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
@@ -39,8 +38,7 @@ export class VmidSet {
     this.used.delete(vmid);
   }
 }
-/** IPAs are limited to 44 bits (16 TiB), a stage-2 input size every v8 core supports. */
-export const IPA_LIMIT = 2 ** 44;
+export { IPA_LIMIT };
 /**
  * PRIVATE and VMMIO are hints Linux passes on demand-paged lend and share mappings
  * (gunyah_gmem); they change nothing here: ownership already decides who can see a
@@ -69,9 +67,9 @@ export interface MappingInfo {
 
 export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   vmid: number | undefined;
-  private readonly entries = new Map<number, Stage2Entry>();
-  /** Long mappings (mapping.ts); their pages are never also in `entries`. */
-  private readonly runs = new RunIndex();
+  private readonly table = new Stage2Table();
+  private readonly entries = this.table.entries;
+  private readonly runs = this.table.runs;
   private vmmio: VmmioRange[] = [];
   private readonly cpus = new Set<Invalidatable>();
 
@@ -162,20 +160,8 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   restoreEntry(entry: Stage2Entry): boolean {
     const ipa = entry.ipaPage;
     if (!this.isActive || this.entries.has(ipa) || this.runs.at(ipa)) return false;
-    // A new mapping: nothing to invalidate (see map()). A page that left a run it fits
-    // back into (same extent, offset and access) rejoins it instead of becoming an entry.
-    const run = this.runs.rangeAt(ipa);
-    const i = run ? ipa - run.ipaPage : -1;
-    if (
-      run &&
-      run.owner === entry.owner &&
-      run.paPage + i === entry.paPage &&
-      run.access === entry.access
-    ) {
-      run.gone[i] = 0;
-      run.live++;
-      return true;
-    }
+    // A new mapping: nothing to invalidate (see map()).
+    if (this.table.rejoin(entry)) return true;
     this.entries.set(ipa, entry);
     entry.owner.add(entry);
     return true;
@@ -187,34 +173,6 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
 
   forgetRun(run: Stage2Run): void {
     this.runs.remove(run);
-  }
-
-  /** What `page` maps to (an entry or a run's page), without carving it. */
-  private pageAt(page: number): PageMapping | undefined {
-    const e = this.entries.get(page);
-    if (e) return e;
-    const r = this.runs.at(page);
-    if (!r) return undefined;
-    return { owner: r.owner, paPage: r.paPage + (page - r.ipaPage), access: r.access };
-  }
-
-  /** The entry of `page`, carving it out of its run if need be. */
-  private entryAt(page: number): Stage2Entry | undefined {
-    const e = this.entries.get(page);
-    if (e) return e;
-    const r = this.runs.at(page);
-    return r ? carve(r, page - r.ipaPage) : undefined;
-  }
-
-  /** True if any page of [first, first + pages) is mapped. */
-  private anyMapped(first: number, pages: number): boolean {
-    if (this.runs.mapsAny(first, pages)) return true;
-    if (this.entries.size < pages) {
-      for (const p of this.entries.keys()) if (p >= first && p < first + pages) return true;
-      return false;
-    }
-    for (let i = 0; i < pages; i++) if (this.entries.has(first + i)) return true;
-    return false;
   }
 
   syncCpus(): void {
@@ -229,7 +187,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   lookup(ipaPage: number): Stage2Page | undefined {
-    const e = this.entryAt(ipaPage);
+    const e = this.table.entryAt(ipaPage);
     if (!e) return undefined;
     if (!e.cached) {
       const b = this.physmem.pageBacking(e.paPage);
@@ -292,7 +250,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
     if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
     const ipa = r.ipa;
-    if (this.anyMapped(ipa, r.pages)) return HypError.EXISTING_MAPPING;
+    if (this.table.anyMapped(ipa, r.pages)) return HypError.EXISTING_MAPPING;
     if (!extent.ownsPages(r.firstPage, r.pages)) return HypError.MEMDB_NOT_OWNER;
     // Every check is done: from here nothing can fail, so nothing needs rolling back.
     if (r.pages >= RUN_MIN_PAGES && !this.runs.meets(ipa, r.pages)) {
@@ -334,7 +292,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   ): number[] | number {
     const out: number[] = [];
     for (let i = 0; i < r.pages; i++) {
-      const m = this.pageAt(ipa + i);
+      const m = this.table.pageAt(ipa + i);
       const matches =
         m !== undefined && m.owner === extent.mappings && m.paPage === r.firstPage + i;
       if (matches) out.push(ipa + i);
@@ -378,7 +336,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     const found = this.ownedPages(extent, r.ipa, r, true);
     if (typeof found === "number") return found;
     for (const page of found) {
-      const e = this.entryAt(page)!;
+      const e = this.table.entryAt(page)!;
       e.access = access;
       e.cached = undefined;
     }
@@ -390,15 +348,9 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   lookupMapping(extent: Memextent, vbase: bigint, size: bigint): Result<MappingInfo, number> {
     const r = pageRange(vbase, size);
     if (typeof r === "number") return err(r);
-    const first = this.pageAt(r.firstPage);
+    const first = this.table.pageAt(r.firstPage);
     if (!first || first.owner !== extent.mappings) return err(HypError.ADDR_INVALID);
-    let n = 1;
-    while (n < r.pages) {
-      const e = this.pageAt(r.firstPage + n);
-      if (!e || e.owner !== first.owner || e.paPage !== first.paPage + n) break;
-      if (e.access !== first.access) break;
-      n++;
-    }
+    const n = this.table.span(r.firstPage, first, r.pages);
     const attrs =
       BigInt(first.access) | (BigInt(first.access) << 4n) | (BigInt(extent.memtype) << 16n);
     return ok({
@@ -442,45 +394,16 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
 
   // --- checked access for native VMs and hypercall buffers ---------------------------------
 
-  /** Walks [ipa, ipa+length) page by page; each page must be mapped with `need` access. */
-  private walk(
-    ipa: number,
-    length: number,
-    need: number,
-    visit: (page: number, offset: number, count: number, done: number) => void,
-  ): number {
-    if (!Number.isSafeInteger(ipa) || !Number.isSafeInteger(length) || ipa < 0 || length < 0)
-      return HypError.ADDR_INVALID;
-    const end = checkedAdd(ipa, length);
-    if (end === undefined || end > IPA_LIMIT) return HypError.ADDR_INVALID;
-    // Check the whole range first so that a failed access has no partial effect.
-    for (let p = Math.floor(ipa / PAGE_SIZE); p * PAGE_SIZE < end; p++) {
-      const e = this.pageAt(p);
-      if (!e) return HypError.ADDR_INVALID;
-      if ((e.access & need) !== need) return HypError.DENIED;
-    }
-    let done = 0;
-    while (done < length) {
-      const at = ipa + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const offset = at % PAGE_SIZE;
-      const count = Math.min(PAGE_SIZE - offset, length - done);
-      visit(this.pageAt(page)!.paPage, offset, count, done);
-      done += count;
-    }
-    return HypError.OK;
-  }
-
   read(ipa: number, length: number): Result<Uint8Array, number> {
     const out = new Uint8Array(length);
-    const e = this.walk(ipa, length, 4, (pa, offset, count, done) => {
+    const e = this.table.walk(ipa, length, 4, (pa, offset, count, done) => {
       out.set(this.physmem.readPage(pa, offset, count), done);
     });
     return e === HypError.OK ? ok(out) : err(e);
   }
 
   write(ipa: number, data: Uint8Array): Result<undefined, number> {
-    const e = this.walk(ipa, data.length, 2, (pa, offset, count, done) => {
+    const e = this.table.walk(ipa, data.length, 2, (pa, offset, count, done) => {
       this.physmem.writePage(pa, offset, data.subarray(done, done + count));
     });
     return e === HypError.OK ? ok() : err(e);
