@@ -137,3 +137,22 @@ test("VM_SET_TIME_BASE for a VM without a vRTC, or not yet initialised", async (
   );
   await destroyVm(client, vm, false);
 });
+
+test("VM_INIT refuses a vRTC over the GIC or the VM's memory, and leaves nothing behind", async () => {
+  const { platform, client } = bootTestPlatform();
+  const before = leakSnapshot(platform);
+  const bases = [0x0800_0000n, 0x4000_0000n, RTC + 0x800n];
+  for (const [i, base] of bases.entries()) {
+    const dtbPa = platform.host.ram.base + 0x30_0000 + i * DTB_REGION;
+    await assert.rejects(
+      createVm(client, { dtbPa, dt: { vrtc: { base } } }),
+      new RegExp(`0x${VmMsg.VM_INIT.toString(16)}: error ${RmError.ARGUMENT_INVALID}`),
+    );
+  }
+  assert.equal(platform.hypervisor.stats().objects.vrtc, 0);
+  // The refused VMs stay allocated in LOAD/INIT_FAILED; their objects were never made.
+  const s = JSON.parse(leakSnapshot(platform)) as { objects: Record<string, number> };
+  const b = JSON.parse(before) as { objects: Record<string, number> };
+  assert.equal(s.objects.vrtc, b.objects.vrtc);
+  assert.equal(s.objects.thread, b.objects.thread);
+});
