@@ -45,7 +45,7 @@ export class VcpuCounters {
       index: this.index,
       instructionsRetired: cpu?.instructionsRetired ?? 0,
       exits: { ...this.exits },
-      ...(jit ? { jit: { ...jit } } : {}),
+      ...(jit ? { jit: { ...jit, exits: { ...jit.exits } } } : {}),
     };
   }
 }

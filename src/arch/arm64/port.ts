@@ -168,6 +168,27 @@ export interface JitStats {
   readonly units: number;
   readonly compileMs: number;
   readonly codeBytes: number;
+  /** Why the tier handed the PC back (counts; JitExits). */
+  readonly exits: JitExits;
+}
+
+/**
+ * How often the tier declined or left, by reason: `cold` (the block has not arrived
+ * often enough yet), `pending` (its unit waits for a batch), `unsupported` (its first
+ * instruction has no code), `runs` (entries from JavaScript into compiled code); and how
+ * those runs ended: `miss` (the next PC has no unit, or the budget is spent), `interpret`
+ * (a slow path: TLB miss, misaligned or unhandled access), `stale` (the code changed),
+ * `exception` (a called-out instruction took one).
+ */
+export interface JitExits {
+  readonly cold: number;
+  readonly pending: number;
+  readonly unsupported: number;
+  readonly runs: number;
+  readonly miss: number;
+  readonly interpret: number;
+  readonly stale: number;
+  readonly exception: number;
 }
 
 /**

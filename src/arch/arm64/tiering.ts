@@ -37,7 +37,7 @@ export function jitThreshold(): number | undefined {
 }
 
 /** Arrivals at a block before it is compiled (measured: see README.md, JIT tier). */
-export const DEFAULT_JIT_THRESHOLD = 50;
+export const DEFAULT_JIT_THRESHOLD = 1000;
 
 /** Whether CPUs get the JIT tier when the environment does not say. */
 const JIT_DEFAULT_ON = false;

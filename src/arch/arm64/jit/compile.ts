@@ -201,24 +201,59 @@ function emitBranch(c: Ctx, op: number, insn: number, w: number): void {
     exitAt(c, (w + 1) * 4, c.region.endsUnsupported ? Exit.INTERPRET : Exit.CONTINUE);
 }
 
-/** The guest registers a unit may touch: every register field of its instructions. */
-function regsOf(words: Int32Array, ops: Uint16Array, region: Region): number[] {
-  const used = new Uint8Array(33);
-  for (let w = region.start; w < region.end; w++) {
-    const insn = words[w]!;
-    for (const r of [insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]) {
-      if (r === 31) used[32] = 1;
-      else used[r] = 1;
-    }
-    const op = ops[w]!;
-    if (op === 23 || op === 30) used[30] = 1;
+/**
+ * Self-modifying, reloaded or DMA-written code: the first time an entry of the unit
+ * reaches block `index`, its words are compared with memory (a bit of `g.seen` per
+ * block, the 64 first; later blocks compare every time), so an entry pays for the
+ * blocks it runs, not for the whole region. A block whose words changed leaves
+ * before it with STALE (the tier drops the page's units).
+ */
+function emitCodeCheck(
+  c: Ctx,
+  words: Int32Array,
+  first: number,
+  last: number,
+  index: number,
+): void {
+  const g = c.g;
+  const guarded = index < 64;
+  if (guarded) {
+    g.get(g.seen);
+    g.i64(index < 32 ? 1 << index : 0, index < 32 ? 0 : 1 << (index - 32));
+    g.op(W.i64And, W.i64Eqz);
+    g.if_();
   }
-  const out: number[] = [];
-  for (let s = 0; s < 33; s++) if (used[s]) out.push(s);
-  return out;
+  for (let w = first; w < last; w++) {
+    g.get(P.FETCH);
+    g.mem(W.i32Load, 2, w * 4);
+    g.i32(words[w]!);
+    g.op(W.i32Ne);
+    if (w > first) g.op(W.i32Or);
+  }
+  g.if_();
+  g.get(g.n);
+  g.i32(last - first);
+  g.op(W.i32Sub);
+  g.set(g.n);
+  exitAt(c, first * 4, Exit.STALE);
+  g.end();
+  if (guarded) {
+    g.get(g.seen);
+    g.i64(index < 32 ? 1 << index : 0, index < 32 ? 0 : 1 << (index - 32));
+    g.op(W.i64Or);
+    g.set(g.seen);
+    g.end();
+  }
 }
 
-function emitBlock(c: Ctx, words: Int32Array, ops: Uint16Array, first: number, last: number): void {
+function emitBlock(
+  c: Ctx,
+  words: Int32Array,
+  ops: Uint16Array,
+  first: number,
+  last: number,
+  index: number,
+): void {
   const g = c.g;
   const len = last - first;
   // Budget: leave before the block if it does not fit (the interpreter runs the rest).
@@ -235,6 +270,7 @@ function emitBlock(c: Ctx, words: Int32Array, ops: Uint16Array, first: number, l
   g.set(g.n);
   exitAt(c, first * 4, Exit.CONTINUE);
   g.end();
+  emitCodeCheck(c, words, first, last, index);
   for (let w = first; w < last; w++) {
     const op = ops[w]!;
     const insn = words[w]!;
@@ -267,24 +303,32 @@ function emitBlock(c: Ctx, words: Int32Array, ops: Uint16Array, first: number, l
   }
 }
 
-/** The unit's function (for compileBatch). */
+/**
+ * The unit's function (for compileBatch). The prologue loads, and the epilogue stores,
+ * only the registers the generated code uses. A call-out stores and reloads the
+ * registers the unit caches, and the executor may write one its fields do not name
+ * (CASP's Rs+1) that code further on reads: so a unit with call-outs is generated
+ * twice, the second time caching from the start every register the first one used.
+ */
 export function compileRegion(words: Int32Array, ops: Uint16Array, region: Region): FunctionCode {
+  const first = generate(words, ops, region, []);
+  if (!first.g.callsOut) return first.code;
+  return generate(words, ops, region, first.g.usedRegs()).code;
+}
+
+function generate(
+  words: Int32Array,
+  ops: Uint16Array,
+  region: Region,
+  cached: readonly number[],
+): { g: Gen; code: FunctionCode } {
   const g = new Gen();
-  const { start, end, leaders } = region;
+  const { end, leaders } = region;
   const blockOf = new Map<number, number>();
   leaders.forEach((w, i) => blockOf.set(w, i));
-  for (const s of regsOf(words, ops, region)) g.reg(s);
+  for (const s of cached) g.reg(s);
   // The body is emitted first (it decides which registers are used); the register
-  // prologue is spliced in after the code check and the epilogue appended.
-  const bad = g.block();
-  // Self-modifying or reloaded code: compare the words with memory (checked once per entry).
-  for (let w = start; w < end; w++) {
-    g.get(P.FETCH);
-    g.mem(W.i32Load, 2, w * 4);
-    g.i32(words[w]!);
-    g.op(W.i32Ne);
-    g.brIf(bad);
-  }
+  // prologue is spliced in at its start and the epilogue appended.
   const prologueAt = g.b.length;
   const out = g.block();
   const top = g.loop();
@@ -297,7 +341,7 @@ export function compileRegion(words: Int32Array, ops: Uint16Array, region: Regio
     g.end(); // closes block i: its code follows
     const first = leaders[i]!;
     const last = i + 1 < leaders.length ? leaders[i + 1]! : end;
-    emitBlock(c, words, ops, first, last);
+    emitBlock(c, words, ops, first, last, i);
   }
   // Fell off the region's end.
   const lastOp = ops[end - 1]!;
@@ -306,7 +350,7 @@ export function compileRegion(words: Int32Array, ops: Uint16Array, region: Regio
   g.end(); // loop
   g.end(); // out
   const body = g.b.result();
-  return assemble(g, body, prologueAt);
+  return { g, code: assemble(g, body, prologueAt) };
 }
 
 /** Splices the register prologue in after the code check and appends the epilogue. */
@@ -369,20 +413,11 @@ function assemble(g: Gen, body: Uint8Array, prologueAt: number): FunctionCode {
   epi.get(g.kind);
   epi.mem(W.i32Store, 2, CB_KIND);
   epi.get(g.n);
-  epi.op(W.return);
-  // Past the `bad` block: the words changed.
-  const stale = new Gen();
-  stale.op(W.end);
-  stale.get(P.CB);
-  stale.i32(Exit.STALE);
-  stale.mem(W.i32Store, 2, CB_KIND);
-  stale.i32(0);
   const code = new Bytes();
   code.raw(body.subarray(0, prologueAt));
   code.bytes(pro.b);
   code.raw(body.subarray(prologueAt));
   code.bytes(epi.b);
-  code.bytes(stale.b);
   return { locals: g.localTypes, body: code };
 }
 

@@ -53,6 +53,7 @@ export function emitCallout(
   j: number,
   exits: CalloutExits,
 ): void {
+  g.callsOut = true;
   if (op >= SIMD_OP_BASE) {
     emitSimdCallout(g, op, insn, j, exits);
     return;

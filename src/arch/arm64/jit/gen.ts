@@ -62,6 +62,10 @@ export class Gen {
   readonly ib = this.local(I32);
   readonly ic = this.local(I32);
   readonly host = this.local(I32);
+  /** Blocks (the 64 first) whose words this entry has compared with memory (compile.ts). */
+  readonly seen = this.local(I64);
+  /** Whether an instruction was called out (emit-callout.ts): see compileRegion. */
+  callsOut = false;
 
   local(type: number): number {
     this.localTypes.push(type);

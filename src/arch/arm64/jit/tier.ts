@@ -17,10 +17,12 @@ import {
   TOMBSTONE,
   type Dispatcher,
 } from "./dispatch.js";
-import type { JitStats } from "../port.js";
+import type { JitExits, JitStats } from "../port.js";
 
 /** JitStats, counted as the tier works. */
-type Counters = { -readonly [K in keyof JitStats]: JitStats[K] };
+type Counters = { -readonly [K in keyof Omit<JitStats, "exits">]: JitStats[K] } & {
+  exits: { -readonly [K in keyof JitExits]: number };
+};
 import type { WasmArena } from "./arena.js";
 import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, Exit } from "./gen.js";
 import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
@@ -50,6 +52,16 @@ export class JitTier implements JitRunner {
     units: 0,
     compileMs: 0,
     codeBytes: 0,
+    exits: {
+      cold: 0,
+      pending: 0,
+      unsupported: 0,
+      runs: 0,
+      miss: 0,
+      interpret: 0,
+      stale: 0,
+      exception: 0,
+    },
   };
   /** Set by enter(): the instruction at the PC must be run by the interpreter. */
   interpretNext = false;
@@ -134,6 +146,7 @@ export class JitTier implements JitRunner {
     if (e === undefined) {
       if (pj.heat[w]! < this.threshold) {
         pj.heat[w]!++;
+        this.stats.exits.cold++;
         return -1;
       }
       e = this.compile(cpu, page.words, page.ops, pj, w);
@@ -144,9 +157,13 @@ export class JitTier implements JitRunner {
         this.flushQueue();
         e = pj.entries[w];
       }
-      if (e === undefined || e === PENDING) return -1;
+      if (e === undefined || e === PENDING) {
+        this.stats.exits.pending++;
+        return -1;
+      }
     }
     if (e === null) {
+      this.stats.exits.unsupported++;
       // Starts with an instruction units do not handle: interpret just that one.
       this.interpretNext = true;
       return 0;
@@ -178,6 +195,12 @@ export class JitTier implements JitRunner {
       this.hash,
     );
     const kind = i32[CB_KIND >> 2]!;
+    const exits = this.stats.exits;
+    exits.runs++;
+    if (kind === Exit.CONTINUE) exits.miss++;
+    else if (kind === Exit.INTERPRET) exits.interpret++;
+    else if (kind === Exit.STALE) exits.stale++;
+    else exits.exception++;
     this.stats.instructions += n;
     if (kind === Exit.EXCEPTION) {
       this.excepted = true; // the exception entry set PC and PSTATE

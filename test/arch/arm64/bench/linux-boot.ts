@@ -15,6 +15,9 @@ import { join } from "node:path";
 import { createCpu, sysregKey } from "../../../../src/arch/arm64/index.js";
 import { flatMemory } from "../harness.js";
 import { countCallouts, printCallouts, type Counts } from "./callout-counts.js";
+import { applyJitV8Flags } from "../../../../src/cli/v8-flags.js";
+
+applyJitV8Flags(); // as the CLI does
 
 const RAM = 0x4000_0000;
 const UART = 0x0900_0000;
