@@ -220,8 +220,11 @@ function selectFetchPage(cpu: Cpu, i: number, pc: number): void {
   cpu.fetchPage = page;
 }
 
-/** Runs up to `budget` instructions; with `stop`, returns after any branch (so the
- * JIT tier can look for compiled code at its target). */
+/**
+ * Runs up to `budget` instructions; with `stop`, returns after a branch unless the
+ * JIT tier says its target is still cold (so the tier can look for compiled code
+ * there, or compile it).
+ */
 function execute(cpu: Cpu, budget: number, stop = false): number {
   const xl = cpu.xl;
   const xh = cpu.xh;
@@ -473,25 +476,25 @@ function execute(cpu: Cpu, budget: number, stop = false): number {
       }
       case 22 /* B */:
         cpu.pc = pc + ((insn << 6) >> 4);
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       case 23 /* BL */: {
         const ret = pc + 4;
         xl[30] = (ret % TWO32) | 0;
         xh[30] = Math.floor(ret / TWO32) | 0;
         cpu.pc = pc + ((insn << 6) >> 4);
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       }
       case 24 /* B_COND */:
         cpu.pc = conditionHolds(cpu, insn & 15) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       case 25 /* CBZ */:
       case 26 /* CBNZ */: {
         const zero = insn < 0 ? (xl[rd]! | xh[rd]!) === 0 : xl[rd] === 0;
         cpu.pc = zero === (op === 25) ? pc + ((insn << 8) >> 13) * 4 : pc + 4;
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       }
       case 27 /* TBZ */:
@@ -499,7 +502,7 @@ function execute(cpu: Cpu, budget: number, stop = false): number {
         const bit = ((insn >>> 26) & 32) | ((insn >>> 19) & 31);
         const set = ((bit < 32 ? xl[rd]! >>> bit : xh[rd]! >>> (bit - 32)) & 1) === 1;
         cpu.pc = set === (op === 28) ? pc + ((insn << 13) >> 18) * 4 : pc + 4;
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       }
       case 29 /* BR */:
@@ -513,7 +516,7 @@ function execute(cpu: Cpu, budget: number, stop = false): number {
         }
         cpu.pc = target;
         if ((target & 3) !== 0) fbase = cpu.fetchBase = NaN;
-        if (stop) return n;
+        if (stop && !cpu.jit!.stillCold(cpu)) return n;
         break;
       }
       case 32 /* UBFM */:

@@ -18,6 +18,12 @@ export interface JitRunner {
   interpretNext: boolean;
   /** A called-out instruction took an exception or exit (set by enter). */
   excepted: boolean;
+  /**
+   * At a branch the interpreter took while the tier had no code for where it came
+   * from: true when the target, on the same page, is still cold (its arrival is
+   * counted) so the interpreter keeps going instead of returning to the run loop.
+   */
+  stillCold(cpu: CpuState): boolean;
   /** Figures for `cpu.jitStats` (port.ts JitStats). */
   readonly stats: JitStats;
 }

@@ -13,6 +13,7 @@ import { emitMem, memSupported } from "./emit-mem.js";
 import { dpSupported, emitDp } from "./emit-dp.js";
 import { emitCallout } from "./emit-callout.js";
 import { emitSimd } from "./emit-simd.js";
+import { emitSys, sysSupported } from "./emit-sys.js";
 
 /** The helper's signature: (insn, op, pc) -> 0, or 1 after an exception. */
 const HELPER_TYPE = { params: [I32, I32, F64], result: I32 };
@@ -70,7 +71,9 @@ export function supported(op: number, insn: number): boolean {
     return hint !== 2 && hint !== 3;
   }
   if (op === 130) return ((insn >>> 5) & 7) !== 7;
-  return aluSupported(op, insn) || memSupported(op, insn) || calledOut(op);
+  return (
+    aluSupported(op, insn) || memSupported(op, insn) || calledOut(op) || sysSupported(op, insn)
+  );
 }
 
 /** Scans the region starting at word `start` of a page whose words are `words`. */
@@ -284,6 +287,7 @@ function emitBlock(
     };
     if (isBranch(op)) emitBranch(c, op, insn, w);
     else if (op === 128 || op === 130) continue;
+    else if (sysSupported(op, insn)) emitSys(g, op, insn, j * 4, bail);
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);

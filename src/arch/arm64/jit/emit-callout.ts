@@ -30,7 +30,8 @@ function syncOut(g: Gen): void {
   });
 }
 
-function loadReg(g: Gen, s: number): void {
+/** Reloads the local caching register slot `s` from the CPU block. */
+export function loadReg(g: Gen, s: number): void {
   g.get(P.CB);
   g.mem(W.i64Load32U, 2, s * 4);
   g.get(P.CB);

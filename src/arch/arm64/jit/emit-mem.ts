@@ -37,7 +37,7 @@ export function memSupported(op: number, insn: number): boolean {
  * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
  * `limit`, if set, also bails when the page offset exceeds it (pairs).
  */
-function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
   g.get(tlb);
   g.get(g.ta);
   g.op(W.i32WrapI64);

@@ -16,6 +16,8 @@ export const CB_XH = 132;
 export const CB_FLAGS = 264;
 export const CB_PC = 280;
 export const CB_KIND = 288;
+/** 1 when DC ZVA may run (not EL0 with SCTLR_EL1.DZE clear); the tier sets it per run. */
+export const CB_ZVAOK = 300;
 export const CB_FPOK = 292;
 export const CB_ALIGNOK = 296;
 export const CB_V = 304;

@@ -24,7 +24,8 @@ type Counters = { -readonly [K in keyof Omit<JitStats, "exits">]: JitStats[K] } 
   exits: { -readonly [K in keyof JitExits]: number };
 };
 import type { WasmArena } from "./arena.js";
-import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, Exit } from "./gen.js";
+import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, CB_ZVAOK, Exit } from "./gen.js";
+import { sysHelper, SYS_OP, MRS_OP } from "./sys-helper.js";
 import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import type { FunctionCode } from "./wasm-emit.js";
 import type { Decoder } from "../decode/decoder.js";
@@ -171,6 +172,18 @@ export class JitTier implements JitRunner {
     return this.dispatch(cpu, budget);
   }
 
+  stillCold(cpu: CpuState): boolean {
+    const off = cpu.pc - cpu.fetchBase;
+    if (!(off >= 0 && off < 4096)) return false; // another page (or misaligned): enter()
+    const pj = cpu.fetchPage?.jit;
+    if (pj === undefined) return false;
+    const w = off >> 2;
+    if (pj.entries[w] !== undefined || pj.heat[w]! >= this.threshold) return false;
+    pj.heat[w]!++;
+    this.stats.exits.cold++;
+    return true;
+  }
+
   /** Runs units from cpu.pc, chained in wasm (dispatch.ts), and takes back the state. */
   private dispatch(cpu: CpuState, budget: number): number {
     const i32 = this.i32;
@@ -183,6 +196,9 @@ export class JitTier implements JitRunner {
     // Native SIMD&FP code bails when FP is trapped; units change neither CPACR nor the EL.
     i32[CB_FPOK >> 2] = cpu.fpEnabled() ? 1 : 0;
     i32[CB_ALIGNOK >> 2] = cpu.alignmentCheck ? 0 : 1;
+    // DC ZVA at EL0 traps unless SCTLR_EL1.DZE (exec/sysops.ts); EL and SCTLR change
+    // only in what ends a run of units.
+    i32[CB_ZVAOK >> 2] = cpu.el !== 0 || cpu.user || (cpu.sctlr & (1 << 14)) !== 0 ? 1 : 0;
     this.f64[CB_PC >> 3] = cpu.pc;
     const mem = cpu.mem;
     const m = mem.mirrorAddr;
@@ -227,6 +243,7 @@ export class JitTier implements JitRunner {
    */
   private helper(insn: number, op: number, pc: number): number {
     const cpu = this.cpu;
+    if (op === SYS_OP || op === MRS_OP) return sysHelper(cpu, insn, op, pc);
     const i32 = this.i32;
     const flags = CB_FLAGS >> 2;
     if (op >= SIMD_OP_BASE && !cpu.fpEnabled()) return 2; // the unit bails: the trap is taken there

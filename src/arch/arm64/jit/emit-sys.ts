@@ -1,0 +1,124 @@
+// The system instructions a unit runs without ending (measured on the Linux boot:
+// these were most of the units' exits to the interpreter). Everything else of the
+// system group still ends a unit, because it may change the EL, the translation
+// regime or the interrupt masks, or read the guest clock.
+//   - DC ZVA inline: the aligned 64-byte block is zeroed through the write TLB mirror;
+//     a miss, a Device page (the mirror's flag), or EL0 without SCTLR_EL1.DZE (the
+//     tier writes CB_ZVAOK per run) bails to the interpreter before anything is written.
+//   - MRS of registers whose read has no side effect and does not depend on time
+//     (SP_EL0, TPIDR_EL1, TPIDR_EL0, TPIDRRO_EL0, CTR_EL0, DCZID_EL0, DAIF, MIDR,
+//     MPIDR): a call to the tier's helper, which declines whenever the read could trap
+//     or fault (then the unit bails and the interpreter takes the exception), so only
+//     Rt comes back.
+//   - DC CVAU, DC CVAC, DC CIVAC, IC IVAU: no-ops at EL1 (sysops.ts: caches are not
+//     modelled); a call-out that declines at EL0, where they may trap.
+
+import { P, CB_ZVAOK, type Gen } from "./gen.js";
+import { W } from "./wasm-emit.js";
+import { probe } from "./emit-mem.js";
+import { loadReg } from "./emit-callout.js";
+import { sysregKey } from "../port.js";
+
+const MRS = 134;
+const SYS = 132;
+
+/** MRS keys the helper reads (tier.ts sysHelper): no side effects, no clock. */
+export const MRS_KEYS: ReadonlySet<number> = new Set([
+  sysregKey(3, 0, 4, 1, 0), // SP_EL0
+  sysregKey(3, 0, 13, 0, 4), // TPIDR_EL1
+  sysregKey(3, 3, 13, 0, 2), // TPIDR_EL0
+  sysregKey(3, 3, 13, 0, 3), // TPIDRRO_EL0
+  sysregKey(3, 3, 0, 0, 1), // CTR_EL0
+  sysregKey(3, 3, 0, 0, 7), // DCZID_EL0
+  sysregKey(3, 3, 4, 2, 1), // DAIF
+  sysregKey(3, 0, 0, 0, 0), // MIDR_EL1
+  sysregKey(3, 0, 0, 0, 5), // MPIDR_EL1
+]);
+
+/** A SYS encoding's op1, CRn, CRm, op2 (bits 18:5), as sysKey packs them. */
+function sys(op1: number, crn: number, crm: number, op2: number): number {
+  return (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}
+
+/** Cache maintenance the helper treats as no-ops: DC CVAU, DC CVAC, DC CIVAC, IC IVAU. */
+const CACHE_NOPS: ReadonlySet<number> = new Set([
+  sys(3, 7, 11, 1),
+  sys(3, 7, 10, 1),
+  sys(3, 7, 14, 1),
+  sys(3, 7, 5, 1),
+]);
+const DC_ZVA = sys(3, 7, 4, 1);
+
+/** The sysreg key of an MRS/MSR encoding. */
+export function mrsKey(insn: number): number {
+  return sysregKey(
+    (insn >>> 19) & 3,
+    (insn >>> 16) & 7,
+    (insn >>> 12) & 15,
+    (insn >>> 8) & 15,
+    (insn >>> 5) & 7,
+  );
+}
+
+/** The op1, CRn, CRm, op2 fields of a SYS encoding (bits 18:5). */
+export function sysKey(insn: number): number {
+  return (insn >>> 5) & 0x3fff;
+}
+
+export function isCacheNop(insn: number): boolean {
+  return CACHE_NOPS.has(sysKey(insn));
+}
+
+export function sysSupported(op: number, insn: number): boolean {
+  if (op === MRS) return MRS_KEYS.has(mrsKey(insn));
+  if (op === SYS) return sysKey(insn) === DC_ZVA || isCacheNop(insn);
+  return false;
+}
+
+export function emitSys(g: Gen, op: number, insn: number, pcOff: number, bail: () => void): void {
+  if (op === SYS && sysKey(insn) === DC_ZVA) {
+    emitZva(g, insn & 31, bail);
+    return;
+  }
+  // The helper (function 0): 0 done, else declined.
+  g.i32(insn);
+  g.i32(op);
+  g.get(g.va);
+  g.i64n(pcOff);
+  g.op(W.i64Add, W.f64ConvertI64S);
+  g.b.byte(0x10); // call
+  g.b.u32(0);
+  g.if_();
+  bail();
+  g.end();
+  const rt = insn & 31;
+  if (op === MRS && rt !== 31) {
+    loadReg(g, rt);
+    g.written[rt] = 1;
+  }
+}
+
+function emitZva(g: Gen, rt: number, bail: () => void): void {
+  g.get(P.CB);
+  g.mem(W.i32Load, 2, CB_ZVAOK);
+  g.op(W.i32Eqz);
+  g.if_();
+  bail();
+  g.end();
+  g.x(rt);
+  g.i64(-64, -1);
+  g.op(W.i64And);
+  g.set(g.ta);
+  probe(g, P.WTLB, -4096, -1, bail);
+  // DC ZVA to Device memory is an alignment fault (exec/sysops.ts): the mirror's flag.
+  g.get(g.ia);
+  g.mem(W.i32Load, 2, 12);
+  g.if_();
+  bail();
+  g.end();
+  for (let i = 0; i < 64; i += 8) {
+    g.get(g.host);
+    g.i64(0, 0);
+    g.mem(W.i64Store, 0, i);
+  }
+}

@@ -1,0 +1,43 @@
+// The JavaScript side of the system instructions units call out (emit-sys.ts): it
+// runs them with the interpreter's own executor, but only where that cannot trap or
+// fault; elsewhere it declines and the unit leaves for the interpreter, which takes
+// the exception with every check.
+
+import type { CpuState } from "../state.js";
+import { sysregKey } from "../port.js";
+import { execSystem } from "../exec/system.js";
+import { mrsKey } from "./emit-sys.js";
+
+export const SYS_OP = 132;
+export const MRS_OP = 134;
+
+const SP_EL0 = sysregKey(3, 0, 4, 1, 0);
+/** Readable at EL0 whatever SCTLR says (sysregs.ts El0.ALWAYS: TPIDR_EL0, TPIDRRO_EL0, DCZID_EL0). */
+const EL0_ALWAYS = new Set([
+  sysregKey(3, 3, 13, 0, 2),
+  sysregKey(3, 3, 13, 0, 3),
+  sysregKey(3, 3, 0, 0, 7),
+]);
+/** Readable at EL0 in user-mode emulation (sysregs.ts El0.UCT, El0.ID). */
+const EL0_USER = new Set([
+  sysregKey(3, 3, 0, 0, 1),
+  sysregKey(3, 0, 0, 0, 0),
+  sysregKey(3, 0, 0, 0, 5),
+]);
+
+/** 0: done (Rt written for MRS); 2: declined, the unit bails to the interpreter. */
+export function sysHelper(cpu: CpuState, insn: number, op: number, pc: number): number {
+  if (cpu.el === 0) {
+    // Cache maintenance may trap at EL0 (SCTLR_EL1.UCI); MRS per register.
+    if (op === SYS_OP) return 2;
+    const k = mrsKey(insn);
+    if (!EL0_ALWAYS.has(k) && !(cpu.user && EL0_USER.has(k))) return 2;
+  } else if (op === MRS_OP && cpu.spsel === 0 && mrsKey(insn) === SP_EL0) {
+    return 2; // UNDEFINED while SP_EL0 is the selected stack pointer
+  }
+  if (op === SYS_OP) return 0; // DC CVAU/CVAC/CIVAC, IC IVAU at EL1: caches are not modelled
+  cpu.pc = pc;
+  cpu.insn = insn;
+  execSystem(cpu, op, insn);
+  return 0;
+}
