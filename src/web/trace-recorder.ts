@@ -56,8 +56,8 @@ export class TraceRecorder {
   readonly tracer: Tracer;
   private readonly text = new TraceTextCollector();
   /**
-   * One ring per category: a burst in one layer (the RM's page recovery makes 131,072
-   * addrspace_lookup calls as a 512 MiB guest goes) cannot push the others' latest
+   * One ring per category: a burst in one layer (the RM's page recovery makes tens of
+   * thousands of addrspace_lookup calls as a VM goes) cannot push the others' latest
    * events out of the view.
    */
   private readonly rings = new Map<string, Ring>();

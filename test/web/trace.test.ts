@@ -99,7 +99,7 @@ test(
       assert.deepEqual(categories(web), categories(cli));
       for (const layer of seen) assert.ok(categories(web).includes(layer), layer);
       // The same RPC calls in the same order, up to the VM's reset. The teardown after it
-      // (the RM's page recovery: one addrspace_lookup per 4 KiB page of the 512 MiB guest,
+      // (the RM's page recovery: one addrspace_lookup per 4 KiB page of guest RAM,
       // then VM_DEALLOC_VMID) may outlast the VMM's 5 s teardown wait in a traced page
       // on a loaded machine, so the CLI's last call may be missing.
       const sequence = rpcSequence(web);
