@@ -125,7 +125,7 @@ export function createProcess(
   if (!loaded.ok) return err(`${options.program}: ${loaded.error}`);
   const cwd = Buffer.from(options.cwd ?? process.cwd()).toString("latin1");
   const stdio = options.stdio ?? { stdin: 0, stdout: 1, stderr: 2 };
-  const exePath = Buffer.from(path.resolve(options.program)).toString("latin1");
+  const exePath = Buffer.from(exeHostPath(options.program)).toString("latin1");
   const state = new ProcessState(mem, ids, stdio, cwd, exePath);
   state.brkStart = state.brk = loaded.value.brkStart;
   // The task's comm, as exec sets it: the file's base name, 15 bytes at most.
@@ -241,4 +241,18 @@ export function execProgram(options: ExecOptions): Result<ExecResult, string> {
   const created = createProcess(options);
   if (!created.ok) return created;
   return ok(runProcess(created.value.cpu, created.value.state, options));
+}
+
+/**
+ * What /proc/self/exe names: the path of the file exec opened with every symlink
+ * resolved, as Linux's d_path of the executable gives it (and qemu-aarch64 passes on:
+ * busybox reads it, so a program reached through a symlinked folder saw a different
+ * string here than under QEMU).
+ */
+function exeHostPath(program: string): string {
+  try {
+    return fs.realpathSync(program);
+  } catch {
+    return path.resolve(program);
+  }
 }
