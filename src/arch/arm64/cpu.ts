@@ -159,7 +159,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
       this.vregs = new Uint8Array(arena.buffer, cb + CB_V, 512);
       this.mem.enableMirror(arena);
-      this.jit = new JitTier(this, arena, cb, threshold, getDecoder());
+      const cacheLimit = options.jit ? options.jit.cacheLimit : undefined;
+      this.jit = new JitTier(this, arena, cb, threshold, getDecoder(), cacheLimit);
     } else {
       this.xl = new Int32Array(33);
       this.xh = new Int32Array(33);

@@ -153,9 +153,12 @@ export interface CpuOptions {
   /**
    * The JIT tier: false for the interpreter alone; a threshold (arrivals at a block
    * before it is compiled, 0 = everything at once). Default: tiering.ts jitThreshold()
-   * (the GUNYAH_JIT and GUNYAH_JIT_THRESHOLD environment variables).
+   * (the GUNYAH_JIT and GUNYAH_JIT_THRESHOLD environment variables). `cacheLimit`
+   * bounds the code cache in bytes (jit/tier.ts CACHE_LIMIT by default): each module
+   * counts its bytes plus what V8 commits per module, and past the bound every unit is
+   * dropped so the modules can be collected.
    */
-  readonly jit?: false | { readonly threshold: number };
+  readonly jit?: false | { readonly threshold: number; readonly cacheLimit?: number };
 }
 
 /**
@@ -168,6 +171,9 @@ export interface JitStats {
   readonly units: number;
   readonly compileMs: number;
   readonly codeBytes: number;
+  /** Modules reachable now (charged against the cache bound), and times it was emptied. */
+  readonly modules: number;
+  readonly flushes: number;
   /** Why the tier handed the PC back (counts; JitExits). */
   readonly exits: JitExits;
 }

@@ -46,6 +46,12 @@ const PENDING: Entry = { fn: () => 0, block: -1 };
 
 /** Code cache bound: past this many bytes of modules, every unit is dropped. */
 const CACHE_LIMIT = 48 << 20;
+/**
+ * What V8 commits per module beyond its bytes (code space, instance, export wrappers):
+ * measured as ~20 KB of RSS per module. Without it the bound, which counted module bytes
+ * only (~540 per unit), let 40,000 modules exhaust V8's wasm code space.
+ */
+const MODULE_COST = 24 << 10;
 
 export class JitTier implements JitRunner {
   readonly stats: Counters = {
@@ -53,6 +59,8 @@ export class JitTier implements JitRunner {
     units: 0,
     compileMs: 0,
     codeBytes: 0,
+    modules: 0,
+    flushes: 0,
     exits: {
       cold: 0,
       pending: 0,
@@ -78,6 +86,11 @@ export class JitTier implements JitRunner {
   /** Every unit's function, by slot; the dispatcher calls through it. */
   private readonly table: WebAssembly.Table;
   private nextSlot = 0;
+  /**
+   * Bytes charged to the modules the table keeps alive since the last flush: a page
+   * dropped for stale code leaves its module in the table, so only a flush frees it.
+   */
+  private retained = 0;
   private readonly run: Dispatcher;
   private queue: { pj: PageJit; leaders: readonly number[]; code: FunctionCode }[] = [];
   /** Arrivals at queued units since the last batch. */
@@ -93,6 +106,7 @@ export class JitTier implements JitRunner {
     private readonly cb: number,
     private readonly threshold: number,
     private readonly decoder: Decoder,
+    private readonly cacheLimit = CACHE_LIMIT,
   ) {
     this.batch = threshold === 0 ? 1 : BATCH;
     this.i32 = new Int32Array(arena.buffer, cb, CB_V >> 2);
@@ -319,13 +333,16 @@ export class JitTier implements JitRunner {
     this.pendingHits = 0;
     const t0 = performance.now();
     const bytes = compileBatch(queue.map((q) => q.code));
-    if (this.stats.codeBytes + bytes.length > CACHE_LIMIT) this.flush();
+    const cost = bytes.length + MODULE_COST;
+    if (this.retained + cost > this.cacheLimit) this.flush();
     const compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(compiled, this.imports as never);
     if (this.used + queue.length * 8 > HASH_SLOTS * 0.6 || this.nextSlot + queue.length > 1 << 22)
       this.flush();
     if (this.table.length < this.nextSlot + queue.length)
       this.table.grow(Math.max(256, queue.length));
+    this.retained += cost;
+    this.stats.modules++;
     const share = Math.ceil(bytes.length / queue.length);
     queue.forEach((q, i) => {
       const fn = instance.exports[String(i)] as UnitFn;
@@ -374,6 +391,11 @@ export class JitTier implements JitRunner {
     this.queue = [];
     this.hashView.fill(0);
     this.used = 0;
+    // The table is what keeps the modules alive: empty it so V8 can collect them.
+    for (let slot = 0; slot < this.nextSlot; slot++) this.table.set(slot, null);
     this.nextSlot = 0;
+    this.retained = 0;
+    this.stats.modules = 0;
+    this.stats.flushes++;
   }
 }
