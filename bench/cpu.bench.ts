@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCpuFactory, execProgram } from "../src/exec/index.js";
-import { applyJitV8Flags } from "../src/cli/v8-flags.js";
+import { useJitByDefault } from "../src/cli/v8-flags.js";
 import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./compare.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -78,7 +78,7 @@ function runQemu(w: Workload): SideRun {
 }
 
 export async function bench(): Promise<BenchResult> {
-  applyJitV8Flags(); // as `gunyah exec` does
+  useJitByDefault(); // as `gunyah exec` does
   if (!fs.existsSync(hashProgram))
     spawnSync("bash", [path.join(root, "guests/tests/build.sh")], { stdio: "ignore" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gunyah-cpu-bench-"));

@@ -12,7 +12,7 @@ import { registerWebCommand } from "./commands/web.js";
 import type { CliIo } from "./io.js";
 import { terminalInput } from "./terminal.js";
 import { openHostPort } from "./host.js";
-import { applyJitV8Flags } from "./v8-flags.js";
+import { useJitByDefault } from "./v8-flags.js";
 
 function packageVersion(): string {
   try {
@@ -55,7 +55,7 @@ function defaultIo(): CliIo {
 /** Runs the command line `argv` (without the node and script names); resolves to the exit code. */
 export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli: CliIo = { ...defaultIo(), ...io };
-  applyJitV8Flags();
+  useJitByDefault();
   let code = 0;
   const done = (c: number) => {
     code = c;

@@ -7,6 +7,7 @@
 // cannot set these: the web worker runs with the defaults.
 
 import { setFlagsFromString } from "node:v8";
+import { setJitDefault } from "../exec/index.js";
 
 /** Liftoff only, eagerly: the boot's figures in src/arch/arm64/README.md. */
 export const JIT_V8_FLAGS: readonly string[] = ["--liftoff-only", "--no-wasm-lazy-compilation"];
@@ -18,4 +19,13 @@ export function applyJitV8Flags(): void {
   if (applied) return;
   applied = true;
   for (const flag of JIT_V8_FLAGS) setFlagsFromString(flag);
+}
+
+/**
+ * The `gunyah` command's CPUs use the JIT tier unless GUNYAH_JIT=0 or --no-jit says
+ * otherwise (both keep the interpreter), with the V8 settings above.
+ */
+export function useJitByDefault(): void {
+  applyJitV8Flags();
+  setJitDefault(true);
 }

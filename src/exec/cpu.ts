@@ -4,6 +4,9 @@
 import { createCpu } from "../arch/arm64/index.js";
 import type { Arm64CpuExt, CpuOptions } from "../arch/arm64/index.js";
 
+/** The JIT tier by default for this process's CPUs (the gunyah command sets it). */
+export { setJitDefault } from "../arch/arm64/index.js";
+
 export const defaultCpuFactory = (options: CpuOptions): Arm64CpuExt => createCpu(options);
 
 /** The same core without its JIT tier (`gunyah exec --no-jit`). */

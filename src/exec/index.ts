@@ -13,4 +13,4 @@ export type { CpuFactory, IdRegisters } from "./features.js";
 export { AddressSpace } from "./memory.js";
 export { STACK_TOP, MMAP_BASE } from "./loader.js";
 export { TraceFile } from "./trace-file.js";
-export { defaultCpuFactory, interpreterCpuFactory } from "./cpu.js";
+export { defaultCpuFactory, interpreterCpuFactory, setJitDefault } from "./cpu.js";

@@ -26,11 +26,7 @@ export const InterpretOnly = {
 export function jitThreshold(): number | undefined {
   const env = globalThis.process?.env ?? {};
   if (env["GUNYAH_JIT"] === "0") return undefined;
-  if (
-    !JIT_DEFAULT_ON &&
-    env["GUNYAH_JIT"] === undefined &&
-    env["GUNYAH_JIT_THRESHOLD"] === undefined
-  )
+  if (!jitDefaultOn && env["GUNYAH_JIT"] === undefined && env["GUNYAH_JIT_THRESHOLD"] === undefined)
     return undefined;
   const t = Number(env["GUNYAH_JIT_THRESHOLD"] ?? DEFAULT_JIT_THRESHOLD);
   return Number.isFinite(t) && t >= 0 ? Math.floor(t) : DEFAULT_JIT_THRESHOLD;
@@ -39,5 +35,15 @@ export function jitThreshold(): number | undefined {
 /** Arrivals at a block before it is compiled (measured: see README.md, JIT tier). */
 export const DEFAULT_JIT_THRESHOLD = 1000;
 
-/** Whether CPUs get the JIT tier when the environment does not say. */
-const JIT_DEFAULT_ON = false;
+/** Whether CPUs get the JIT tier when the environment does not say (setJitDefault). */
+let jitDefaultOn = false;
+
+/**
+ * Makes the JIT tier the default for CPUs created from now on in this process, unless
+ * the environment says otherwise (GUNYAH_JIT=0). The `gunyah` command does this (the
+ * Linux boot is faster with the tier: src/arch/arm64/README.md); a library user or the
+ * browser page keeps the interpreter unless it asks.
+ */
+export function setJitDefault(on: boolean): void {
+  jitDefaultOn = on;
+}
