@@ -8,7 +8,7 @@ import {
   VcpuRunState,
 } from "../../src/hyp/abi/index.js";
 import { A64, assemble, mov32 } from "./a64.js";
-import { buildGuest, GUEST_RAM_IPA, run } from "./guest.js";
+import { buildGuest, GUEST_RAM_IPA, mapIntoRoot, run } from "./guest.js";
 import { Access, Call, boot, mappingAttrs, ok } from "./helpers.js";
 
 const UART = 0x0900_0000;
@@ -240,18 +240,7 @@ test("SMP: PSCI CPU_ON starts vCPU 1 at its entry with X0 = context; an SGI from
 
   const { hyp, rm } = boot();
   const g = buildGuest(rm, { vcpus: 2, vic: true });
-  const pa = rm.caps.ramBase;
-  ok(
-    rm.hvc,
-    Call.ADDRSPACE_MAP,
-    rm.caps.addrspace,
-    g.extent,
-    BigInt(pa),
-    mappingAttrs(Access.RW),
-    0n,
-    0n,
-    0n,
-  );
+  const pa = mapIntoRoot(rm, g);
   assert.ok(rm.memory.write(pa, assemble(program)).ok);
   ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, BigInt(UART), 0x1000n, 0n);
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);

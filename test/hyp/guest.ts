@@ -85,3 +85,23 @@ export function run(rm: RootVm, vcpu: bigint, resume0 = 0n, resume1 = 0n): bigin
   const r = rm.hvc.hvc(0xc600_8000 | Call.VCPU_RUN, [vcpu, resume0, resume1, 0n, 0n]);
   return [...r];
 }
+
+/**
+ * Maps the guest's RAM extent into the root VM at its physical address as well
+ * (read-write), so the test can write the guest's code and data there: its address.
+ */
+export function mapIntoRoot(rm: RootVm, g: Guest): number {
+  const pa = rm.caps.ramBase;
+  ok(
+    rm.hvc,
+    Call.ADDRSPACE_MAP,
+    rm.caps.addrspace,
+    g.extent,
+    BigInt(pa),
+    mappingAttrs(Access.RW),
+    0n,
+    0n,
+    0n,
+  );
+  return pa;
+}

@@ -14,8 +14,8 @@ import {
 import { Icc } from "../../src/hyp/vgic/cpuif.js";
 import { GICD_BASE, GICR_BASE, VirtualGic } from "../../src/hyp/vgic/vgic.js";
 import { A64, assemble, mov32 } from "./a64.js";
-import { buildGuest, GUEST_RAM_IPA, run } from "./guest.js";
-import { Access, Call, boot, call, create, expectError, mappingAttrs, ok } from "./helpers.js";
+import { buildGuest, GUEST_RAM_IPA, mapIntoRoot, run } from "./guest.js";
+import { Call, boot, call, create, expectError, ok } from "./helpers.js";
 
 const SET = Call.VGIC_SET_MPIDR_MAPPING;
 /** What Gunyah's RM asks for (vm_config.c handle_interrupt_controller): linear. */
@@ -239,18 +239,7 @@ test("a guest under the cluster mapping: MPIDR_EL1, PSCI CPU_ON and AFFINITY_INF
 
   const { rm } = boot();
   const g = buildGuest(rm, { vcpus: 2, vic: true, mpidrMapping: CLUSTER });
-  const pa = rm.caps.ramBase;
-  ok(
-    rm.hvc,
-    Call.ADDRSPACE_MAP,
-    rm.caps.addrspace,
-    g.extent,
-    BigInt(pa),
-    mappingAttrs(Access.RW),
-    0n,
-    0n,
-    0n,
-  );
+  const pa = mapIntoRoot(rm, g);
   assert.ok(rm.memory.write(pa, assemble(program)).ok);
   ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, BigInt(UART), 0x1000n, 0n);
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);

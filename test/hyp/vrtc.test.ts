@@ -7,9 +7,8 @@ import { HypError, VcpuRunState } from "../../src/hyp/abi/index.js";
 import { ObjectRegistry } from "../../src/hyp/object.js";
 import { Vrtc, VRTC_DEV_SIZE } from "../../src/hyp/vrtc.js";
 import { A64, assemble, mov32 } from "./a64.js";
-import { buildGuest, GUEST_RAM_IPA, run } from "./guest.js";
+import { buildGuest, GUEST_RAM_IPA, mapIntoRoot, run } from "./guest.js";
 import {
-  Access,
   Call,
   Rights,
   activate,
@@ -18,7 +17,6 @@ import {
   create,
   expectError,
   makeAddrspace,
-  mappingAttrs,
   ok,
 } from "./helpers.js";
 
@@ -202,18 +200,7 @@ test("PL031 registers: RTCCR reads 1, match/interrupt registers RAZ/WI, PrimeCel
 test("a guest reads and writes the PL031 without an exit; the next page is still VMMIO", () => {
   const { hyp, rm } = boot();
   const g = buildGuest(rm);
-  const pa = rm.caps.ramBase;
-  ok(
-    rm.hvc,
-    Call.ADDRSPACE_MAP,
-    rm.caps.addrspace,
-    g.extent,
-    BigInt(pa),
-    mappingAttrs(Access.RW),
-    0n,
-    0n,
-    0n,
-  );
+  const pa = mapIntoRoot(rm, g);
   // The whole device window is VMMIO, as the RM registers it: the vRTC comes first.
   ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, 0x0900_0000n, 0x10_0000n, 0n);
   const v = newVrtc(rm);
@@ -261,18 +248,7 @@ test("a guest reads and writes the PL031 without an exit; the next page is still
 test("a VM without a vRTC: the same page is plain VMMIO", () => {
   const { rm } = boot();
   const g = buildGuest(rm);
-  const pa = rm.caps.ramBase;
-  ok(
-    rm.hvc,
-    Call.ADDRSPACE_MAP,
-    rm.caps.addrspace,
-    g.extent,
-    BigInt(pa),
-    mappingAttrs(Access.RW),
-    0n,
-    0n,
-    0n,
-  );
+  const pa = mapIntoRoot(rm, g);
   ok(rm.hvc, Call.ADDRSPACE_CONFIGURE_VMMIO, g.addrspace, 0x0900_0000n, 0x10_0000n, 0n);
   assert.ok(rm.memory.write(pa, assemble([...mov32(0, RTC_IPA), A64.ldrW(1, 0), A64.spin()])).ok);
   ok(rm.hvc, Call.VCPU_POWERON, g.vcpus[0]!, BigInt(GUEST_RAM_IPA), 0n, 0n);
