@@ -52,7 +52,8 @@ function activateIn(cspace: Cspace, id: bigint): HandlerOut {
 
 /**
  * vpm_group_configure (0x66), as hyp/vm/vpm_base/src/hypercalls.c: flags other than
- * bit 0 (no_aggregation) are UNIMPLEMENTED before any lookup; the cap needs the
+ * bit 0 (no_aggregation) get Gunyah's ERROR_UNIMPLEMENTED (its answer for options it
+ * does not define) before any lookup; the cap needs the
  * generic activate right (CSPACE_* errors), must name a vPM group
  * (CSPACE_WRONG_OBJECT_TYPE) still in INIT (OBJECT_STATE). res0 is checked by the
  * dispatcher (ARGUMENT_INVALID), as Gunyah's generated glue does.
@@ -73,9 +74,10 @@ function vpmGroupConfigure(c: CallerContext, a: readonly bigint[]): HandlerOut {
 
 export const partitionHandlers: HandlerTable = {
   [Call.VPM_GROUP_CONFIGURE]: { res0: [2], fn: (_k, c, a) => vpmGroupConfigure(c, a) },
-  // object_reset / object_reset_from: the public hypervisor defines them and answers
-  // UNIMPLEMENTED for any cap (hyp/core/object_standard/src/hypercalls.c) once the
-  // glue has checked res0 (ARGUMENT_INVALID).
+  // object_reset / object_reset_from: Gunyah's own answer, not a placeholder. The public
+  // hypervisor's hypercalls.c (hyp/core/object_standard) returns ERROR_UNIMPLEMENTED for
+  // every cap, so a caller sees exactly that after the glue's res0 check
+  // (ARGUMENT_INVALID); no object type supports reset there.
   [Call.OBJECT_RESET]: { res0: [1], fn: () => fail(HypError.UNIMPLEMENTED) },
   [Call.OBJECT_RESET_FROM]: { res0: [2], fn: () => fail(HypError.UNIMPLEMENTED) },
   ...Object.fromEntries(CREATE.map(([n, t]) => [n, { res0: [2], fn: create(t) }])),
