@@ -47,7 +47,10 @@ test("rm client: one request outstanding at a time", async () => {
   rm.silent = true;
   const first = calls.allocVmid();
   const second = calls.allocVmid();
-  await new Promise((r) => setTimeout(r, 20));
+  // Wait for the first request however loaded the machine is, then give a client that
+  // wrongly pipelined the second request plenty of turns to send it.
+  await until(() => rm.requests.length >= 1, 10_000);
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(rm.requests.length, 1, "the second request waits for the first reply");
   rm.release();
   assert.ok((await first).ok);
