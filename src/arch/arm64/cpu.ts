@@ -32,7 +32,7 @@ import {
 import { GenericTimer } from "./timer.js";
 import { run, getDecoder } from "./interp.js";
 import { JitTier } from "./jit/tier.js";
-import { CB_SIZE, CB_V, CB_XH } from "./jit/gen.js";
+import { CB_FPSR, CB_SIZE, CB_V, CB_XH } from "./jit/gen.js";
 import { jitThreshold } from "./tiering.js";
 import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
@@ -70,8 +70,20 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   /** V0-V31: in the CPU block too when the JIT tier is on (compiled SIMD code uses them). */
   readonly vregs: Uint8Array;
   readonly vview: DataView;
-  fpcr = 0;
-  fpsr = 0;
+  /** FPSR and FPCR: in the CPU block too with the JIT tier (native FP code checks them). */
+  private readonly fpState: Int32Array;
+  get fpsr(): number {
+    return this.fpState[0]!;
+  }
+  set fpsr(value: number) {
+    this.fpState[0] = value;
+  }
+  get fpcr(): number {
+    return this.fpState[1]!;
+  }
+  set fpcr(value: number) {
+    this.fpState[1] = value;
+  }
 
   // Hot system registers as fields (the rest live in `sys`).
   sctlr = 0x30d00800;
@@ -158,6 +170,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xl = new Int32Array(arena.buffer, cb, 33);
       this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
       this.vregs = new Uint8Array(arena.buffer, cb + CB_V, 512);
+      this.fpState = new Int32Array(arena.buffer, cb + CB_FPSR, 2);
       this.mem.enableMirror(arena);
       const cacheLimit = options.jit ? options.jit.cacheLimit : undefined;
       this.jit = new JitTier(this, arena, cb, threshold, getDecoder(), cacheLimit);
@@ -165,6 +178,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xl = new Int32Array(33);
       this.xh = new Int32Array(33);
       this.vregs = new Uint8Array(512);
+      this.fpState = new Int32Array(2);
       this.jit = undefined;
     }
     this.vview = new DataView(this.vregs.buffer, this.vregs.byteOffset, 512);

@@ -291,19 +291,22 @@ function emitBlock(
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);
-    else if (!emitSimd(g, op, insn, bail))
-      emitCallout(g, op, insn, j, {
-        exception: () => {
-          g.get(g.n);
-          g.i32(last - j - 1);
-          g.op(W.i32Sub);
-          g.set(g.n);
-          g.i32(Exit.EXCEPTION);
-          g.set(g.kind);
-          g.br(c.out);
-        },
-        decline: bail,
-      });
+    else {
+      const callout = (): void =>
+        emitCallout(g, op, insn, j, {
+          exception: () => {
+            g.get(g.n);
+            g.i32(last - j - 1);
+            g.op(W.i32Sub);
+            g.set(g.n);
+            g.i32(Exit.EXCEPTION);
+            g.set(g.kind);
+            g.br(c.out);
+          },
+          decline: bail,
+        });
+      if (!emitSimd(g, op, insn, bail, callout)) callout();
+    }
   }
 }
 

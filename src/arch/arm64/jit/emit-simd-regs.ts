@@ -4,8 +4,12 @@
 import { P, CB_V, type Gen } from "./gen.js";
 import { S, simd, lane, v128Const } from "./wasm-simd.js";
 
-/** Emits an instruction; `bail` leaves the unit for the interpreter before any change. */
-export type SimdEmit = (g: Gen, bail: () => void) => void;
+/**
+ * Emits an instruction; `bail` leaves the unit for the interpreter before any change,
+ * `callout` emits the call to the interpreter's executor for this instruction (the FP
+ * emitters' fallback when a run-time guard fails, emit-fp.ts).
+ */
+export type SimdEmit = (g: Gen, bail: () => void, callout: () => void) => void;
 
 /** Pushes V[n] as v128. */
 export function vget(g: Gen, n: number): void {

@@ -15,15 +15,16 @@ import { S, simd, shuffle, v128Const } from "./wasm-simd.js";
 import { SimdOp } from "../simd/ops.js";
 import { planMove } from "./emit-simd-move.js";
 import { planFpMem } from "./emit-simd-mem.js";
+import { planFp } from "./emit-fp.js";
 import { splatConst, vget, vset, type SimdEmit } from "./emit-simd-regs.js";
 
 /** The native emitter of a SIMD&FP instruction, or undefined (it stays a call-out). */
 export function planSimd(op: number, insn: number): SimdEmit | undefined {
   const body = planBody(op, insn);
   if (body === undefined) return undefined;
-  return (g, bail) => {
+  return (g, bail, callout) => {
     fpCheck(g, bail);
-    body(g, bail);
+    body(g, bail, callout);
   };
 }
 
@@ -36,7 +37,9 @@ function planBody(op: number, insn: number): SimdEmit | undefined {
     case SimdOp.TWO_MISC:
       return twoMisc(insn);
     default:
-      return op >= 256 && op < 0x1000 ? planFpMem(op, insn) : planMove(op, insn);
+      return op >= 256 && op < 0x1000
+        ? planFpMem(op, insn)
+        : (planMove(op, insn) ?? planFp(op, insn));
   }
 }
 
@@ -380,10 +383,19 @@ function twoMisc(insn: number): SimdEmit | undefined {
   }
 }
 
-/** The compile.ts hook: emits the instruction natively if it can, else returns false. */
-export function emitSimd(g: Gen, op: number, insn: number, bail: () => void): boolean {
+/**
+ * The compile.ts hook: emits the instruction natively if it can, else returns false.
+ * `callout` emits the instruction's call-out (a native emitter's run-time fallback).
+ */
+export function emitSimd(
+  g: Gen,
+  op: number,
+  insn: number,
+  bail: () => void,
+  callout: () => void,
+): boolean {
   const emit = op >= 256 ? planSimd(op, insn) : undefined;
   if (emit === undefined) return false;
-  emit(g, bail);
+  emit(g, bail, callout);
   return true;
 }

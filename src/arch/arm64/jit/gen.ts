@@ -7,8 +7,9 @@
 // The CPU block (cpu.ts allocates it in the arena): X0-X30 + SP low halves at +0,
 // high halves at +132, N Z C V as i32 at +264, the exit PC as f64 at +280, the exit
 // kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292, whether misaligned
-// accesses to Normal memory are allowed (SCTLR.A clear) at +296 and V0-V31 at +304
-// (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory).
+// accesses to Normal memory are allowed (SCTLR.A clear) at +296, V0-V31 at +304
+// (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory) and
+// FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
 
@@ -21,7 +22,9 @@ export const CB_ZVAOK = 300;
 export const CB_FPOK = 292;
 export const CB_ALIGNOK = 296;
 export const CB_V = 304;
-export const CB_SIZE = CB_V + 512;
+export const CB_FPSR = CB_V + 512;
+export const CB_FPCR = CB_FPSR + 4;
+export const CB_SIZE = CB_FPCR + 4;
 
 /** Why a unit returned. */
 export const Exit = {
