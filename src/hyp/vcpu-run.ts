@@ -15,7 +15,13 @@ import type { Vcpu } from "./vcpu.js";
 import { traceSlice } from "./trace-vcpu.js";
 import { traceTimerOutputs } from "./trace-irq.js";
 
-/** Instructions per vcpu_run slice: long enough to amortise the call, short enough to stay responsive. */
+/**
+ * Instructions per vcpu_run slice: long enough to amortise the call, short enough to
+ * stay responsive. A slice is not restarted by exits to the host (MMIO, page faults):
+ * what is left carries over to the next vcpu_run, so READY comes after RUN_SLICE
+ * instructions however often the vCPU needs its VMM. That bounds the turn a host
+ * scheduler gives each vCPU in guest instructions (src/host/functions/vcpu-turns.ts).
+ */
 export const RUN_SLICE = 200_000;
 
 export interface RunResult {
@@ -67,7 +73,7 @@ export function checkVcpu(v: Vcpu): Result<RunResult, number> {
   if (v.running) return err(HypError.BUSY);
   const s = vcpuStatus(v);
   if (s) return ok(s);
-  if (v.sleep !== undefined) return ok(sleepState(v));
+  if (v.sleep !== undefined && !v.woken) return ok(sleepState(v));
   return err(HypError.BUSY);
 }
 
@@ -146,17 +152,29 @@ function interruptPending(v: Vcpu): boolean {
 }
 
 function runSlice(v: Vcpu, slice: number): RunResult {
+  let left = v.sliceLeft > 0 ? Math.min(v.sliceLeft, slice) : slice;
+  const r = runFor(v, left, (used) => (left -= used));
+  // READY or asleep: the next vcpu_run starts a fresh slice; any other exit keeps the rest.
+  v.sliceLeft =
+    r.state === VcpuRunState.READY || r.state === VcpuRunState.EXPECTS_WAKEUP ? 0 : left;
+  return r;
+}
+
+/** Runs up to `slice` instructions, telling `spend` what each CPU run used. */
+function runFor(v: Vcpu, slice: number, spend: (used: number) => void): RunResult {
   const cpu = v.cpu!;
   const clock = v.services.clock;
   let left = slice;
   while (true) {
     if (v.sleep !== undefined) {
       if (!interruptPending(v)) {
+        v.woken = false;
         v.vpm?.update();
         clock.wait(v, cpu.nextTimerDeadline());
         return sleepState(v);
       }
       v.sleep = undefined;
+      v.woken = false;
       clock.cancel(v);
     }
     if (left <= 0) return state(VcpuRunState.READY);
@@ -171,7 +189,9 @@ function runSlice(v: Vcpu, slice: number): RunResult {
       v.markFaulted(VcpuFaultReason.INTERNAL, 0n, BigInt(cpu.pc));
       return state(VcpuRunState.FAULT, ...v.faultData);
     }
-    left -= Math.max(1, cpu.instructionsRetired - before);
+    const used = Math.max(1, cpu.instructionsRetired - before);
+    left -= used;
+    spend(used);
     v.gic?.setTimerOutputs(v.vicIndex, cpu.timerOutputs());
     if (v.services.tracer)
       traceTimerOutputs(v.services.tracer, v, cpu.timerOutputs(), () => v.traceIdentity());

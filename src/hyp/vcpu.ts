@@ -74,6 +74,15 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   on = false;
   /** In WFI (0) or PSCI CPU_SUSPEND (1), until an interrupt is pending. */
   sleep: 0 | 1 | undefined;
+  /**
+   * The sleeping vCPU was woken (an interrupt became pending for it, or its timer
+   * deadline passed) and will run at its next vcpu_run: Gunyah unblocks the thread at
+   * that moment. Until then it still counts as runnable, so the clock does not jump
+   * past an interrupt nobody has taken yet and vcpu_run_check says BUSY.
+   */
+  woken = false;
+  /** Instructions left of the current vcpu_run slice after an exit to the host (0: none). */
+  sliceLeft = 0;
   /** The power_state argument of the last CPU_SUSPEND. */
   suspendPowerState = 0n;
   exited = false;
@@ -123,7 +132,8 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   }
 
   get runnable(): boolean {
-    return this.on && this.sleep === undefined && !this.killed && !this.faulted && !this.reset;
+    if (!this.on || this.killed || this.faulted || this.reset) return false;
+    return this.sleep === undefined || this.woken;
   }
 
   get proxyScheduled(): boolean {
@@ -292,6 +302,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
   /** Raises the run-wakeup VIRQ so the host calls vcpu_run again. */
   wake(): void {
     this.services.clock.cancel(this);
+    if (this.sleep !== undefined) this.woken = true;
     this.wakeupVirq.assert();
   }
 
@@ -334,6 +345,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     if (!keepX0) cpu.setX(0, context);
     this.on = true;
     this.sleep = undefined;
+    this.sliceLeft = 0;
     this.exited = false;
     this.faulted = false;
     this.lastInjectedFetch = undefined;
