@@ -156,4 +156,12 @@ export class HostHypercalls {
     const [state = 0n, d0 = 0n, d1 = 0n, d2 = 0n] = r.value;
     return ok({ state, data: [d0, d1, d2] });
   }
+
+  /** vcpu_run_check: the state without running (BUSY: the vCPU could run now). */
+  vcpuRunCheck(vcpu: bigint): HostResult<VcpuRunResponse> {
+    const r = this.call("VCPU_RUN_CHECK", [vcpu, RES0]);
+    if (!r.ok) return r;
+    const [state = 0n, d0 = 0n, d1 = 0n, d2 = 0n] = r.value;
+    return ok({ state, data: [d0, d1, d2] });
+  }
 }

@@ -8,6 +8,7 @@ import type { FaultRingProducer } from "./fault-ring.js";
 import type { HostHypercalls } from "./hypercalls.js";
 import type { IoHandlerTable } from "./io-handlers.js";
 import type { TicketRegistry } from "./resources.js";
+import type { VcpuTurns } from "./functions/vcpu-turns.js";
 
 /** The raw exit information of the RM's VM_EXITED notification. */
 export interface ExitInfo {
@@ -42,9 +43,19 @@ export interface VmContext {
   startSettled(): Promise<void>;
   /** Options for the run loop. */
   readonly runOptions: RunOptions;
+  /** The VM's turn scheduler, with `runOptions.scheduling` "turns" (else undefined). */
+  readonly turns: VcpuTurns | undefined;
 }
 
 export interface RunOptions {
   /** How long a vCPU waits for its wakeup interrupt before polling again (ms). */
   readonly wakeupTimeoutMs: number;
+  /**
+   * How the VM's vCPUs share the host: "free" (default), each run loop calls
+   * vcpu_run whenever the event loop lets it; "turns", one vCPU at a time in a fixed
+   * order with turns measured in guest instructions, so a multi-vCPU run is a
+   * deterministic function of its inputs (functions/vcpu-turns.ts). With "turns"
+   * every vCPU function must have a run loop, or the others wait for its turn.
+   */
+  readonly scheduling: "free" | "turns";
 }

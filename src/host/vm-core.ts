@@ -25,6 +25,7 @@ import type { RmCalls } from "./rm/calls.js";
 import { canTransition } from "./vm-status.js";
 import type { ExitInfo, RunOptions, VmContext, VmRef } from "./vm-context.js";
 import { macrotask } from "../lib/macrotask.js";
+import { VcpuTurns } from "./functions/vcpu-turns.js";
 
 /** The services of the host driver every VM uses (the "device"). */
 export interface HostServices {
@@ -63,6 +64,7 @@ export class VmCore implements VmContext {
   readonly functions: FunctionInstances<VmContext>;
   readonly refs: RefCount;
   readonly runOptions: RunOptions;
+  readonly turns: VcpuTurns | undefined;
   readonly statusTimeoutMs: number;
 
   vmid: number | undefined;
@@ -91,7 +93,8 @@ export class VmCore implements VmContext {
     this.pager = new DemandPager(services.hyp, services.ramBase);
     this.faultRing = new FaultRingProducer(options.faultRingEntries);
     this.functions = new FunctionInstances(services.functionTypes, this);
-    this.runOptions = { wakeupTimeoutMs: 10, ...options.runOptions };
+    this.runOptions = { wakeupTimeoutMs: 10, scheduling: "free", ...options.runOptions };
+    this.turns = this.runOptions.scheduling === "turns" ? new VcpuTurns() : undefined;
     this.statusTimeoutMs = options.statusTimeoutMs ?? 5000;
     this.released = new Promise((resolve) => (this.resolveReleased = resolve));
     this.refs = new RefCount(() => this.scheduleTeardown());

@@ -182,8 +182,11 @@ class HostVm implements VmPort {
 export function hostPort(device: GunyahDevice): HypervisorPort {
   const memories: GuestMem[] = [];
   return {
-    async createVm() {
-      const r = device.createVm();
+    async createVm(options) {
+      const r = device.createVm(
+        0,
+        options?.deterministic ? { runOptions: { scheduling: "turns" } } : undefined,
+      );
       return r.ok ? ok(new HostVm(r.value)) : err(failure(r.error));
     },
     async createGuestMemory(size: number) {

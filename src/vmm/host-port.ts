@@ -96,8 +96,17 @@ export interface VmPort {
   close(): Promise<void>;
 }
 
+export interface VmCreateOptions {
+  /**
+   * Run the vCPUs in deterministic turns (the host's "turns" scheduling,
+   * src/host/functions/vcpu-turns.ts) rather than as the event loop lets them: a
+   * multi-vCPU run is then the same run after run. Every vCPU needs a run loop.
+   */
+  readonly deterministic?: boolean;
+}
+
 export interface HypervisorPort {
-  createVm(): HostCall<VmPort>;
+  createVm(options?: VmCreateOptions): HostCall<VmPort>;
   createGuestMemory(size: number): HostCall<GuestMemoryPort>;
   /** Closes the device (after its VMs are closed); optional for fakes. */
   close?(): void;

@@ -166,7 +166,9 @@ export async function buildMachine(
   io: ConsoleIo,
   options: MachineOptions = {},
 ): Promise<Result<Machine, StartError>> {
-  const vm = await host.createVm();
+  // Deterministic turns, unless a debugger may stop and step single vCPUs: a vCPU
+  // parked by the gate inside its turn would hold up the others (gdb/gate.ts).
+  const vm = await host.createVm({ deterministic: !options.debug });
   if (!vm.ok) return hostError("create a VM", vm.error);
   const built = await buildOnVm(host, vm.value, res, io, options);
   if (!built.ok) await vm.value.close();

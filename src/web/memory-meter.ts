@@ -16,8 +16,8 @@ export class MemoryMeter {
   wrap(host: HypervisorPort): HypervisorPort {
     return {
       createGuestMemory: (size) => host.createGuestMemory(size),
-      createVm: async () => {
-        const vm = await host.createVm();
+      createVm: async (options) => {
+        const vm = await host.createVm(options);
         if (vm.ok) this.vm = vm.value;
         return vm;
       },

@@ -4,8 +4,9 @@
 // structure. It yields to the event loop between hypercalls so the RM, interrupts and
 // devices progress in this single-threaded system.
 
-import { DEBUG_STOP_WRITE, HypError, MmioAction, VcpuRunState } from "../../hyp/abi/index.js";
+import { DEBUG_STOP_WRITE, HypError } from "../../hyp/abi/index.js";
 import { VcpuDebug } from "./vcpu-debug.js";
+import { mmioResume, pageFaultResume, remapStatus, RunState, VmmioAction } from "./vcpu-resume.js";
 import { RateLimitedLog } from "../../lib/log.js";
 import { ok } from "../../lib/result.js";
 import { HypResourceType, VmStatus } from "../../rm/protocol/index.js";
@@ -13,36 +14,9 @@ import { Errno, fail, type HostResult } from "../errors.js";
 import { FaultKind } from "../fault-ring.js";
 import { AsyncMutex } from "../mutex.js";
 import type { HostResource, ResourceTicket } from "../resources.js";
-import {
-  ResumeAction,
-  RUN_STRUCTURE_SIZE,
-  RunStructure,
-  VmExitStatus,
-  type VcpuExit,
-} from "../run-structure.js";
+import { RUN_STRUCTURE_SIZE, RunStructure, VmExitStatus, type VcpuExit } from "../run-structure.js";
 import type { VmContext, VmRef } from "../vm-context.js";
 import { macrotask } from "../../lib/macrotask.js";
-
-/** vcpu_run states as the bigint X1 carries them. */
-const RunState = {
-  READY: BigInt(VcpuRunState.READY),
-  EXPECTS_WAKEUP: BigInt(VcpuRunState.EXPECTS_WAKEUP),
-  POWERED_OFF: BigInt(VcpuRunState.POWERED_OFF),
-  BLOCKED: BigInt(VcpuRunState.BLOCKED),
-  VMMIO_READ: BigInt(VcpuRunState.ADDRSPACE_VMMIO_READ),
-  VMMIO_WRITE: BigInt(VcpuRunState.ADDRSPACE_VMMIO_WRITE),
-  FAULT: BigInt(VcpuRunState.FAULT),
-  PAGE_FAULT: BigInt(VcpuRunState.ADDRSPACE_PAGE_FAULT),
-  PSCI_SYSTEM_RESET: BigInt(VcpuRunState.PSCI_SYSTEM_RESET),
-  DEBUG_STOP: BigInt(VcpuRunState.DEBUG_STOP),
-} as const;
-
-/** The resume1 action after a VMMIO exit. */
-const VmmioAction = {
-  EMULATE: BigInt(MmioAction.EMULATE),
-  RETRY: BigInt(MmioAction.RETRY),
-  FAULT: BigInt(MmioAction.FAULT),
-} as const;
 
 /** Our own copy of why the last run returned; the shared page is never trusted for it. */
 type RunState = "unknown" | "ready" | "mmio-read" | "mmio-write" | "page-fault" | "system-down";
@@ -55,17 +29,6 @@ const MAX_BURST = 64;
 const MAX_SAME_FAULT = 16;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => macrotask(resolve));
-
-function remapStatus(rmStatus: number): number {
-  switch (rmStatus) {
-    case VmStatus.INIT_FAILED:
-      return VmExitStatus.LOAD_FAILED;
-    case VmStatus.EXITED:
-      return VmExitStatus.EXITED;
-    default:
-      return VmExitStatus.CRASHED;
-  }
-}
 
 /** A vCPU handle: its run structure and `run()`. Close it when done. */
 export class Vcpu {
@@ -106,6 +69,20 @@ export class Vcpu {
       populate: (r) => this.populate(r),
       unpopulate: (r) => this.unpopulate(r),
     };
+    ctx.turns?.join({ id, canRun: () => this.canRun(), granted: () => this.complete() });
+  }
+
+  /** For the turn scheduler: the hypervisor says this vCPU could run now. */
+  private canRun(): boolean {
+    const cap = this.resource?.capId;
+    if (cap === undefined || !this.bound || this.closed) return false;
+    const r = this.ctx.hyp.vcpuRunCheck(cap);
+    return !r.ok && r.error.origin.hypError === HypError.BUSY;
+  }
+
+  /** Ends this vCPU's turn (with the "turns" policy; else nothing). */
+  private endTurn(): void {
+    this.ctx.turns?.pass(this.id);
   }
 
   /** The current exit, decoded from the run structure. */
@@ -142,7 +119,12 @@ export class Vcpu {
     this.resource = r;
     // The wakeup VIRQ (vcpu_bind_virq type 1, bound by the RM); without one the run
     // loop falls back to its wakeup timeout.
-    if (r.virq !== undefined) this.unbindVirq = this.ctx.onVirq(r.virq, () => this.complete());
+    if (r.virq !== undefined)
+      this.unbindVirq = this.ctx.onVirq(r.virq, () => {
+        this.complete();
+        // A parked turn looks again for a vCPU that can run (vcpu-turns.ts).
+        this.ctx.turns?.poke();
+      });
     return true;
   }
 
@@ -158,6 +140,7 @@ export class Vcpu {
   /** @internal The function was removed (VM_REMOVE_FUNCTION or teardown). */
   unbind(): void {
     this.bound = false;
+    this.ctx.turns?.leave(this.id);
     this.stopWatching();
     this.complete();
   }
@@ -166,6 +149,7 @@ export class Vcpu {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.ctx.turns?.leave(this.id);
     this.vmRef.drop();
   }
 
@@ -243,14 +227,14 @@ export class Vcpu {
         break;
       case "mmio-read":
       case "mmio-write": {
-        const r = this.mmioResume();
+        const r = mmioResume(this.run_, this.state === "mmio-read", this.mmioReadLen);
         if (!r.ok) return r;
         resume = r.value;
         this.state = "ready";
         break;
       }
       case "page-fault": {
-        const r = this.pageFaultResume();
+        const r = pageFaultResume(this.run_);
         if (!r.ok) return r;
         resume = r.value;
         this.state = "ready";
@@ -268,10 +252,23 @@ export class Vcpu {
     let burst = 0;
     let lastFault = -1;
     let sameFault = 0;
+    const turns = this.ctx.turns;
     for (;;) {
-      if (this.run_.immediateExit) return fail("EINTR", "immediate_exit is set");
+      if (this.run_.immediateExit) {
+        this.endTurn();
+        return fail("EINTR", "immediate_exit is set");
+      }
       const cap = this.resource?.capId;
-      if (cap === undefined || !this.bound) return fail("ENODEV", "vCPU resource was removed");
+      if (cap === undefined || !this.bound) {
+        this.endTurn();
+        return fail("ENODEV", "vCPU resource was removed");
+      }
+      if (turns && !turns.holds(this.id)) {
+        // Not this vCPU's turn: wait for it (or a kick, a status change, the timeout).
+        await this.waitReady();
+        if (!this.checkSystem()) return ok(this.exit);
+        continue;
+      }
       const r = this.ctx.hyp.vcpuRun(cap, resume);
       resume = [0n, 0n, 0n];
       if (!r.ok) {
@@ -279,6 +276,7 @@ export class Vcpu {
           await yieldToEventLoop();
           continue;
         }
+        this.endTurn();
         return r;
       }
       const [d0, d1, d2] = r.value.data;
@@ -286,16 +284,20 @@ export class Vcpu {
       switch (r.value.state) {
         case RunState.READY:
         case RunState.BLOCKED:
+          this.endTurn();
           yieldNow = true;
           break;
         case RunState.POWERED_OFF:
         case RunState.PSCI_SYSTEM_RESET:
-          // Off because the VM is going down, or until another vCPU turns it on.
-          if (!this.checkSystem()) return ok(this.exit);
-          await this.waitReady();
-          if (!this.checkSystem()) return ok(this.exit);
-          break;
         case RunState.EXPECTS_WAKEUP:
+          // Off because the VM is going down or until another vCPU turns it on; or
+          // asleep until its wakeup. With turns, the next turn comes when it can run.
+          this.endTurn();
+          if (!this.checkSystem()) return ok(this.exit);
+          if (turns) {
+            yieldNow = true;
+            break;
+          }
           await this.waitReady();
           if (!this.checkSystem()) return ok(this.exit);
           break;
@@ -324,6 +326,7 @@ export class Vcpu {
           this.run_.writeDebug(Number(d0 & 0xffn), d1, d2, (d0 & DEBUG_STOP_WRITE) !== 0n);
           return ok(this.exit);
         case RunState.FAULT:
+          this.endTurn();
           this.ctx.faultRing.push({
             vcpu: this.id,
             kind: FaultKind.VCPU_FAULT,
@@ -348,6 +351,7 @@ export class Vcpu {
             info1: d1,
           });
           log.warn(`vcpu${this.id}: unknown vcpu_run state 0x${r.value.state.toString(16)}`);
+          this.endTurn();
           yieldNow = true;
           break;
       }
@@ -373,46 +377,6 @@ export class Vcpu {
     this.state = isWrite ? "mmio-write" : "mmio-read";
     this.mmioReadLen = len;
     return false;
-  }
-
-  /** The resume words for the VMM's answer to an MMIO exit (gunyah_handle_mmio_resume). */
-  private mmioResume(): HostResult<[bigint, bigint, bigint]> {
-    switch (this.run_.mmioResumeAction) {
-      case ResumeAction.HANDLED: {
-        const data = this.state === "mmio-read" ? this.run_.mmioData(this.mmioReadLen) : 0n;
-        return ok([data, VmmioAction.EMULATE, 0n]);
-      }
-      case ResumeAction.FAULT:
-        return ok([0n, VmmioAction.FAULT, 0n]);
-      case ResumeAction.RETRY:
-        return ok([0n, VmmioAction.RETRY, 0n]);
-      default:
-        return fail("EINVAL", `unknown MMIO resume action ${this.run_.mmioResumeAction}`);
-    }
-  }
-
-  /**
-   * The resume words for the VMM's answer to a PAGE_FAULT exit. The UAPI's
-   * page_fault.resume_action (preset to FAULT) is the VMM's verdict: FAULT makes the
-   * hypervisor inject a synchronous external abort (vcpu_run resume1 = FAULT, as for
-   * VMMIO), so the guest's own handler sees the access to nothing, as on hardware;
-   * RETRY (the VMM mapped something meanwhile) and HANDLED run the instruction again.
-   * Linux's v17 driver never read this field back (it always retried, so a VMM could
-   * only stop the VM); honouring it is what the field is documented for.
-   */
-  private pageFaultResume(): HostResult<[bigint, bigint, bigint]> {
-    switch (this.run_.pageFaultResumeAction) {
-      case ResumeAction.FAULT:
-        return ok([0n, VmmioAction.FAULT, 0n]);
-      case ResumeAction.RETRY:
-      case ResumeAction.HANDLED:
-        return ok([0n, VmmioAction.RETRY, 0n]);
-      default:
-        return fail(
-          "EINVAL",
-          `unknown page-fault resume action ${this.run_.pageFaultResumeAction}`,
-        );
-    }
   }
 
   /** Demand paging; 0 when the vCPU can retry, else the negative errno of the failure. */
