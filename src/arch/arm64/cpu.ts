@@ -33,7 +33,7 @@ import { GenericTimer } from "./timer.js";
 import { run, getDecoder } from "./interp.js";
 import { JitTier } from "./jit/tier.js";
 import { CB_FPSR, CB_SIZE, CB_V, CB_XH } from "./jit/gen.js";
-import { jitThreshold } from "./tiering.js";
+import { jitCompileMode, jitThreshold } from "./tiering.js";
 import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
 import { SysregFile } from "./sysfile.js";
@@ -173,7 +173,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.fpState = new Int32Array(arena.buffer, cb + CB_FPSR, 2);
       this.mem.enableMirror(arena);
       const cacheLimit = options.jit ? options.jit.cacheLimit : undefined;
-      this.jit = new JitTier(this, arena, cb, threshold, getDecoder(), cacheLimit);
+      const compile = (options.jit ? options.jit.compile : undefined) ?? jitCompileMode();
+      this.jit = new JitTier(this, arena, cb, threshold, getDecoder(), cacheLimit, compile);
     } else {
       this.xl = new Int32Array(33);
       this.xh = new Int32Array(33);

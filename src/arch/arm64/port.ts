@@ -156,9 +156,17 @@ export interface CpuOptions {
    * (the GUNYAH_JIT and GUNYAH_JIT_THRESHOLD environment variables). `cacheLimit`
    * bounds the code cache in bytes (jit/tier.ts CACHE_LIMIT by default): each module
    * counts its bytes plus what V8 commits per module, and past the bound every unit is
-   * dropped so the modules can be collected.
+   * dropped so the modules can be collected. `compile`: how modules are compiled
+   * (jit/batch.ts): "sync" on the spot, "async" by V8 in the background, installed at
+   * an event loop turn; default tiering.ts jitCompileMode() (GUNYAH_JIT_COMPILE).
    */
-  readonly jit?: false | { readonly threshold: number; readonly cacheLimit?: number };
+  readonly jit?:
+    | false
+    | {
+        readonly threshold: number;
+        readonly cacheLimit?: number;
+        readonly compile?: "sync" | "async";
+      };
 }
 
 /**
@@ -174,6 +182,19 @@ export interface JitStats {
   /** Modules reachable now (charged against the cache bound), and times it was emptied. */
   readonly modules: number;
   readonly flushes: number;
+  /**
+   * Modules compiled in the background (GUNYAH_JIT_COMPILE=async), modules none of
+   * whose units were installed because their pages' code changed meanwhile, and
+   * background compiles that failed (their units stay interpreted).
+   */
+  readonly background: number;
+  readonly discarded: number;
+  readonly failed: number;
+  /**
+   * Modules compiling in the background now: a synchronous run loop that wants them
+   * installed yields to the event loop while this is not 0 (src/exec/process.ts).
+   */
+  readonly compiling: number;
   /** Why the tier handed the PC back (counts; JitExits). */
   readonly exits: JitExits;
 }

@@ -32,6 +32,19 @@ export function jitThreshold(): number | undefined {
   return Number.isFinite(t) && t >= 0 ? Math.floor(t) : DEFAULT_JIT_THRESHOLD;
 }
 
+/**
+ * How the JIT tier compiles its modules (jit/batch.ts): GUNYAH_JIT_COMPILE=sync on the
+ * spot, =async by V8 in the background (installed at an event loop turn). Read when a
+ * CPU is created; CpuOptions.jit.compile overrides it.
+ */
+export function jitCompileMode(): "sync" | "async" {
+  const mode = globalThis.process?.env?.["GUNYAH_JIT_COMPILE"];
+  return mode === "async" || mode === "sync" ? mode : DEFAULT_JIT_COMPILE;
+}
+
+/** Measured: see README.md, JIT tier ("Compile cost"). */
+export const DEFAULT_JIT_COMPILE: "sync" | "async" = "sync";
+
 /** Arrivals at a block before it is compiled (measured: see README.md, JIT tier). */
 export const DEFAULT_JIT_THRESHOLD = 1000;
 

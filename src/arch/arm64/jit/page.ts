@@ -24,4 +24,6 @@ export interface PageJit {
   /** The page's place in the arena, and the entry-hash slots its units occupy. */
   readonly add: number;
   readonly slots: number[];
+  /** Times the page's units were dropped: a unit generated before is never installed. */
+  gen: number;
 }

@@ -26,8 +26,8 @@ type Counters = { -readonly [K in keyof Omit<JitStats, "exits">]: JitStats[K] } 
 import type { WasmArena } from "./arena.js";
 import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, CB_ZVAOK, Exit } from "./gen.js";
 import { sysHelper, SYS_OP, MRS_OP } from "./sys-helper.js";
-import { compileBatch, compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
-import type { FunctionCode } from "./wasm-emit.js";
+import { compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
+import { Batcher, BATCH, type Batch, type CompileMode } from "./batch.js";
 import type { Decoder } from "../decode/decoder.js";
 import { probeFetch } from "../interp.js";
 import { INSTRUCTION_ABORTED } from "../fault.js";
@@ -37,8 +37,6 @@ import { execFpMemory } from "../exec/fpmem.js";
 import { execMemory } from "../exec/ldst.js";
 import { execDataProcessing } from "../exec/dp.js";
 
-/** Units compiled per module (measured: see README.md). */
-const BATCH = 16;
 /** Arrivals at queued units that make the batch compile before it is full. */
 const PENDING_PATIENCE = 2000;
 /** Marks an entry whose unit waits in the batch queue. */
@@ -61,6 +59,10 @@ export class JitTier implements JitRunner {
     codeBytes: 0,
     modules: 0,
     flushes: 0,
+    background: 0,
+    discarded: 0,
+    failed: 0,
+    compiling: 0,
     exits: {
       cold: 0,
       pending: 0,
@@ -92,11 +94,10 @@ export class JitTier implements JitRunner {
    */
   private retained = 0;
   private readonly run: Dispatcher;
-  private queue: { pj: PageJit; leaders: readonly number[]; code: FunctionCode }[] = [];
+  /** Queued units and their modules (batch.ts). */
+  private readonly batcher: Batcher;
   /** Arrivals at queued units since the last batch. */
   private pendingHits = 0;
-  /** Units per module: 1 when everything is compiled at once (threshold 0, tests). */
-  private readonly batch: number;
   private readonly imports: Record<string, Record<string, unknown>>;
 
   constructor(
@@ -107,8 +108,13 @@ export class JitTier implements JitRunner {
     private readonly threshold: number,
     private readonly decoder: Decoder,
     private readonly cacheLimit = CACHE_LIMIT,
+    compileMode: CompileMode = "sync",
   ) {
-    this.batch = threshold === 0 ? 1 : BATCH;
+    this.batcher = new Batcher(compileMode, threshold === 0 ? 1 : BATCH, {
+      install: (batch, compiled) => this.install(batch, compiled),
+      failed: (batch) => this.failed(batch),
+      changed: (compiling) => (this.stats.compiling = compiling),
+    });
     this.i32 = new Int32Array(arena.buffer, cb, CB_V >> 2);
     this.f64 = new Float64Array(arena.buffer, cb, 37);
     this.hash = arena.allocate(HASH_BYTES, 8);
@@ -153,6 +159,7 @@ export class JitTier implements JitRunner {
         bytes: 0,
         add: cpu.fetchAdd,
         slots: [],
+        gen: 0,
       };
       page.jit = pj;
     }
@@ -169,7 +176,8 @@ export class JitTier implements JitRunner {
     if (e === PENDING) {
       // Queued for the next batch: interpret meanwhile, but do not wait long.
       if (++this.pendingHits >= PENDING_PATIENCE) {
-        this.flushQueue();
+        this.pendingHits = 0;
+        this.batcher.overdue();
         e = pj.entries[w];
       }
       if (e === undefined || e === PENDING) {
@@ -243,7 +251,7 @@ export class JitTier implements JitRunner {
     cpu.pc = this.f64[CB_PC >> 3]!;
     if (kind === Exit.STALE) {
       // The unit at the PC found its words changed: drop its page's units.
-      if (probeFetch(cpu) && cpu.fetchPage?.jit) this.drop(cpu.fetchPage.jit);
+      if (probeFetch(cpu) && cpu.fetchPage?.jit) this.drop(cpu.fetchPage.jit, true);
       return n > 0 ? n : -1;
     }
     this.interpretNext = kind === Exit.INTERPRET;
@@ -291,7 +299,7 @@ export class JitTier implements JitRunner {
   /**
    * Generates the unit entering at word `start` and queues it; V8's cost is mostly per
    * module (about 1.7 ms each, measured), so queued units are compiled together
-   * (flushQueue) once BATCH are waiting or the code waiting for them got hot.
+   * (batch.ts) once BATCH are waiting or the code waiting for them got hot.
    */
   private compile(
     cpu: CpuState,
@@ -318,37 +326,40 @@ export class JitTier implements JitRunner {
       return null;
     }
     const code = compileRegion(words, ops, region);
-    this.queue.push({ pj, leaders: region.leaders, code });
     pj.entries[start] = PENDING;
     this.stats.compileMs += performance.now() - t0;
-    if (this.queue.length >= this.batch) this.flushQueue();
+    this.batcher.add({ pj, gen: pj.gen, leaders: region.leaders, code });
     return pj.entries[start] ?? null;
   }
 
-  /** Compiles the queued units as one module and installs their entries. */
-  private flushQueue(): void {
-    const queue = this.queue;
-    if (queue.length === 0) return;
-    this.queue = [];
-    this.pendingHits = 0;
+  /**
+   * Instantiates a compiled batch and installs its units' entries: only those whose
+   * page was not dropped since they were generated (a dropped page's words changed;
+   * installing them would bring it back, if only until its code check).
+   */
+  private install(batch: Batch, compiled: WebAssembly.Module): void {
     const t0 = performance.now();
-    const bytes = compileBatch(queue.map((q) => q.code));
-    const cost = bytes.length + MODULE_COST;
+    if (batch.background) this.stats.background++;
+    const live = batch.items.filter((q) => q.pj.gen === q.gen);
+    if (live.length === 0) {
+      this.stats.discarded++;
+      return;
+    }
+    const cost = batch.bytes.length + MODULE_COST;
     if (this.retained + cost > this.cacheLimit) this.flush();
-    const compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     const instance = new WebAssembly.Instance(compiled, this.imports as never);
-    if (this.used + queue.length * 8 > HASH_SLOTS * 0.6 || this.nextSlot + queue.length > 1 << 22)
-      this.flush();
-    if (this.table.length < this.nextSlot + queue.length)
-      this.table.grow(Math.max(256, queue.length));
+    const n = batch.items.length;
+    if (this.used + n * 8 > HASH_SLOTS * 0.6 || this.nextSlot + n > 1 << 22) this.flush();
+    if (this.table.length < this.nextSlot + n) this.table.grow(Math.max(256, n));
     this.retained += cost;
     this.stats.modules++;
-    const share = Math.ceil(bytes.length / queue.length);
-    queue.forEach((q, i) => {
+    const share = Math.ceil(batch.bytes.length / n);
+    batch.items.forEach((q, i) => {
+      const pj = q.pj;
+      if (pj.gen !== q.gen) return;
       const fn = instance.exports[String(i)] as UnitFn;
       const slot = this.nextSlot++;
       this.table.set(slot, fn);
-      const pj = q.pj;
       if (pj.entries[q.leaders[0]!] === PENDING) pj.entries[q.leaders[0]!] = undefined;
       q.leaders.forEach((w, block) => {
         if (pj.entries[w]) return;
@@ -363,6 +374,18 @@ export class JitTier implements JitRunner {
     this.stats.compileMs += performance.now() - t0;
   }
 
+  /**
+   * A background compile failed (V8 out of code space, say): the units' entries run
+   * in the interpreter from now on (null), rather than retrying for ever.
+   */
+  private failed(batch: Batch): void {
+    this.stats.failed++;
+    for (const q of batch.items) {
+      const lead = q.leaders[0]!;
+      if (q.pj.gen === q.gen && q.pj.entries[lead] === PENDING) q.pj.entries[lead] = null;
+    }
+  }
+
   /** Adds an entry to the hash (dispatch.ts): its slot. */
   private insert(key: number, value: number): number {
     const h = this.hashView;
@@ -374,8 +397,12 @@ export class JitTier implements JitRunner {
     return s;
   }
 
-  /** Drops a page's units (its code changed). */
-  private drop(pj: PageJit): void {
+  /**
+   * Drops a page's units. When its code changed (`stale`), also those still waiting
+   * for a module: they were generated from the old words.
+   */
+  private drop(pj: PageJit, stale: boolean): void {
+    if (stale) pj.gen++;
     for (const s of pj.slots) this.hashView[s * 2] = TOMBSTONE;
     pj.slots.length = 0;
     pj.entries.fill(undefined);
@@ -385,10 +412,12 @@ export class JitTier implements JitRunner {
     this.pages.delete(pj);
   }
 
-  /** Drops every unit (the code cache is full). */
+  /**
+   * Drops every unit (the code cache is full). Units still queued or compiling stay:
+   * their code is current, installed into the emptied cache when their module is.
+   */
   flush(): void {
-    for (const pj of [...this.pages]) this.drop(pj);
-    this.queue = [];
+    for (const pj of [...this.pages]) this.drop(pj, false);
     this.hashView.fill(0);
     this.used = 0;
     // The table is what keeps the modules alive: empty it so V8 can collect them.
