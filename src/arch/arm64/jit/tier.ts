@@ -177,7 +177,9 @@ export class JitTier implements JitRunner {
       // Queued for the next batch: interpret meanwhile, but do not wait long.
       if (++this.pendingHits >= PENDING_PATIENCE) {
         this.pendingHits = 0;
+        const t0 = performance.now();
         this.batcher.overdue();
+        this.stats.compileMs += performance.now() - t0;
         e = pj.entries[w];
       }
       if (e === undefined || e === PENDING) {
@@ -327,8 +329,8 @@ export class JitTier implements JitRunner {
     }
     const code = compileRegion(words, ops, region);
     pj.entries[start] = PENDING;
-    this.stats.compileMs += performance.now() - t0;
     this.batcher.add({ pj, gen: pj.gen, leaders: region.leaders, code });
+    this.stats.compileMs += performance.now() - t0;
     return pj.entries[start] ?? null;
   }
 
@@ -338,7 +340,8 @@ export class JitTier implements JitRunner {
    * installing them would bring it back, if only until its code check).
    */
   private install(batch: Batch, compiled: WebAssembly.Module): void {
-    const t0 = performance.now();
+    // Time on this thread: a batch compiled in place is inside compile()'s or enter()'s.
+    const t0 = batch.background ? performance.now() : NaN;
     if (batch.background) this.stats.background++;
     const live = batch.items.filter((q) => q.pj.gen === q.gen);
     if (live.length === 0) {
@@ -371,7 +374,7 @@ export class JitTier implements JitRunner {
       this.pages.add(pj);
       this.stats.units++;
     });
-    this.stats.compileMs += performance.now() - t0;
+    if (batch.background) this.stats.compileMs += performance.now() - t0;
   }
 
   /**
