@@ -17,12 +17,7 @@ import {
   TOMBSTONE,
   type Dispatcher,
 } from "./dispatch.js";
-import type { JitExits, JitStats } from "../port.js";
-
-/** JitStats, counted as the tier works. */
-type Counters = { -readonly [K in keyof Omit<JitStats, "exits">]: JitStats[K] } & {
-  exits: { -readonly [K in keyof JitExits]: number };
-};
+import { newCounters } from "./stats.js";
 import type { WasmArena } from "./arena.js";
 import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, CB_ZVAOK, Exit } from "./gen.js";
 import { sysHelper, SYS_OP, MRS_OP } from "./sys-helper.js";
@@ -52,28 +47,7 @@ const CACHE_LIMIT = 48 << 20;
 const MODULE_COST = 24 << 10;
 
 export class JitTier implements JitRunner {
-  readonly stats: Counters = {
-    instructions: 0,
-    units: 0,
-    compileMs: 0,
-    codeBytes: 0,
-    modules: 0,
-    flushes: 0,
-    background: 0,
-    discarded: 0,
-    failed: 0,
-    compiling: 0,
-    exits: {
-      cold: 0,
-      pending: 0,
-      unsupported: 0,
-      runs: 0,
-      miss: 0,
-      interpret: 0,
-      stale: 0,
-      exception: 0,
-    },
-  };
+  readonly stats = newCounters();
   /** Set by enter(): the instruction at the PC must be run by the interpreter. */
   interpretNext = false;
   /** Set by enter(): a called-out instruction took an exception or exit. */
@@ -299,9 +273,8 @@ export class JitTier implements JitRunner {
   }
 
   /**
-   * Generates the unit entering at word `start` and queues it; V8's cost is mostly per
-   * module (about 1.7 ms each, measured), so queued units are compiled together
-   * (batch.ts) once BATCH are waiting or the code waiting for them got hot.
+   * Generates the unit entering at word `start` and queues it: units are compiled
+   * together (batch.ts) once BATCH are waiting or the code waiting for them got hot.
    */
   private compile(
     cpu: CpuState,
