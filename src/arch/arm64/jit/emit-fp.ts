@@ -108,16 +108,31 @@ function fpcrGuard(g: Gen): void {
   g.op(W.i32And, W.i32Eqz);
 }
 
-/** Pushes 1 when local `r` is finite with |r| > the smallest normal. */
-function normalResult(g: Gen, t: FpType, r: number, abs: number): void {
+/** Pushes 1 when local `r` is finite (not NaN, not infinite). */
+function finite(g: Gen, t: FpType, r: number): void {
   g.get(r);
   g.op(t.abs);
-  g.tee(abs);
+  fconst(g, t, Infinity);
+  g.op(t.lt);
+}
+
+/**
+ * Pushes 1 when local `r` is finite and either above the smallest normal in magnitude
+ * or an exact zero: one of the `zeros` locals (the operands whose being zero makes a
+ * zero result exact: either factor of a product, a quotient's dividend) is zero.
+ */
+function normalOrExactZero(g: Gen, t: FpType, r: number, zeros: readonly number[]): void {
+  g.get(r);
+  g.op(t.abs);
   fconst(g, t, t.minNormal);
   g.op(t.gt);
-  g.get(abs);
-  fconst(g, t, Infinity);
-  g.op(t.lt, W.i32And);
+  for (const z of zeros) {
+    g.get(z);
+    fconst(g, t, 0);
+    g.op(t.eq, W.i32Or);
+  }
+  finite(g, t, r);
+  g.op(W.i32And);
 }
 
 /** Pushes 1 when neither local is a NaN. */
@@ -166,11 +181,17 @@ function dp2(insn: number): SimdEmit | undefined {
   return (g, _bail, callout) => {
     const s = scratch(g, t);
     load(g, t, n);
+    g.tee(s.a);
     load(g, t, m);
+    g.tee(s.b);
     g.op(code);
     if (opcode === 8) g.op(t.neg); // FNMUL: -(a * b), rounded once
     g.set(s.r);
-    normalResult(g, t, s.r, s.a);
+    if (opcode === 2 || opcode === 3)
+      // A sum below the smallest normal is exact (both operands are multiples of the
+      // smallest subnormal), so it raises no UFC; a zero sum is exact too.
+      finite(g, t, s.r);
+    else normalOrExactZero(g, t, s.r, opcode === 1 ? [s.a] : [s.a, s.b]);
     ixcGuard(g);
     g.op(W.i32And);
     guarded(g, () => store(g, t, d, s.r), callout);
@@ -190,7 +211,10 @@ function dp1(insn: number): SimdEmit | undefined {
       load(g, t, n);
       g.op(t.sqrt);
       g.set(s.r);
-      normalResult(g, t, s.r, s.a);
+      // NaN for a negative or NaN operand; never tiny (sqrt of a subnormal is normal).
+      g.get(s.r);
+      fconst(g, t, Infinity);
+      g.op(t.lt);
       ixcGuard(g);
       g.op(W.i32And);
       guarded(g, () => store(g, t, d, s.r), callout);
@@ -219,10 +243,21 @@ function dp1(insn: number): SimdEmit | undefined {
 function narrow(d: number, n: number): SimdEmit {
   return (g, _bail, callout) => {
     const s = scratch(g, SINGLE_OPS);
+    const a = scratch(g, DOUBLE_OPS).a;
     load(g, DOUBLE_OPS, n);
+    g.tee(a);
     g.op(FC.f32DemoteF64);
     g.set(s.r);
-    normalResult(g, SINGLE_OPS, s.r, s.a);
+    // A zero result is exact only from a zero operand (else it underflowed).
+    g.get(s.r);
+    g.op(SINGLE_OPS.abs);
+    fconst(g, SINGLE_OPS, SINGLE_OPS.minNormal);
+    g.op(SINGLE_OPS.gt);
+    g.get(a);
+    fconst(g, DOUBLE_OPS, 0);
+    g.op(DOUBLE_OPS.eq, W.i32Or);
+    finite(g, SINGLE_OPS, s.r);
+    g.op(W.i32And);
     ixcGuard(g);
     g.op(W.i32And);
     guarded(g, () => store(g, SINGLE_OPS, d, s.r), callout);
