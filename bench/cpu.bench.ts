@@ -1,7 +1,8 @@
 // CPU benchmark: guest MIPS of the gunyah-ts A64 core under `gunyah exec` on
 // compute-heavy programs, and the wall-clock ratio against qemu-aarch64 (TCG) running
 // the same program in the same run. Integer: a C SHA-256 + CRC-32 loop and busybox
-// sha256sum of a generated file; floating point: a busybox awk loop. Both wall and CPU
+// sha256sum of a generated file; floating point: a C kernel (guests/tests/fpkernel.c) and
+// a busybox awk loop. Both wall and CPU
 // time ratios (CPU time is the steadier one on a loaded machine).
 
 import { spawnSync } from "node:child_process";
@@ -15,6 +16,7 @@ import { compareWall, runCommandSide, type BenchResult, type SideRun } from "./c
 const root = path.resolve(import.meta.dirname, "..");
 const busybox = path.join(root, ".assets/busybox");
 const hashProgram = path.join(root, "guests/tests/build/hash.O2");
+const fpProgram = path.join(root, "guests/tests/build/fpkernel.O2");
 
 interface Workload {
   readonly name: string;
@@ -79,7 +81,7 @@ function runQemu(w: Workload): SideRun {
 
 export async function bench(): Promise<BenchResult> {
   useJitByDefault(); // as `gunyah exec` does
-  if (!fs.existsSync(hashProgram))
+  if (!fs.existsSync(hashProgram) || !fs.existsSync(fpProgram))
     spawnSync("bash", [path.join(root, "guests/tests/build.sh")], { stdio: "ignore" });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gunyah-cpu-bench-"));
   const data = path.join(dir, "data.bin");
@@ -91,6 +93,8 @@ export async function bench(): Promise<BenchResult> {
     // QEMU runs the 512 KiB input in about 0.1 s, mostly start-up: 8x the work gives a
     // ratio that start-up and the JIT's compile time do not dominate.
     { name: "C sha256+crc32 (4 MiB)", program: hashProgram, args: ["4194304"] },
+    // Scalar FP as GCC compiles it (FMADD, FMUL, FADD, FCMPE feeding branches, SCVTF).
+    { name: "C FP kernel (20000 steps)", program: fpProgram, args: ["20000"] },
   ];
   if (fs.existsSync(busybox)) {
     workloads.push({

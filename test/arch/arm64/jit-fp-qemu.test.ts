@@ -4,7 +4,7 @@
 // NaNs (quiet and signalling), infinities, zeros of both signs, subnormals, the
 // smallest normal, values whose products overflow or underflow, divisions by zero,
 // inexact thirds and integers out of every conversion's range; FCMP's flags feeding
-// B.cond, CSEL and CSET; FPSR.IXC cleared again (MSR FPSR, XZR) so the first inexact
+// B.cond, CSEL and CSET; FMADD/FMSUB/FNMADD/FNMSUB (emit-fma.ts); FPSR.IXC cleared again (MSR FPSR, XZR) so the first inexact
 // operation must set it; and FPCR with FZ, DN or a directed rounding mode for a while.
 // FPSR is folded into X15 after every few instructions. X0-X15, NZCV and V0-V7 must
 // equal QEMU's under both tiers (qemu.ts; the JIT tier compiles everything).
@@ -119,6 +119,10 @@ function generator(r: () => number): () => string[] {
       return [`${op} ${p}${v()}, ${p}${v()}`];
     }
     if (k < 53) return [p === "s" ? `fcvt d${v()}, s${v()}` : `fcvt s${v()}, d${v()}`];
+    if (k < 58) {
+      const op = pick(["fmadd", "fmsub", "fnmadd", "fnmsub"]);
+      return [`${op} ${p}${v()}, ${p}${v()}, ${p}${v()}, ${p}${v()}`];
+    }
     if (k < 66) {
       const cmp = `${pick(["fcmp", "fcmpe"])} ${p}${v()}, ${r() < 0.3 ? "#0.0" : `${p}${v()}`}`;
       const cond = pick(CONDS);

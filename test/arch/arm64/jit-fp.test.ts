@@ -130,7 +130,7 @@ function mismatches(g: GoldenRecord, input: InputState, got: Outcome, fpsrIn: nu
 const CLASSES = [
   ...["fadd", "fsub", "fmul", "fdiv", "fnmul", "fmax", "fmin", "fmaxnm", "fminnm", "fsqrt"],
   ...["fcmp", "fcmpe", "fcvt", "frintn", "frintp", "frintm", "frintz", "frinti"],
-  ...["scvtf", "ucvtf", "fcvtzs", "fcvtzu"],
+  ...["scvtf", "ucvtf", "fcvtzs", "fcvtzu", "fmadd", "fmsub", "fnmadd", "fnmsub"],
 ];
 const mnemonic = (g: GoldenRecord): string => (g.asm ?? "").split(" ")[0]!;
 
@@ -197,3 +197,59 @@ test("jit FP: native code and the interpreter agree on random states", () => {
   });
   assert.deepEqual(failures, []);
 });
+
+/** FMADD Dd/Sd = Da + Dn * Dm encodings (d0 = d1 * d2 + d3), Arm ARM C7.2. */
+const FMADD_D = 0x1f420c20;
+const FMADD_S = 0x1f020c20;
+
+/**
+ * Operands whose fused result lies within a tiny distance of a rounding tie: the
+ * product is close to half a unit of the addend's last place, so rounding the
+ * product's error term first (what a multiply-add without fusing, or a careless
+ * emulation, does) rounds the wrong way about half the time.
+ */
+function nearTies(single: boolean, count: number): [number, number, number][] {
+  const r = (() => {
+    let a = 0x2545f491;
+    return () => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 4294967296;
+    };
+  })();
+  const out: [number, number, number][] = [];
+  const round = single ? Math.fround : (x: number) => x;
+  while (out.length < count) {
+    const a = round(1 + r() * 2 ** -10);
+    const b = round(1 / a);
+    const scale = 2 ** Math.floor(r() * 60 - 30);
+    const bits = single ? 24 : 53;
+    const h = (2 ** bits + 2 * Math.floor(r() * 1000) + (r() < 0.5 ? 0 : 1)) * (r() < 0.5 ? 1 : -1);
+    out.push([a * scale, b, round(h * scale)]);
+  }
+  return out;
+}
+
+for (const single of [false, true]) {
+  test(`jit FP: fused multiply-add near rounding ties (${single ? "single" : "double"}) matches the interpreter`, () => {
+    const insn = single ? FMADD_S : FMADD_D;
+    const jit = cpuWith([insn], true);
+    const interp = cpuWith([insn], false).cpu;
+    const failures: string[] = [];
+    const cases = nearTies(single, 3000);
+    for (const [n, m, a] of cases) {
+      const v = new Uint8Array(512);
+      const dv = new DataView(v.buffer);
+      [n, m, a].forEach((x, i) =>
+        single ? dv.setFloat32(16 * (i + 1), x, true) : dv.setFloat64(16 * (i + 1), x, true),
+      );
+      const input: InputState = { v, x: new Array<bigint>(31).fill(0n), fpcr: 0, nzcv: 0 };
+      const got = runOne(jit.cpu, 0, input, IXC);
+      const want = runOne(interp, 0, input, IXC);
+      if (got.v[0] !== want.v[0] && failures.length < 5)
+        failures.push(`${n} * ${m} + ${a}: jit ${got.v[0]} interpreter ${want.v[0]}`);
+    }
+    assert.deepEqual(failures, []);
+    // They ran natively (a few results may be exact zeros or out of range: call-outs).
+    assert.ok(jit.callouts() < cases.length / 10, `${jit.callouts()} call-outs`);
+  });
+}

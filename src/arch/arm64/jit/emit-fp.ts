@@ -26,95 +26,22 @@
 // simd/exec-fp-scalar.ts; anything not listed there stays a plain call-out. FMADD and
 // friends stay call-outs: WebAssembly has no fused multiply-add.
 
-import { P, CB_FPCR, CB_FPSR, CB_V, type Gen } from "./gen.js";
 import { W } from "./wasm-emit.js";
 import { SimdOp } from "../simd/ops.js";
 import type { SimdEmit } from "./emit-simd-regs.js";
-import { DOUBLE_OPS, F32, F64, FC, SINGLE_OPS, fconst, truncSat, type FpType } from "./wasm-fp.js";
-
-const FPSR_IXC = 1 << 4;
-const FPCR_FZ = 1 << 24;
-const FPCR_RMODE = 3 << 22;
-
-/** The scratch locals of a unit's FP code, per precision (allocated once per Gen). */
-interface Scratch {
-  readonly a: number;
-  readonly b: number;
-  readonly r: number;
-}
-const scratchOf = new WeakMap<Gen, { s: Scratch; d: Scratch }>();
-
-function scratch(g: Gen, t: FpType): Scratch {
-  let s = scratchOf.get(g);
-  if (s === undefined) {
-    const three = (type: number): Scratch => ({
-      a: g.local(type),
-      b: g.local(type),
-      r: g.local(type),
-    });
-    s = { s: three(F32), d: three(F64) };
-    scratchOf.set(g, s);
-  }
-  return t === SINGLE_OPS ? s.s : s.d;
-}
-
-const typeOf = (insn: number): FpType | undefined => {
-  const type = (insn >>> 22) & 3;
-  return (insn & 0xa0000000) !== 0
-    ? undefined
-    : type === 0
-      ? SINGLE_OPS
-      : type === 1
-        ? DOUBLE_OPS
-        : undefined;
-};
-
-/** Pushes scalar V[n] of the type. */
-function load(g: Gen, t: FpType, n: number): void {
-  g.get(P.CB);
-  g.mem(t.load, t.bytes === 8 ? 3 : 2, CB_V + 16 * n);
-}
-
-/** V[d] = local `r` of the type, the rest of the register zeroed. */
-function store(g: Gen, t: FpType, d: number, r: number): void {
-  g.get(P.CB);
-  g.get(r);
-  g.mem(t.store, t.bytes === 8 ? 3 : 2, CB_V + 16 * d);
-  if (t.bytes === 4) {
-    g.get(P.CB);
-    g.i32(0);
-    g.mem(W.i32Store, 2, CB_V + 16 * d + 4);
-  }
-  g.get(P.CB);
-  g.i64(0, 0);
-  g.mem(W.i64Store, 3, CB_V + 16 * d + 8);
-}
-
-/** Pushes 1 when FPSR.IXC is set and FPCR has RMode = RN and FZ = 0. */
-function ixcGuard(g: Gen): void {
-  g.get(P.CB);
-  g.mem(W.i64Load, 3, CB_FPSR); // FPSR in the low half, FPCR in the high half
-  g.i64(FPSR_IXC, FPCR_RMODE | FPCR_FZ);
-  g.op(W.i64And);
-  g.i64(FPSR_IXC, 0);
-  g.op(W.i64Eq);
-}
-
-/** Pushes 1 when FPCR.FZ = 0 (and RMode = RN: FRINTI rounds by it). */
-function fpcrGuard(g: Gen): void {
-  g.get(P.CB);
-  g.mem(W.i32Load, 2, CB_FPCR);
-  g.i32(FPCR_RMODE | FPCR_FZ);
-  g.op(W.i32And, W.i32Eqz);
-}
-
-/** Pushes 1 when local `r` is finite (not NaN, not infinite). */
-function finite(g: Gen, t: FpType, r: number): void {
-  g.get(r);
-  g.op(t.abs);
-  fconst(g, t, Infinity);
-  g.op(t.lt);
-}
+import { DOUBLE_OPS, FC, SINGLE_OPS, fconst, truncSat, type FpType } from "./wasm-fp.js";
+import { planFma } from "./emit-fma.js";
+import {
+  finite,
+  fpcrGuard,
+  guarded,
+  ixcGuard,
+  load,
+  scratch,
+  store,
+  typeOf,
+} from "./emit-fp-regs.js";
+import type { Gen } from "./gen.js";
 
 /**
  * Pushes 1 when local `r` is finite and either above the smallest normal in magnitude
@@ -143,15 +70,6 @@ function ordered(g: Gen, t: FpType, a: number, b: number): void {
   g.get(b);
   g.get(b);
   g.op(t.eq, W.i32And);
-}
-
-/** if (guard) { native } else { call out }. */
-function guarded(g: Gen, native: () => void, callout: () => void): void {
-  g.if_();
-  native();
-  g.else_();
-  callout();
-  g.end();
 }
 
 /** FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM, FNMUL by opcode (bits 15:12). */
@@ -399,6 +317,8 @@ export function planFp(op: number, insn: number): SimdEmit | undefined {
       return compare(insn);
     case SimdOp.FP_INT_CONV:
       return intConv(insn);
+    case SimdOp.FP_DP3:
+      return planFma(insn);
     default:
       return undefined;
   }

@@ -26,6 +26,8 @@ export interface FpType {
   readonly min: number;
   readonly max: number;
   readonly eq: number;
+  readonly ne: number;
+  readonly le: number;
   readonly lt: number;
   readonly gt: number;
   readonly ge: number;
@@ -52,6 +54,8 @@ export const SINGLE_OPS: FpType = {
   min: 0x96,
   max: 0x97,
   eq: 0x5b,
+  ne: 0x5c,
+  le: 0x5f,
   lt: 0x5d,
   gt: 0x5e,
   ge: 0x60,
@@ -77,6 +81,8 @@ export const DOUBLE_OPS: FpType = {
   min: 0xa4,
   max: 0xa5,
   eq: 0x61,
+  ne: 0x62,
+  le: 0x65,
   lt: 0x63,
   gt: 0x64,
   ge: 0x66,
@@ -91,6 +97,8 @@ export const DOUBLE_OPS: FpType = {
 export const FC = {
   f32DemoteF64: 0xb6,
   f64PromoteF32: 0xbb,
+  i64ReinterpretF64: 0xbd,
+  f64ReinterpretI64: 0xbf,
   /** fN.convert_iM_{s,u}: [f32, f64][i32 s, i32 u, i64 s, i64 u]. */
   convert: [
     [0xb2, 0xb3, 0xb4, 0xb5],
