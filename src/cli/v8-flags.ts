@@ -3,8 +3,10 @@
 // code that mostly runs a few thousand times: V8's defaults (lazy per-function
 // compilation, then TurboFan tier-up of every function that exhausts its budget, on
 // background threads that count in the process's CPU time) cost more than they save.
-// Measured on the bare-CPU Linux boot (src/arch/arm64/README.md, JIT tier). A browser
-// cannot set these: the web worker runs with the defaults.
+// Measured on the bare-CPU Linux boot (src/arch/arm64/README.md, JIT tier), again with
+// modules compiled in the background (GUNYAH_JIT_COMPILE=async): the defaults still lose
+// to these, and to the interpreter. A browser cannot set these: the web worker runs with
+// the defaults (and the interpreter).
 
 import { setFlagsFromString } from "node:v8";
 import { setJitDefault } from "../exec/index.js";
