@@ -131,10 +131,13 @@ function compareTest(cpus: string): void {
   test(
     `both tiers print the same console bytes and retire the same instructions (${cpus} vCPU)`,
     { skip },
-    () => {
+    (t) => {
       const a = boots.get(`${cpus} interpreter`);
       const b = boots.get(`${cpus} jit`);
       assert.ok(a && b, "both boots completed");
+      t.diagnostic(
+        `instructions retired: ${a.instructions} (interpreter), ${b.instructions} (jit)`,
+      );
       assert.equal(b.instructions, a.instructions, "instructions retired (jit, interpreter)");
       if (!a.console.equals(b.console)) {
         let at = 0;
