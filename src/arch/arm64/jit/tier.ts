@@ -301,7 +301,9 @@ export class JitTier implements JitRunner {
       return null;
     }
     const code = compileRegion(words, ops, region);
-    pj.entries[start] = PENDING;
+    // The unit's other block leaders wait for it too, instead of becoming units of
+    // their own when they get hot before its module is ready.
+    for (const w of region.leaders) if (pj.entries[w] === undefined) pj.entries[w] = PENDING;
     this.batcher.add({ pj, gen: pj.gen, leaders: region.leaders, code });
     this.stats.compileMs += performance.now() - t0;
     return pj.entries[start] ?? null;
@@ -336,9 +338,8 @@ export class JitTier implements JitRunner {
       const fn = instance.exports[String(i)] as UnitFn;
       const slot = this.nextSlot++;
       this.table.set(slot, fn);
-      if (pj.entries[q.leaders[0]!] === PENDING) pj.entries[q.leaders[0]!] = undefined;
       q.leaders.forEach((w, block) => {
-        if (pj.entries[w]) return;
+        if (pj.entries[w] && pj.entries[w] !== PENDING) return;
         pj.entries[w] = { fn, block };
         pj.slots.push(this.insert(pj.add + w * 4, hashValue(slot, block)));
       });
@@ -358,7 +359,9 @@ export class JitTier implements JitRunner {
     this.stats.failed++;
     for (const q of batch.items) {
       const lead = q.leaders[0]!;
-      if (q.pj.gen === q.gen && q.pj.entries[lead] === PENDING) q.pj.entries[lead] = null;
+      if (q.pj.gen !== q.gen) continue;
+      for (const w of q.leaders) if (q.pj.entries[w] === PENDING) q.pj.entries[w] = undefined;
+      if (q.pj.entries[lead] === undefined) q.pj.entries[lead] = null;
     }
   }
 
