@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCpu, sysregKey } from "../../../../src/arch/arm64/index.js";
 import { flatMemory } from "../harness.js";
-import { countCallouts, printCallouts, type Counts } from "./callout-counts.js";
+import { countCallouts, printCallouts, printExits, type Counts } from "./callout-counts.js";
 import { applyJitV8Flags } from "../../../../src/cli/v8-flags.js";
 
 // As the CLI does; --no-flags keeps V8's defaults (what a browser page runs with).
@@ -176,4 +176,7 @@ console.log(
 );
 const jit = (cpu as unknown as { jitStats?: unknown }).jitStats;
 if (jit) console.log(`[jit ${JSON.stringify(jit)}]`);
-if (callouts) printCallouts(callouts.callouts);
+if (callouts) {
+  printCallouts(callouts.callouts);
+  printExits(callouts);
+}
