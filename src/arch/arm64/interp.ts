@@ -112,6 +112,14 @@ function runTiered(cpu: Cpu, jit: JitRunner, budget: number): CpuExit {
       if (done > 0) {
         pending += done;
         left -= done;
+        if (jit.synced > 0) {
+          // Compiled code wrote DAIF, where the interpreter's execute() returns and
+          // the count is published: the guest clock reads the same either way.
+          const after = done - jit.synced;
+          cpu.instructionsRetired += pending - after;
+          pending = after;
+          jit.synced = 0;
+        }
         if (jit.excepted) {
           // A called-out instruction took an exception or exit, where the interpreter
           // would have returned from execute().

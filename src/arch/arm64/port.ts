@@ -205,7 +205,8 @@ export interface JitStats {
  * instruction has no code), `runs` (entries from JavaScript into compiled code); and how
  * those runs ended: `miss` (the next PC has no unit, or the budget is spent), `interpret`
  * (a slow path: TLB miss, misaligned or unhandled access), `stale` (the code changed),
- * `exception` (a called-out instruction took one).
+ * `exception` (a called-out instruction took one), `sync` (a DAIF write left an
+ * interrupt to take).
  */
 export interface JitExits {
   readonly cold: number;
@@ -216,6 +217,7 @@ export interface JitExits {
   readonly interpret: number;
   readonly stale: number;
   readonly exception: number;
+  readonly sync: number;
 }
 
 /**

@@ -16,8 +16,16 @@ export interface JitRunner {
   enter(cpu: CpuState, budget: number): number;
   /** The instruction at the PC must be interpreted (set by enter). */
   interpretNext: boolean;
-  /** A called-out instruction took an exception or exit (set by enter). */
+  /**
+   * A called-out instruction took an exception or exit, or a DAIF write left an
+   * interrupt to take (set by enter): publish the count and check interrupts.
+   */
   excepted: boolean;
+  /**
+   * Instructions of enter()'s run up to its last DAIF write (0: none): the interpreter
+   * publishes the count there (execute() returns on irqCheck), so the run loop does.
+   */
+  synced: number;
   /**
    * At a branch the interpreter took while the tier had no code for where it came
    * from: true when the target, on the same page, is still cold (its arrival is

@@ -287,7 +287,18 @@ function emitBlock(
     };
     if (isBranch(op)) emitBranch(c, op, insn, w);
     else if (op === 128 || op === 130) continue;
-    else if (sysSupported(op, insn)) emitSys(g, op, insn, j * 4, bail);
+    else if (sysSupported(op, insn))
+      emitSys(g, op, insn, j * 4, {
+        bail,
+        rest: last - j - 1,
+        sync: () => {
+          g.get(g.n);
+          g.i32(last - j - 1);
+          g.op(W.i32Sub);
+          g.set(g.n);
+          exitAt(c, (j + 1) * 4, Exit.SYNC);
+        },
+      });
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);

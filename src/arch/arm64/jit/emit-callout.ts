@@ -113,7 +113,8 @@ function emitSimdCallout(g: Gen, op: number, insn: number, j: number, exits: Cal
   g.flagsWritten = true;
 }
 
-function storeReg(g: Gen, s: number): void {
+/** Stores the local caching register slot `s` into the CPU block. */
+export function storeReg(g: Gen, s: number): void {
   g.get(P.CB);
   g.get(g.reg(s));
   g.mem(W.i64Store32, 2, s * 4);

@@ -12,15 +12,29 @@
 //     Rt comes back.
 //   - DC CVAU, DC CVAC, DC CIVAC, IC IVAU: no-ops at EL1 (sysops.ts: caches are not
 //     modelled); a call-out that declines at EL0, where they may trap.
+//   - DAIF writes at EL1 (MSR DAIFSet, DAIFClr, MSR DAIF, Xt): the helper writes
+//     PSTATE.DAIF. The interpreter's execute() returns after each (irqCheck), so the run
+//     loop publishes the instruction count, the guest clock (interp.ts runTiered), and
+//     checks interrupts. The unit records that point (CB_SYNC: the tier publishes up
+//     to it when the run returns) and goes on when no interrupt is now takeable; when
+//     one is, it leaves right after the write (Exit.SYNC) and the run loop takes it at
+//     the same instruction and count as the interpreter.
 
-import { P, CB_ZVAOK, type Gen } from "./gen.js";
+import { P, CB_SYNC, CB_ZVAOK, type Gen } from "./gen.js";
 import { W } from "./wasm-emit.js";
 import { probe } from "./emit-mem.js";
-import { loadReg } from "./emit-callout.js";
+import { loadReg, storeReg } from "./emit-callout.js";
 import { sysregKey } from "../port.js";
 
 const MRS = 134;
+const MSR_REG = 133;
+const MSR_IMM = 131;
 const SYS = 132;
+/** sysHelper's answers (tier.ts): done, declined (bail), done and an interrupt is takeable. */
+export const SYS_DONE = 0;
+export const SYS_DECLINED = 2;
+export const SYS_INTERRUPT = 4;
+export const DAIF_KEY = sysregKey(3, 3, 4, 2, 1);
 
 /** MRS keys the helper reads (tier.ts sysHelper): no side effects, no clock. */
 export const MRS_KEYS: ReadonlySet<number> = new Set([
@@ -69,18 +83,39 @@ export function isCacheNop(insn: number): boolean {
   return CACHE_NOPS.has(sysKey(insn));
 }
 
+/** MSR DAIFSet, MSR DAIFClr (op1 3, op2 6 or 7: exec/system.ts msrImmediate), MSR DAIF, Xt. */
+export function isDaifWrite(op: number, insn: number): boolean {
+  if (op === MSR_REG) return mrsKey(insn) === DAIF_KEY;
+  if (op !== MSR_IMM) return false;
+  const field = (((insn >>> 16) & 7) << 3) | ((insn >>> 5) & 7);
+  return field === 0x1e || field === 0x1f;
+}
+
 export function sysSupported(op: number, insn: number): boolean {
   if (op === MRS) return MRS_KEYS.has(mrsKey(insn));
   if (op === SYS) return sysKey(insn) === DC_ZVA || isCacheNop(insn);
-  return false;
+  return isDaifWrite(op, insn);
 }
 
-export function emitSys(g: Gen, op: number, insn: number, pcOff: number, bail: () => void): void {
+/** How a system instruction leaves its unit (compile.ts emitBlock). */
+export interface SysExits {
+  /** Before the instruction, for the interpreter (INTERPRET). */
+  readonly bail: () => void;
+  /** After it, with Exit.SYNC. */
+  readonly sync: () => void;
+  /** Instructions of the block after this one (not yet retired when it runs). */
+  readonly rest: number;
+}
+
+export function emitSys(g: Gen, op: number, insn: number, pcOff: number, exits: SysExits): void {
   if (op === SYS && sysKey(insn) === DC_ZVA) {
-    emitZva(g, insn & 31, bail);
+    emitZva(g, insn & 31, exits.bail);
     return;
   }
-  // The helper (function 0): 0 done, else declined.
+  const rt = insn & 31;
+  const daif = isDaifWrite(op, insn);
+  if (daif && op === MSR_REG && rt !== 31) storeReg(g, rt); // the helper reads Xt
+  // The helper (function 0): SYS_DONE, SYS_DECLINED or SYS_INTERRUPT.
   g.i32(insn);
   g.i32(op);
   g.get(g.va);
@@ -88,14 +123,42 @@ export function emitSys(g: Gen, op: number, insn: number, pcOff: number, bail: (
   g.op(W.i64Add, W.f64ConvertI64S);
   g.b.byte(0x10); // call
   g.b.u32(0);
+  if (daif) {
+    emitDaifResult(g, exits);
+    return;
+  }
   g.if_();
-  bail();
+  exits.bail();
   g.end();
-  const rt = insn & 31;
   if (op === MRS && rt !== 31) {
     loadReg(g, rt);
     g.written[rt] = 1;
   }
+}
+
+/**
+ * After the helper wrote DAIF (its answer on the stack): bail if it declined; else
+ * CB_SYNC = the budget left after this instruction (P.BUDGET - retired so far), and
+ * leave with SYNC if an interrupt is now takeable.
+ */
+function emitDaifResult(g: Gen, exits: SysExits): void {
+  g.tee(g.ic);
+  g.i32(SYS_DECLINED);
+  g.op(W.i32Eq);
+  g.if_();
+  exits.bail();
+  g.end();
+  g.get(P.CB);
+  g.get(P.BUDGET);
+  g.get(g.n);
+  g.op(W.i32Sub);
+  g.i32(exits.rest);
+  g.op(W.i32Add);
+  g.mem(W.i32Store, 2, CB_SYNC);
+  g.get(g.ic);
+  g.if_();
+  exits.sync();
+  g.end();
 }
 
 function emitZva(g: Gen, rt: number, bail: () => void): void {

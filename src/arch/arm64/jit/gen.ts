@@ -8,8 +8,9 @@
 // high halves at +132, N Z C V as i32 at +264, the exit PC as f64 at +280, the exit
 // kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292, whether misaligned
 // accesses to Normal memory are allowed (SCTLR.A clear) at +296, V0-V31 at +304
-// (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory) and
-// FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard).
+// (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory),
+// FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard) and
+// at +824 the budget left at the last DAIF write (CB_SYNC).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
 
@@ -24,7 +25,13 @@ export const CB_ALIGNOK = 296;
 export const CB_V = 304;
 export const CB_FPSR = CB_V + 512;
 export const CB_FPCR = CB_FPSR + 4;
-export const CB_SIZE = CB_FPCR + 4;
+/**
+ * The budget left after the last DAIF write compiled code made in this run (the tier
+ * sets it to the budget first): where the interpreter would have published the
+ * instruction count (emit-sys.ts).
+ */
+export const CB_SYNC = CB_FPCR + 4;
+export const CB_SIZE = CB_SYNC + 8;
 
 /** Why a unit returned. */
 export const Exit = {
@@ -36,6 +43,11 @@ export const Exit = {
   STALE: 2,
   /** A called-out instruction took an exception or exit: the CPU state is current. */
   EXCEPTION: 3,
+  /**
+   * After a DAIF write that left an interrupt to take: the run loop publishes the
+   * instruction count and checks interrupts there, as after the interpreter's MSR.
+   */
+  SYNC: 4,
 } as const;
 
 export const P = { ENTRY: 0, VABASE: 1, BUDGET: 2, FETCH: 3, RTLB: 4, WTLB: 5, CB: 6 } as const;

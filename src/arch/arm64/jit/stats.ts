@@ -28,6 +28,7 @@ export function newCounters(): Counters {
       interpret: 0,
       stale: 0,
       exception: 0,
+      sync: 0,
     },
   };
 }

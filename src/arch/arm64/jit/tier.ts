@@ -19,8 +19,18 @@ import {
 } from "./dispatch.js";
 import { newCounters } from "./stats.js";
 import type { WasmArena } from "./arena.js";
-import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_V, CB_ZVAOK, Exit } from "./gen.js";
-import { sysHelper, SYS_OP, MRS_OP } from "./sys-helper.js";
+import {
+  CB_ALIGNOK,
+  CB_FLAGS,
+  CB_FPOK,
+  CB_KIND,
+  CB_PC,
+  CB_SIZE,
+  CB_SYNC,
+  CB_ZVAOK,
+  Exit,
+} from "./gen.js";
+import { sysHelper } from "./sys-helper.js";
 import { compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import { Batcher, BATCH, type Batch, type CompileMode } from "./batch.js";
 import type { Decoder } from "../decode/decoder.js";
@@ -50,8 +60,13 @@ export class JitTier implements JitRunner {
   readonly stats = newCounters();
   /** Set by enter(): the instruction at the PC must be run by the interpreter. */
   interpretNext = false;
-  /** Set by enter(): a called-out instruction took an exception or exit. */
+  /**
+   * Set by enter(): a called-out instruction took an exception or exit, or a DAIF
+   * write left an interrupt to take (Exit.SYNC): the run loop publishes and checks.
+   */
   excepted = false;
+  /** Set by enter(): instructions of its run up to its last DAIF write (else 0). */
+  synced = 0;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly pages = new Set<PageJit>();
@@ -89,7 +104,7 @@ export class JitTier implements JitRunner {
       failed: (batch) => this.failed(batch),
       changed: (compiling) => (this.stats.compiling = compiling),
     });
-    this.i32 = new Int32Array(arena.buffer, cb, CB_V >> 2);
+    this.i32 = new Int32Array(arena.buffer, cb, CB_SIZE >> 2);
     this.f64 = new Float64Array(arena.buffer, cb, 37);
     this.hash = arena.allocate(HASH_BYTES, 8);
     this.hashView = new Int32Array(arena.buffer, this.hash, HASH_SLOTS * 2);
@@ -198,6 +213,7 @@ export class JitTier implements JitRunner {
     // only in what ends a run of units.
     i32[CB_ZVAOK >> 2] = cpu.el !== 0 || cpu.user || (cpu.sctlr & (1 << 14)) !== 0 ? 1 : 0;
     this.f64[CB_PC >> 3] = cpu.pc;
+    i32[CB_SYNC >> 2] = budget;
     const mem = cpu.mem;
     const m = mem.mirrorAddr;
     const n = this.run(
@@ -214,8 +230,11 @@ export class JitTier implements JitRunner {
     if (kind === Exit.CONTINUE) exits.miss++;
     else if (kind === Exit.INTERPRET) exits.interpret++;
     else if (kind === Exit.STALE) exits.stale++;
+    else if (kind === Exit.SYNC) exits.sync++;
     else exits.exception++;
     this.stats.instructions += n;
+    // A DAIF write in compiled code: where the interpreter publishes the count.
+    this.synced = budget - i32[CB_SYNC >> 2]!;
     if (kind === Exit.EXCEPTION) {
       this.excepted = true; // the exception entry set PC and PSTATE
       return n;
@@ -231,6 +250,8 @@ export class JitTier implements JitRunner {
       return n > 0 ? n : -1;
     }
     this.interpretNext = kind === Exit.INTERPRET;
+    // After a DAIF write that left an interrupt to take (irqCheck is set).
+    if (kind === Exit.SYNC) this.excepted = true;
     return n > 0 || this.interpretNext ? n : -1;
   }
 
@@ -241,7 +262,7 @@ export class JitTier implements JitRunner {
    */
   private helper(insn: number, op: number, pc: number): number {
     const cpu = this.cpu;
-    if (op === SYS_OP || op === MRS_OP) return sysHelper(cpu, insn, op, pc);
+    if (op >= 128 && op < 192) return sysHelper(cpu, insn, op, pc); // emit-sys.ts
     const i32 = this.i32;
     const flags = CB_FLAGS >> 2;
     if (op >= SIMD_OP_BASE && !cpu.fpEnabled()) return 2; // the unit bails: the trap is taken there
