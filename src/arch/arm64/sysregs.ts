@@ -17,6 +17,10 @@ export { El0, type SysregRow };
 
 // SCTLR_EL1 bits that are RES1 in ARMv8.0 (D19.2.118).
 const SCTLR_RES1 = 0x30d00800;
+/** CTR_EL0: 64-byte lines (DminLine, IminLine 4), CWG/ERG 4, PIPT L1I (jit/emit-sys.ts reads it too). */
+export const CTR_EL0_VALUE = 0x8444c004 | 0;
+/** DCZID_EL0.BS: DC ZVA zeroes 2^4 words (the DZP bit is added at EL0 without SCTLR_EL1.DZE). */
+export const DCZID_BS = 4;
 
 const ROWS: [number, SysregRow][] = [
   // Identification (D19.2): a Cortex-A53 r0p4, which Linux knows needs no Spectre/Meltdown mitigation.
@@ -45,14 +49,15 @@ const ROWS: [number, SysregRow][] = [
   [key(3, 1, 0, 0, 1), constant("CLIDR_EL1", 0x0a200023)],
   [key(3, 1, 0, 0, 7), constant("AIDR_EL1", 0)],
   [key(3, 2, 0, 0, 0), storage("CSSELR_EL1")],
-  [key(3, 3, 0, 0, 1), constant("CTR_EL0", 0x8444c004 | 0, 0, El0.UCT)],
+  [key(3, 3, 0, 0, 1), constant("CTR_EL0", CTR_EL0_VALUE, 0, El0.UCT)],
   [
     key(3, 3, 0, 0, 7),
     // 64-byte DC ZVA blocks; DZP reports whether EL0 may use it (SCTLR_EL1.DZE).
     {
       name: "DCZID_EL0",
       el0: El0.ALWAYS,
-      read: (cpu) => set(4 | (cpu.el === 0 && !cpu.user && (cpu.sctlr & (1 << 14)) === 0 ? 16 : 0)),
+      read: (cpu) =>
+        set(DCZID_BS | (cpu.el === 0 && !cpu.user && (cpu.sctlr & (1 << 14)) === 0 ? 16 : 0)),
     },
   ],
 

@@ -51,7 +51,7 @@ function generator(r: () => number): () => string[] {
   const int = (n: number): number => Math.floor(r() * n);
   const reg = (): number => int(16);
   return () => {
-    switch (int(13)) {
+    switch (int(14)) {
       case 0: {
         const [mn, w, size] = pick(LOADS);
         const unscaled = r() < 0.5;
@@ -150,6 +150,17 @@ function generator(r: () => number): () => string[] {
         return [
           `add x18, x16, #${int(64) * size}`,
           `${pick(["ldar", "stlr"])}${sfx} ${w}${reg()}, [x18]`,
+        ];
+      }
+      case 12: {
+        // Prefetches: no architectural effect, whatever the address.
+        const hint = pick(["pldl1keep", "pstl1strm", "pldl2keep", "pstl1keep"]);
+        return [
+          pick([
+            `prfm ${hint}, [x16, #${int(64) * 8}]`,
+            `prfum ${hint}, [x16, #${int(512) - 256}]`,
+            `prfm ${hint}, [x16, x${reg()}]`,
+          ]),
         ];
       }
       case 11: {

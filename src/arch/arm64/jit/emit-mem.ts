@@ -12,10 +12,51 @@ import { W } from "./wasm-emit.js";
 import { P, CB_ALIGNOK, type Gen } from "./gen.js";
 
 const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
+const LOAD_SIGNED = [W.i64Load8S, W.i64Load16S, W.i64Load32S];
 const STORE = [W.i64Store8, W.i64Store16, W.i64Store32, W.i64Store];
 
+/**
+ * The sign-extending loads (exec/ldst.ts loadSigned), by op: the op of the zero-extending
+ * load with the same addressing form (35 unsigned offset, 39 9-bit, 41 register), and
+ * whether the result is 32 bits (LDRSB/LDRSH Wt) rather than 64.
+ */
+const SIGNED: ReadonlyMap<number, readonly [number, boolean]> = new Map([
+  [192, [35, false]],
+  [193, [35, true]],
+  [195, [39, false]],
+  [196, [39, true]],
+  [197, [41, false]],
+  [198, [41, true]],
+]);
+const STLR = 206;
+const LDAR = 207;
+const LDAPR = 212;
+
+/**
+ * PRFM (unsigned offset, register) and PRFUM: no architectural effect (exec/ldst.ts;
+ * the register form still checks SP alignment: the caller's spCheck).
+ */
+function isPrefetch(op: number, insn: number): boolean {
+  return insn >>> 30 === 3 && (op === 192 || op === 195 || op === 197);
+}
+
 export function memSupported(op: number, insn: number): boolean {
+  const signed = SIGNED.get(op);
+  if (signed !== undefined) {
+    const size = insn >>> 30;
+    // Reserved sizes (UNDEFINED) and the undefined prefetch forms call out.
+    if (signed[1] && size >= 2) return false;
+    if (size === 3) {
+      if (op === 195) return ((insn >>> 10) & 3) === 0;
+      return op === 192 || ((insn >>> 13) & 2) !== 0;
+    }
+    return memSupported(signed[0], insn);
+  }
   switch (op) {
+    case STLR:
+    case LDAR:
+    case LDAPR:
+      return true;
     case 35:
     case 36:
       return true;
@@ -162,6 +203,34 @@ export function emitMem(g: Gen, op: number, insn: number, bail: () => void): voi
     emitPair(g, op === 37, insn, rt, rn, bail);
     return;
   }
+  if (isPrefetch(op, insn)) {
+    if (op === 197) spCheck(g, rn, bail);
+    return;
+  }
+  if (op === STLR || op === LDAR || op === LDAPR) {
+    emitOrdered(g, op === STLR, insn, rt, rn, bail);
+    return;
+  }
+  const signed = SIGNED.get(op);
+  const form = signed === undefined ? op : signed[0];
+  emitSingle(g, form, signed?.[1], insn, rt, rn, bail);
+}
+
+/**
+ * LDR/STR (and, with `to32` set, the sign-extending loads: true for a W result, false
+ * for X) in the addressing form of op `form` (35/36 unsigned offset, 39/40 9-bit
+ * unscaled or indexed, 41/42 register).
+ */
+function emitSingle(
+  g: Gen,
+  form: number,
+  to32: boolean | undefined,
+  insn: number,
+  rt: number,
+  rn: number,
+  bail: () => void,
+): void {
+  const op = form;
   const size = insn >>> 30;
   const load = op === 35 || op === 39 || op === 41;
   let writeback = false;
@@ -200,6 +269,23 @@ export function emitMem(g: Gen, op: number, insn: number, bail: () => void): voi
   spCheck(g, rn, bail);
   probeUnaligned(g, load ? P.RTLB : P.WTLB, 1 << size, 1 << size, bail);
   g.get(g.host);
+  if (to32 !== undefined) {
+    // As exec/ldst.ts loadSigned: the base is written back before Rt (Rt wins).
+    g.mem(LOAD_SIGNED[size]!, 0, 0);
+    if (to32) {
+      g.i64(-1, 0);
+      g.op(W.i64And);
+    }
+    g.set(g.tc);
+    if (writeback) {
+      g.get(g.tb);
+      g.setXsp(rn);
+    }
+    g.get(g.tc);
+    g.setX(rt);
+    return;
+  }
+  // As interp.ts: Rt, then the written-back base (the base wins).
   if (load) {
     g.mem(LOAD[size]!, 0, 0);
     g.setX(rt);
@@ -259,5 +345,33 @@ function emitPair(
   if (mode === 1 || mode === 3) {
     g.get(g.tb);
     g.setXsp(rn);
+  }
+}
+
+/**
+ * STLR, LDAR, LDAPR (exec/atomic.ts): [Xn|SP], natural alignment required whatever
+ * SCTLR.A says, so the probe keeps the size's low bits and a misaligned access bails;
+ * ordering has no effect on one CPU's view. LDAR zero-extends.
+ */
+function emitOrdered(
+  g: Gen,
+  store: boolean,
+  insn: number,
+  rt: number,
+  rn: number,
+  bail: () => void,
+): void {
+  const size = insn >>> 30;
+  spCheck(g, rn, bail);
+  g.xsp(rn);
+  g.set(g.ta);
+  probe(g, store ? P.WTLB : P.RTLB, -4096 | ((1 << size) - 1), -1, bail);
+  g.get(g.host);
+  if (store) {
+    g.x(rt);
+    g.mem(STORE[size]!, 0, 0);
+  } else {
+    g.mem(LOAD[size]!, 0, 0);
+    g.setX(rt);
   }
 }

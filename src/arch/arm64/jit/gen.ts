@@ -9,8 +9,9 @@
 // kind at +288, whether FP/AdvSIMD is enabled (CPACR) at +292, whether misaligned
 // accesses to Normal memory are allowed (SCTLR.A clear) at +296, V0-V31 at +304
 // (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory),
-// FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard) and
-// at +824 the budget left at the last DAIF write (CB_SYNC).
+// FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard), at
+// +824 the budget left at the last DAIF write (CB_SYNC), then what native system
+// register reads may do and SP_EL0, TPIDR_EL1 for them (CB_SYSOK, CB_SPEL0, CB_TPIDR1).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
 
@@ -31,7 +32,18 @@ export const CB_FPCR = CB_FPSR + 4;
  * instruction count (emit-sys.ts).
  */
 export const CB_SYNC = CB_FPCR + 4;
-export const CB_SIZE = CB_SYNC + 8;
+/**
+ * What native MRS and cache maintenance may do in this run (the tier sets it per run;
+ * units change neither the EL nor SPSel): SYSOK_EL1, SYSOK_SPEL0.
+ */
+export const CB_SYSOK = CB_SYNC + 4;
+export const SYSOK_EL1 = 1;
+/** EL1 with SPSel 1: SP_EL0 is readable and its value is at CB_SPEL0. */
+export const SYSOK_SPEL0 = 2;
+/** SP_EL0 and TPIDR_EL1 as i64 (set per run: only MSR and exception entry change them). */
+export const CB_SPEL0 = CB_SYNC + 8;
+export const CB_TPIDR1 = CB_SPEL0 + 8;
+export const CB_SIZE = CB_TPIDR1 + 8;
 
 /** Why a unit returned. */
 export const Exit = {
