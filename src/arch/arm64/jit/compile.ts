@@ -11,6 +11,7 @@ import { buildModule, Bytes, F64, I32, W, type FunctionCode } from "./wasm-emit.
 import { aluSupported, emitAlu } from "./emit-alu.js";
 import { emitMem, memSupported } from "./emit-mem.js";
 import { dpSupported, emitDp } from "./emit-dp.js";
+import { emitRev, revSupported } from "./emit-rev.js";
 import { emitCallout } from "./emit-callout.js";
 import { emitSimd } from "./emit-simd.js";
 import { emitSys, sysSupported } from "./emit-sys.js";
@@ -302,6 +303,7 @@ function emitBlock(
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);
+    else if (revSupported(op)) emitRev(g, op, insn);
     else {
       const callout = (): void =>
         emitCallout(g, op, insn, j, {
