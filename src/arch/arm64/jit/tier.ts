@@ -19,25 +19,9 @@ import {
 } from "./dispatch.js";
 import { newCounters } from "./stats.js";
 import type { WasmArena } from "./arena.js";
-import {
-  CB_ALIGNOK,
-  CB_FLAGS,
-  CB_FPOK,
-  CB_KIND,
-  CB_PC,
-  CB_SIZE,
-  CB_SPEL0,
-  CB_SYNC,
-  CB_SYSOK,
-  CB_TPIDR1,
-  CB_ZVAOK,
-  Exit,
-  SYSOK_EL1,
-  SYSOK_SPEL0,
-} from "./gen.js";
-import { slotOf } from "../sysfile.js";
+import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_SIZE, CB_ZVAOK, Exit } from "./gen.js";
+import { syncedIn, writeSysState } from "./sys-state.js";
 
-const TPIDR_EL1 = slotOf("TPIDR_EL1");
 import { sysHelper } from "./sys-helper.js";
 import { compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import { Batcher, BATCH, type Batch, type CompileMode } from "./batch.js";
@@ -221,15 +205,7 @@ export class JitTier implements JitRunner {
     // only in what ends a run of units.
     i32[CB_ZVAOK >> 2] = cpu.el !== 0 || cpu.user || (cpu.sctlr & (1 << 14)) !== 0 ? 1 : 0;
     this.f64[CB_PC >> 3] = cpu.pc;
-    i32[CB_SYNC >> 2] = budget;
-    // Native MRS (emit-sys.ts): only MSR and exception entry/return change these.
-    if (cpu.el === 1 && !cpu.user) {
-      i32[CB_SYSOK >> 2] = cpu.spsel === 1 ? SYSOK_EL1 | SYSOK_SPEL0 : SYSOK_EL1;
-      i32[CB_SPEL0 >> 2] = cpu.spEl0Lo;
-      i32[(CB_SPEL0 >> 2) + 1] = cpu.spEl0Hi;
-      i32[CB_TPIDR1 >> 2] = cpu.sys.lo[TPIDR_EL1]!;
-      i32[(CB_TPIDR1 >> 2) + 1] = cpu.sys.hi[TPIDR_EL1]!;
-    } else i32[CB_SYSOK >> 2] = 0;
+    writeSysState(i32, cpu, budget);
     const mem = cpu.mem;
     const m = mem.mirrorAddr;
     const n = this.run(
@@ -250,7 +226,7 @@ export class JitTier implements JitRunner {
     else exits.exception++;
     this.stats.instructions += n;
     // A DAIF write in compiled code: where the interpreter publishes the count.
-    this.synced = budget - i32[CB_SYNC >> 2]!;
+    this.synced = syncedIn(i32, budget);
     if (kind === Exit.EXCEPTION) {
       this.excepted = true; // the exception entry set PC and PSTATE
       return n;
