@@ -5,6 +5,8 @@
 
 import { W } from "./wasm-emit.js";
 import type { Gen } from "./gen.js";
+import { addSub } from "./emit-alu.js";
+import { beginEagerFlags, readCond } from "./lazy-flags.js";
 
 export function dpSupported(op: number, insn: number): boolean {
   const sf = insn >>> 31;
@@ -65,6 +67,7 @@ function addWithCarry(
     g.op(W.i64Add);
     g.set(g.tc);
     if (flags) {
+      beginEagerFlags(g);
       g.get(g.tc);
       g.i64(63, 0);
       g.op(W.i64ShrU, W.i32WrapI64);
@@ -88,7 +91,6 @@ function addWithCarry(
       g.i64(63, 0);
       g.op(W.i64ShrU, W.i32WrapI64);
       g.set(g.vf);
-      g.flagsWritten = true;
     }
     if (keep) g.get(g.tc);
     return;
@@ -105,6 +107,7 @@ function addWithCarry(
   g.op(W.i32Add);
   g.set(g.ic);
   if (flags) {
+    beginEagerFlags(g);
     g.get(g.ic);
     g.i32(31);
     g.op(W.i32ShrU);
@@ -128,7 +131,6 @@ function addWithCarry(
     g.i32(31);
     g.op(W.i32ShrU);
     g.set(g.vf);
-    g.flagsWritten = true;
   }
   if (keep) {
     g.get(g.ic);
@@ -209,26 +211,21 @@ export function emitDp(g: Gen, op: number, insn: number): void {
     case 67:
     case 68:
     case 69: {
+      // ADD/SUB (extended register); ADDS/SUBS leave NZCV pending (lazy-flags.ts).
       const sub = op >= 68;
       const flags = op === 67 || op === 69;
       const option = (insn >>> 13) & 7;
       const shift = (insn >>> 10) & 7;
-      const pushB = (): void => {
-        extended(g, rm, option, shift);
-        if (sub) {
-          g.i64(-1, -1);
-          g.op(W.i64Xor);
-        }
-        if (!sf) g.op(W.i32WrapI64);
-      };
-      addWithCarry(
+      addSub(
         g,
         sf,
-        () => (sf ? g.xsp(rn) : g.wsp(rn)),
-        pushB,
-        () => (sf ? g.i64(sub ? 1 : 0, 0) : g.i32(sub ? 1 : 0)),
+        sub,
         flags,
-        true,
+        () => (sf ? g.xsp(rn) : g.wsp(rn)),
+        () => {
+          extended(g, rm, option, shift);
+          if (!sf) g.op(W.i32WrapI64);
+        },
       );
       if (flags) g.setX(rd);
       else g.setXsp(rd);
@@ -255,7 +252,7 @@ export function emitDp(g: Gen, op: number, insn: number): void {
         }
       };
       const carry = (): void => {
-        g.get(g.cf);
+        readCond(g, 2); // CS: C
         if (sf) g.op(W.i64ExtendI32U);
       };
       addWithCarry(
@@ -273,7 +270,8 @@ export function emitDp(g: Gen, op: number, insn: number): void {
     case 74:
     case 75: {
       const sub = (insn & 0x40000000) !== 0;
-      g.cond((insn >>> 12) & 15);
+      readCond(g, (insn >>> 12) & 15);
+      beginEagerFlags(g);
       g.if_();
       const pushB = (): void => {
         if (sf) {
@@ -312,7 +310,6 @@ export function emitDp(g: Gen, op: number, insn: number): void {
       g.i32(nzcv & 1);
       g.set(g.vf);
       g.end();
-      g.flagsWritten = true;
       return;
     }
     case 76:
