@@ -15,16 +15,6 @@ import { emitRev, revSupported } from "./emit-rev.js";
 import { emitCallout } from "./emit-callout.js";
 import { emitSimd } from "./emit-simd.js";
 import { emitSys, sysSupported } from "./emit-sys.js";
-import { blocksNeedingFlags, Effect, flagEffects } from "./flag-liveness.js";
-import {
-  DYNAMIC,
-  FlagKind,
-  flagTotals,
-  flushFlags,
-  materializeDynamic,
-  materializeHere,
-  readCond,
-} from "./lazy-flags.js";
 
 /** The helper's signature: (insn, op, pc) -> 0, or 1 after an exception. */
 const HELPER_TYPE = { params: [I32, I32, F64], result: I32 };
@@ -126,10 +116,6 @@ interface Ctx {
   readonly out: number;
   readonly top: number;
   readonly blockOf: Map<number, number>;
-  /** Per block: 1 if it starts with NZCV in the flag locals (flag-liveness.ts). */
-  readonly needFlags: Uint8Array;
-  /** Per word from region.start: its flag Effect. */
-  readonly effects: Uint8Array;
 }
 
 /** Leaves the unit: PC = vaBase + byte offset `off`, with `kind`. */
@@ -151,7 +137,6 @@ function goTo(c: Ctx, t: number): void {
     exitAt(c, t * 4, Exit.CONTINUE);
     return;
   }
-  if (c.needFlags[k]) materializeHere(c.g);
   c.g.i32(k);
   c.g.set(c.g.next);
   c.g.br(c.top);
@@ -172,7 +157,7 @@ function emitBranch(c: Ctx, op: number, insn: number, w: number): void {
       goTo(c, branchTarget(op, insn, w)!);
       return;
     case 24:
-      readCond(g, insn & 15);
+      g.cond(insn & 15);
       break;
     case 25:
     case 26:
@@ -275,8 +260,6 @@ function emitBlock(
 ): void {
   const g = c.g;
   const len = last - first;
-  const materialized = c.needFlags[index] === 1 || Gen.eagerFlags;
-  g.flagState = materialized ? FlagKind.MATERIALIZED : DYNAMIC;
   // Budget: leave before the block if it does not fit (the interpreter runs the rest).
   g.get(g.n);
   g.i32(len);
@@ -303,7 +286,6 @@ function emitBlock(
       g.set(g.n);
       exitAt(c, j * 4, Exit.INTERPRET);
     };
-    if (c.effects[w - c.region.start] === Effect.NEED) flushFlags(g);
     if (isBranch(op)) emitBranch(c, op, insn, w);
     else if (op === 128 || op === 130) continue;
     else if (sysSupported(op, insn))
@@ -339,10 +321,6 @@ function emitBlock(
       if (!emitSimd(g, op, insn, bail, callout)) callout();
     }
   }
-  // Falling through into a block that needs the flags in their locals.
-  const lastOp = ops[last - 1]!;
-  const unconditional = lastOp === 22 || lastOp === 23 || (lastOp >= 29 && lastOp <= 31);
-  if (!unconditional && last < c.region.end && c.needFlags[index + 1]) materializeHere(g);
 }
 
 /**
@@ -378,15 +356,7 @@ function generate(
   for (let i = leaders.length - 1; i >= 0; i--) labels[i] = g.block();
   g.get(g.next);
   g.brTable(labels, labels[0]!);
-  const effects = flagEffects(words, ops, region.start, end);
-  const needFlags = blocksNeedingFlags(
-    { leaders, end, blockOf },
-    words,
-    ops,
-    effects,
-    branchTarget,
-  );
-  const c: Ctx = { g, region, out, top, blockOf, needFlags, effects };
+  const c: Ctx = { g, region, out, top, blockOf };
   for (let i = 0; i < leaders.length; i++) {
     g.end(); // closes block i: its code follows
     const first = leaders[i]!;
@@ -399,12 +369,6 @@ function generate(
     exitAt(c, end * 4, region.endsUnsupported ? Exit.INTERPRET : Exit.CONTINUE);
   g.end(); // loop
   g.end(); // out
-  // Every exit: NZCV still pending (fk != 0) are computed once here for the epilogue.
-  if (g.flagKinds !== 0) {
-    flagTotals.epilogues++;
-    materializeDynamic(g, g.flagKinds);
-  }
-  g.flagState = FlagKind.MATERIALIZED;
   const body = g.b.result();
   return { g, code: assemble(g, body, prologueAt) };
 }
@@ -423,7 +387,8 @@ function assemble(g: Gen, body: Uint8Array, prologueAt: number): FunctionCode {
       pro.op(W.i64Shl, W.i64Or);
       pro.set(g.reg(s));
     }
-    g.flagLocals.forEach((l, i) => {
+    const flags = [g.nf, g.zf, g.cf, g.vf];
+    flags.forEach((l, i) => {
       pro.get(P.CB);
       pro.mem(W.i32Load, 2, CB_FLAGS + i * 4);
       pro.set(l);
@@ -453,7 +418,7 @@ function assemble(g: Gen, body: Uint8Array, prologueAt: number): FunctionCode {
     epi.mem(W.i64Store32, 2, CB_XH + s * 4);
   }
   if (g.flagsWritten) {
-    g.flagLocals.forEach((l, i) => {
+    [g.nf, g.zf, g.cf, g.vf].forEach((l, i) => {
       epi.get(P.CB);
       epi.get(l);
       epi.mem(W.i32Store, 2, CB_FLAGS + i * 4);

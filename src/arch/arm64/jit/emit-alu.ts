@@ -6,7 +6,6 @@
 import { logicalImmediate, R } from "../bits.js";
 import { W } from "./wasm-emit.js";
 import type { Gen } from "./gen.js";
-import { FlagKind, readCond, setLogicFlags, setPending } from "./lazy-flags.js";
 
 const SHIFT64 = [W.i64Shl, W.i64ShrU, W.i64ShrS, W.i64Rotr];
 const SHIFT32 = [W.i32Shl, W.i32ShrU, W.i32ShrS, W.i32Rotr];
@@ -28,13 +27,88 @@ function shifted(g: Gen, sf: boolean, rm: number, type: number, amount: number):
   }
 }
 
+/** The wasm opcodes and scratch locals of one operand width. */
+interface Width {
+  readonly add: number;
+  readonly sub: number;
+  readonly shrU: number;
+  readonly eqz: number;
+  readonly geU: number;
+  readonly ltU: number;
+  readonly xor: number;
+  readonly and: number;
+  /** Pushes the constant `width - 1` (the sign bit's shift). */
+  readonly signShift: (g: Gen) => void;
+  /** Narrows a sign bit shifted down to bit 0 into an i32 flag (nothing for i32). */
+  readonly toFlag: readonly number[];
+  readonly locals: (g: Gen) => readonly [a: number, b: number, c: number];
+}
+
+const WIDE: Width = {
+  add: W.i64Add,
+  sub: W.i64Sub,
+  shrU: W.i64ShrU,
+  eqz: W.i64Eqz,
+  geU: W.i64GeU,
+  ltU: W.i64LtU,
+  xor: W.i64Xor,
+  and: W.i64And,
+  signShift: (g) => g.i64(63, 0),
+  toFlag: [W.i32WrapI64],
+  locals: (g) => [g.ta, g.tb, g.tc],
+};
+
+const NARROW: Width = {
+  add: W.i32Add,
+  sub: W.i32Sub,
+  shrU: W.i32ShrU,
+  eqz: W.i32Eqz,
+  geU: W.i32GeU,
+  ltU: W.i32LtU,
+  xor: W.i32Xor,
+  and: W.i32And,
+  signShift: (g) => g.i32(31),
+  toFlag: [],
+  locals: (g) => [g.ia, g.ib, g.ic],
+};
+
+/** Pushes the sign bit of `local` as an i32 0/1 flag. */
+function signBit(g: Gen, w: Width, local: number): void {
+  g.get(local);
+  w.signShift(g);
+  g.op(w.shrU, ...w.toFlag);
+}
+
+/** NZCV of c = a +/- b (carry = no borrow for a subtraction), as the interpreter sets them. */
+function addSubFlags(g: Gen, w: Width, sub: boolean, a: number, b: number, c: number): void {
+  signBit(g, w, c);
+  g.set(g.nf);
+  g.get(c);
+  g.op(w.eqz);
+  g.set(g.zf);
+  // C: a >= b for a subtraction, c < a (unsigned wrap) for an addition.
+  g.get(sub ? a : c);
+  g.get(sub ? b : a);
+  g.op(sub ? w.geU : w.ltU);
+  g.set(g.cf);
+  // V: the sign of (a ^ b) & (a ^ c) for a subtraction, (a ^ c) & (b ^ c) for an addition.
+  g.get(a);
+  g.get(sub ? b : c);
+  g.op(w.xor);
+  g.get(sub ? a : b);
+  g.get(c);
+  g.op(w.xor, w.and);
+  w.signShift(g);
+  g.op(w.shrU, ...w.toFlag);
+  g.set(g.vf);
+  g.flagsWritten = true;
+}
+
 /**
- * a +/- b with operands pushed by `pushA`/`pushB` (sf-sized); the result is left on
- * the stack as i64 (zero-extended for 32-bit). With `flags` the operands and result
- * stay in the lazy-flag locals and NZCV are pending (lazy-flags.ts), computed only
- * where something reads them.
+ * a +/- b with operands pushed by `pushA`/`pushB` (sf-sized), flags when `flags`;
+ * the result is left on the stack as i64 (zero-extended for 32-bit).
  */
-export function addSub(
+function addSub(
   g: Gen,
   sf: boolean,
   sub: boolean,
@@ -42,26 +116,17 @@ export function addSub(
   pushA: () => void,
   pushB: () => void,
 ): void {
-  const [a, b, c] = flags
-    ? sf
-      ? [g.fa, g.fb, g.fr]
-      : [g.ga, g.gb, g.gr]
-    : sf
-      ? [g.ta, g.tb, g.tc]
-      : [g.ia, g.ib, g.ic];
+  const w = sf ? WIDE : NARROW;
+  const [a, b, c] = w.locals(g);
   pushA();
   g.set(a);
   pushB();
   g.set(b);
   g.get(a);
   g.get(b);
-  if (sf) g.op(sub ? W.i64Sub : W.i64Add);
-  else g.op(sub ? W.i32Sub : W.i32Add);
+  g.op(sub ? w.sub : w.add);
   g.set(c);
-  if (flags) {
-    const K = FlagKind;
-    setPending(g, sf ? (sub ? K.SUB64 : K.ADD64) : sub ? K.SUB32 : K.ADD32);
-  }
+  if (flags) addSubFlags(g, w, sub, a, b, c);
   g.get(c);
   if (!sf) g.op(W.i64ExtendI32U);
 }
@@ -172,12 +237,12 @@ export function emitAlu(g: Gen, op: number, insn: number, off: number): void {
       }
       if (op === 12) {
         g.set(g.tc);
-        if (sf) setLogicFlags(g, g.tc, true);
+        if (sf) g.logicFlags64(g.tc);
         else {
           g.get(g.tc);
           g.op(W.i32WrapI64);
           g.set(g.ic);
-          setLogicFlags(g, g.ic, false);
+          g.logicFlags32(g.ic);
         }
         g.get(g.tc);
         g.setX(rd);
@@ -202,7 +267,7 @@ export function emitAlu(g: Gen, op: number, insn: number, off: number): void {
         g.op(op === 14 ? W.i64Or : op === 15 ? W.i64Xor : W.i64And);
         if (op === 16) {
           g.set(g.tc);
-          setLogicFlags(g, g.tc, true);
+          g.logicFlags64(g.tc);
           g.get(g.tc);
         }
         g.setX(rd);
@@ -216,7 +281,7 @@ export function emitAlu(g: Gen, op: number, insn: number, off: number): void {
         g.op(op === 14 ? W.i32Or : op === 15 ? W.i32Xor : W.i32And);
         if (op === 16) {
           g.set(g.ic);
-          setLogicFlags(g, g.ic, false);
+          g.logicFlags32(g.ic);
           g.get(g.ic);
         }
         g.setW(rd);
@@ -313,7 +378,7 @@ export function emitAlu(g: Gen, op: number, insn: number, off: number): void {
         g.i64(1, 0);
         g.op(W.i64Add);
       }
-      readCond(g, (insn >>> 12) & 15);
+      g.cond((insn >>> 12) & 15);
       g.op(W.select);
       if (!sf) {
         g.i64(-1, 0);

@@ -5,8 +5,6 @@
 
 import { W } from "./wasm-emit.js";
 import type { Gen } from "./gen.js";
-import { addSub } from "./emit-alu.js";
-import { beginEagerFlags, readCond } from "./lazy-flags.js";
 
 export function dpSupported(op: number, insn: number): boolean {
   const sf = insn >>> 31;
@@ -67,7 +65,6 @@ function addWithCarry(
     g.op(W.i64Add);
     g.set(g.tc);
     if (flags) {
-      beginEagerFlags(g);
       g.get(g.tc);
       g.i64(63, 0);
       g.op(W.i64ShrU, W.i32WrapI64);
@@ -91,6 +88,7 @@ function addWithCarry(
       g.i64(63, 0);
       g.op(W.i64ShrU, W.i32WrapI64);
       g.set(g.vf);
+      g.flagsWritten = true;
     }
     if (keep) g.get(g.tc);
     return;
@@ -107,7 +105,6 @@ function addWithCarry(
   g.op(W.i32Add);
   g.set(g.ic);
   if (flags) {
-    beginEagerFlags(g);
     g.get(g.ic);
     g.i32(31);
     g.op(W.i32ShrU);
@@ -131,6 +128,7 @@ function addWithCarry(
     g.i32(31);
     g.op(W.i32ShrU);
     g.set(g.vf);
+    g.flagsWritten = true;
   }
   if (keep) {
     g.get(g.ic);
@@ -211,21 +209,26 @@ export function emitDp(g: Gen, op: number, insn: number): void {
     case 67:
     case 68:
     case 69: {
-      // ADD/SUB (extended register); ADDS/SUBS leave NZCV pending (lazy-flags.ts).
       const sub = op >= 68;
       const flags = op === 67 || op === 69;
       const option = (insn >>> 13) & 7;
       const shift = (insn >>> 10) & 7;
-      addSub(
+      const pushB = (): void => {
+        extended(g, rm, option, shift);
+        if (sub) {
+          g.i64(-1, -1);
+          g.op(W.i64Xor);
+        }
+        if (!sf) g.op(W.i32WrapI64);
+      };
+      addWithCarry(
         g,
         sf,
-        sub,
-        flags,
         () => (sf ? g.xsp(rn) : g.wsp(rn)),
-        () => {
-          extended(g, rm, option, shift);
-          if (!sf) g.op(W.i32WrapI64);
-        },
+        pushB,
+        () => (sf ? g.i64(sub ? 1 : 0, 0) : g.i32(sub ? 1 : 0)),
+        flags,
+        true,
       );
       if (flags) g.setX(rd);
       else g.setXsp(rd);
@@ -252,7 +255,7 @@ export function emitDp(g: Gen, op: number, insn: number): void {
         }
       };
       const carry = (): void => {
-        readCond(g, 2); // CS: C
+        g.get(g.cf);
         if (sf) g.op(W.i64ExtendI32U);
       };
       addWithCarry(
@@ -270,8 +273,7 @@ export function emitDp(g: Gen, op: number, insn: number): void {
     case 74:
     case 75: {
       const sub = (insn & 0x40000000) !== 0;
-      readCond(g, (insn >>> 12) & 15);
-      beginEagerFlags(g);
+      g.cond((insn >>> 12) & 15);
       g.if_();
       const pushB = (): void => {
         if (sf) {
@@ -310,6 +312,7 @@ export function emitDp(g: Gen, op: number, insn: number): void {
       g.i32(nzcv & 1);
       g.set(g.vf);
       g.end();
+      g.flagsWritten = true;
       return;
     }
     case 76:

@@ -62,25 +62,6 @@ export const Exit = {
   SYNC: 4,
 } as const;
 
-/** What the pending operands in a unit's flag locals are (the value of `fk`; lazy-flags.ts). */
-export const FlagKind = {
-  /** The four flag locals hold NZCV. */
-  MATERIALIZED: 0,
-  /** 64-bit a - b = r in fa, fb, fr (CMP, SUBS). */
-  SUB64: 1,
-  /** 64-bit a + b = r. */
-  ADD64: 2,
-  /** 64-bit logical result r (ANDS, BICS, TST): N, Z from r, C = V = 0. */
-  LOGIC64: 3,
-  /** The same three for 32-bit operations, in ga, gb, gr (i32). */
-  SUB32: 4,
-  ADD32: 5,
-  LOGIC32: 6,
-} as const;
-
-/** The compile-time view of the flags: a FlagKind, or DYNAMIC (only `fk` knows). */
-export const DYNAMIC = -1;
-
 export const P = { ENTRY: 0, VABASE: 1, BUDGET: 2, FETCH: 3, RTLB: 4, WTLB: 5, CB: 6 } as const;
 export const PARAMS = [I32, F64, I32, I32, I32, I32, I32] as const;
 
@@ -95,32 +76,10 @@ export class Gen {
   // Named locals.
   readonly n = this.local(I32);
   readonly next = this.local(I32);
-  /** N, Z, C, V as i32 0/1: current only where `flagState` is MATERIALIZED (lazy-flags.ts). */
-  readonly flagLocals = [
-    this.local(I32),
-    this.local(I32),
-    this.local(I32),
-    this.local(I32),
-  ] as const;
-  /** The run-time FlagKind of the pending flag operands, and the operands (lazy-flags.ts). */
-  readonly fk = this.local(I32);
-  readonly fa = this.local(I64);
-  readonly fb = this.local(I64);
-  readonly fr = this.local(I64);
-  readonly ga = this.local(I32);
-  readonly gb = this.local(I32);
-  readonly gr = this.local(I32);
-  /** What the code being emitted knows of the flags: a FlagKind, or DYNAMIC. */
-  flagState: number = FlagKind.MATERIALIZED;
-  /** Compile-time counts: lazy setters, flag materializations emitted, DYNAMIC fallbacks. */
-  readonly flagStats = { setters: 0, materialized: 0, dynamic: 0 };
-  /** Bit k set when the unit sets flags of FlagKind k (what the epilogue must handle). */
-  flagKinds = 0;
-  /**
-   * Test and measurement knob: compute all four flags right after every flag-setting
-   * instruction, as units did before lazy flags (jit-flags.test.ts compares the code).
-   */
-  static eagerFlags = false;
+  readonly nf = this.local(I32);
+  readonly zf = this.local(I32);
+  readonly cf = this.local(I32);
+  readonly vf = this.local(I32);
   readonly pc = this.local(I64);
   readonly kind = this.local(I32);
   readonly va = this.local(I64);
@@ -313,65 +272,38 @@ export class Gen {
     this.setXsp(r);
   }
 
-  // ---- flags (lazy: lazy-flags.ts) ----
+  // ---- flags ----
 
-  /** The flag locals, for emitters that read or write NZCV directly: they must be current. */
-  get nf(): number {
-    return this.currentFlag(0);
-  }
-  get zf(): number {
-    return this.currentFlag(1);
-  }
-  get cf(): number {
-    return this.currentFlag(2);
-  }
-  get vf(): number {
-    return this.currentFlag(3);
-  }
-
-  private currentFlag(i: number): number {
-    if (this.flagState !== FlagKind.MATERIALIZED)
-      throw new Error(
-        "jit: NZCV locals used while flags are lazy (classify the op in flag-liveness.ts)",
-      );
-    return this.flagLocals[i]!;
-  }
-
-  /**
-   * Pushes ConditionHolds(cond) as i32 0/1 (Arm ARM J1 shared/functions/system) from
-   * the flag locals, which must be current (an unclassified op's: lazy-flags.ts
-   * materializes before it; its own readers use readCond, which also reads pending flags).
-   */
+  /** Pushes ConditionHolds(cond) as i32 0/1 (Arm ARM J1 shared/functions/system). */
   cond(c: number): void {
-    const [nf, zf, cf, vf] = [this.nf, this.zf, this.cf, this.vf];
     switch (c >>> 1) {
       case 0:
-        this.get(zf);
+        this.get(this.zf);
         break;
       case 1:
-        this.get(cf);
+        this.get(this.cf);
         break;
       case 2:
-        this.get(nf);
+        this.get(this.nf);
         break;
       case 3:
-        this.get(vf);
+        this.get(this.vf);
         break;
       case 4:
-        this.get(cf);
-        this.get(zf);
+        this.get(this.cf);
+        this.get(this.zf);
         this.op(W.i32Eqz, W.i32And);
         break;
       case 5:
-        this.get(nf);
-        this.get(vf);
+        this.get(this.nf);
+        this.get(this.vf);
         this.op(W.i32Eq);
         break;
       case 6:
-        this.get(nf);
-        this.get(vf);
+        this.get(this.nf);
+        this.get(this.vf);
         this.op(W.i32Eq);
-        this.get(zf);
+        this.get(this.zf);
         this.op(W.i32Eqz, W.i32And);
         break;
       default:
@@ -382,5 +314,36 @@ export class Gen {
       this.i32(1);
       this.op(W.i32Xor);
     }
+  }
+
+  /** N and Z of a 64-bit result held in local `r`; C and V cleared (logical ops). */
+  logicFlags64(r: number): void {
+    this.get(r);
+    this.i64(63, 0);
+    this.op(W.i64ShrU, W.i32WrapI64);
+    this.set(this.nf);
+    this.get(r);
+    this.op(W.i64Eqz);
+    this.set(this.zf);
+    this.i32(0);
+    this.set(this.cf);
+    this.i32(0);
+    this.set(this.vf);
+    this.flagsWritten = true;
+  }
+
+  logicFlags32(r: number): void {
+    this.get(r);
+    this.i32(31);
+    this.op(W.i32ShrU);
+    this.set(this.nf);
+    this.get(r);
+    this.op(W.i32Eqz);
+    this.set(this.zf);
+    this.i32(0);
+    this.set(this.cf);
+    this.i32(0);
+    this.set(this.vf);
+    this.flagsWritten = true;
   }
 }
