@@ -3,7 +3,9 @@
 # in five variants each: -O2 and -O3, for armv8-a and armv8.1-a (LSE atomics, RDM),
 # and a static PIE (-static-pie, loaded at a bias).
 # Output: guests/tests/build/<name>.<variant> and build/probe-<name> for probes/*.c (gitignored; test/exec builds on demand).
-# Usage: build.sh [outdir]; rebuilds only what is older than its source.
+# Usage: build.sh [outdir]; rebuilds only what is older than its source. Test files may
+# run it at the same time: each run writes its own temporary file and renames it into
+# place, so a concurrent run never moves a file another is still writing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/build}"
@@ -19,26 +21,17 @@ for src in "$here"/*.c; do
     bin="$out/$name.$tag"
     if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ] || [ "$0" -nt "$bin" ]; then
       # shellcheck disable=SC2086
-      "$cc" $flags -Wall -Wno-unused-result -Wno-stringop-overflow -Wno-stringop-truncation -Wno-infinite-recursion -Wno-array-bounds -o "$bin.tmp" "$src" -lm
-      mv "$bin.tmp" "$bin"
+      "$cc" $flags -Wall -Wno-unused-result -Wno-stringop-overflow -Wno-stringop-truncation -Wno-infinite-recursion -Wno-array-bounds -o "$bin.tmp.$$" "$src" -lm
+      mv "$bin.tmp.$$" "$bin"
     fi
   done
-# Probes for the tools and loader tests (one variant each).
-for src in "$here"/probes/*.c; do
-  name="probe-$(basename "$src" .c)"
-  bin="$out/$name"
-  if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ]; then
-    "$cc" -static -O2 -Wall -o "$bin.tmp" "$src"
-    mv "$bin.tmp" "$bin"
-  fi
-done
 done
 # Probes for the tools and loader tests (one variant each).
 for src in "$here"/probes/*.c; do
   name="probe-$(basename "$src" .c)"
   bin="$out/$name"
   if [ ! -f "$bin" ] || [ "$src" -nt "$bin" ]; then
-    "$cc" -static -O2 -Wall -o "$bin.tmp" "$src"
-    mv "$bin.tmp" "$bin"
+    "$cc" -static -O2 -Wall -o "$bin.tmp.$$" "$src"
+    mv "$bin.tmp.$$" "$bin"
   fi
 done
