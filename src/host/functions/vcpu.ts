@@ -76,8 +76,7 @@ export class Vcpu {
   private canRun(): boolean {
     const cap = this.resource?.capId;
     if (cap === undefined || !this.bound || this.closed) return false;
-    const r = this.ctx.hyp.vcpuRunCheck(cap);
-    return !r.ok && r.error.origin.hypError === HypError.BUSY;
+    return this.ctx.hyp.vcpuRunCheckCode(cap) === HypError.BUSY;
   }
 
   /** Ends this vCPU's turn (with the "turns" policy; else nothing). */
