@@ -74,7 +74,7 @@ function vpmGroupConfigure(c: CallerContext, a: readonly bigint[]): HandlerOut {
 
 export const partitionHandlers: HandlerTable = {
   [Call.VPM_GROUP_CONFIGURE]: { res0: [2], fn: (_k, c, a) => vpmGroupConfigure(c, a) },
-  // object_reset / object_reset_from: Gunyah's own answer, not a placeholder. The public
+  // object_reset / object_reset_from answer as Gunyah itself does. The public
   // hypervisor's hypercalls.c (hyp/core/object_standard) returns ERROR_UNIMPLEMENTED for
   // every cap, so a caller sees exactly that after the glue's res0 check
   // (ARGUMENT_INVALID); no object type supports reset there.

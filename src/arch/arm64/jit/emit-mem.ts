@@ -77,11 +77,11 @@ export function memSupported(op: number, insn: number): boolean {
 }
 
 /**
- * Leaves `g.host` = the wasm address of the access at the address in `g.ta`, or
- * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
- * `limit`, if set, also bails when the page offset exceeds it (pairs).
+ * Pushes the tag of the TLB mirror's entry for the address in `g.ta` (1,024 entries of
+ * 16 bytes indexed by VA bits 12-21) and leaves `g.ia` = the entry's address, whose
+ * +8 holds the page's arena offset.
  */
-export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+export function mirrorTag(g: Gen, tlb: number): void {
   g.get(tlb);
   g.get(g.ta);
   g.op(W.i32WrapI64);
@@ -93,6 +93,15 @@ export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: ()
   g.op(W.i32Shl, W.i32Add);
   g.tee(g.ia);
   g.mem(W.i64Load, 3, 0);
+}
+
+/**
+ * Leaves `g.host` = the wasm address of the access at the address in `g.ta`, or
+ * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
+ * `limit`, if set, also bails when the page offset exceeds it (pairs).
+ */
+export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+  mirrorTag(g, tlb);
   g.get(g.ta);
   g.i64(mask, -1);
   g.op(W.i64And, W.i64Ne);
@@ -130,17 +139,7 @@ export function probeUnaligned(
   span: number,
   bail: () => void,
 ): void {
-  g.get(tlb);
-  g.get(g.ta);
-  g.op(W.i32WrapI64);
-  g.i32(12);
-  g.op(W.i32ShrU);
-  g.i32(1023);
-  g.op(W.i32And);
-  g.i32(4);
-  g.op(W.i32Shl, W.i32Add);
-  g.tee(g.ia);
-  g.mem(W.i64Load, 3, 0);
+  mirrorTag(g, tlb);
   g.set(g.tc);
   g.get(g.ta);
   g.op(W.i32WrapI64);

@@ -10,7 +10,7 @@
 import { P, CB_ALIGNOK, type Gen } from "./gen.js";
 import { W } from "./wasm-emit.js";
 import { S, simd, lane } from "./wasm-simd.js";
-import { spCheck } from "./emit-mem.js";
+import { mirrorTag, spCheck } from "./emit-mem.js";
 import { vget, vset, type SimdEmit } from "./emit-simd-regs.js";
 
 const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
@@ -57,17 +57,7 @@ function transfer(g: Gen, load: boolean, scale: number, rt: number, offset: numb
  * faults (mmu/memory.ts lookup: SCTLR.A, or a Device page).
  */
 function probe(g: Gen, tlb: number, bytes: number, span: number, bail: () => void): void {
-  g.get(tlb);
-  g.get(g.ta);
-  g.op(W.i32WrapI64);
-  g.i32(12);
-  g.op(W.i32ShrU);
-  g.i32(1023);
-  g.op(W.i32And);
-  g.i32(4);
-  g.op(W.i32Shl, W.i32Add);
-  g.tee(g.ia);
-  g.mem(W.i64Load, 3, 0);
+  mirrorTag(g, tlb);
   g.get(g.ta);
   g.i64(-4096, -1);
   g.op(W.i64And, W.i64Ne);
