@@ -16,6 +16,7 @@ import {
   RAM_BASE,
   type Machine,
 } from "./harness.js";
+import { rewriterProgram } from "./rewriter.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
 
@@ -88,35 +89,12 @@ test("a module that arrives after its page's code changed installs nothing", { s
   assert.equal(x(m, 0), 3n * (2n + 0x100n));
 });
 
-// Rewrites `add x0, x0, #imm` at `target` with imm = 1, 2, ... and calls it each round
-// (as jit-cache.test.ts), so the cache bound is passed many times while modules compile.
+// The rewriter (rewriter.ts) passes the cache bound many times while modules compile.
 const ROUNDS = 200;
-const REWRITER = `
-  adr x1, target
-  ldr w2, =0x91000400
-  mov x3, #${ROUNDS}
-round:
-  str w2, [x1]
-  dc cvau, x1
-  dsb ish
-  ic ivau, x1
-  dsb ish
-  isb
-  blr x1
-  add w2, w2, #0x400
-  subs x3, x3, #1
-  b.ne round
-  hvc #0x77
-  .ltorg
-  .balign 4096
-target:
-  nop
-  ret
-`;
 
 /** Runs the rewriter in slices of `slice` instructions, a millisecond's turn between. */
 async function rewriter(jit: false | object, slice: number): Promise<Machine> {
-  const m = machine(assemble(REWRITER), { jit: jit as never });
+  const m = machine(assemble(rewriterProgram(ROUNDS)), { jit: jit as never });
   for (;;) {
     const exit = m.cpu.run(slice);
     if (exit.kind === "hvc") break;

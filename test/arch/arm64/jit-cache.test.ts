@@ -9,37 +9,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assemble, haveAssembler, SKIP_NO_AS, machine, x } from "./harness.js";
+import { rewriterProgram } from "./rewriter.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
 const ROUNDS = 400;
 const CACHE_LIMIT = 256 << 10;
 
-// Rewrites `add x0, x0, #imm` at `target` with imm = 1, 2, ... and calls it each round.
-const PROGRAM = `
-  adr x1, target
-  ldr w2, =0x91000400
-  mov x3, #${ROUNDS}
-round:
-  str w2, [x1]
-  dc cvau, x1
-  dsb ish
-  ic ivau, x1
-  dsb ish
-  isb
-  blr x1
-  add w2, w2, #0x400
-  subs x3, x3, #1
-  b.ne round
-  hvc #0x77
-  .ltorg
-  .balign 4096
-target:
-  nop
-  ret
-`;
-
 function runProgram(jit: false | { threshold: number; cacheLimit: number }) {
-  const m = machine(assemble(PROGRAM), { jit });
+  const m = machine(assemble(rewriterProgram(ROUNDS)), { jit });
   const exit = m.cpu.run(10_000_000);
   assert.deepEqual([exit.kind, exit.kind === "hvc" ? exit.imm : -1], ["hvc", 0x77]);
   return m;
