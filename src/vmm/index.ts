@@ -47,6 +47,7 @@ export { RunView, type RunExit } from "./run-structure.js";
 export { hostPort } from "./host-adapter.js";
 export { openHostPort, platformRamFor, type HostRequirements } from "./open-host.js";
 export { runVm, type VmRunRequest, type VmRunResult } from "./run-vm.js";
+export { parseRtcBase, rtcTimeBase } from "./rtc-base.js";
 export { guestRam, MAX_GUEST_ACCESS, type GuestRam, type GuestRamError } from "./guest-ram.js";
 export {
   memoryStore,

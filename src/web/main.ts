@@ -79,11 +79,14 @@ async function fetchOnce(url: string, what: string): Promise<NamedBytes> {
   return file;
 }
 
-function linuxOptions(): Pick<BootRequest, "append" | "memory" | "cpus"> {
+function linuxOptions(): Pick<BootRequest, "append" | "memory" | "cpus" | "rtcBase"> {
+  // An empty RTC base: the browser's clock (the worker parses a given one).
+  const rtcBase = byId<HTMLInputElement>("rtc-base").value.trim();
   return {
     append: byId<HTMLInputElement>("append").value.trim(),
     memory: byId<HTMLSelectElement>("memory").value,
     cpus: Number(byId<HTMLSelectElement>("cpus").value),
+    ...(rtcBase ? { rtcBase } : {}),
   };
 }
 

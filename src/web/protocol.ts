@@ -20,6 +20,11 @@ export interface BootRequest {
   /** "256M", "1G"... as `gunyah run --memory`. */
   readonly memory?: string;
   readonly cpus?: number;
+  /**
+   * The time the guest's RTC shows at start, ISO 8601 as `gunyah run --rtc-base`
+   * (parsed in the worker by the same parseRtcBase); default the browser's clock.
+   */
+  readonly rtcBase?: string;
   /** Record the layer trace (`gunyah run --trace`); off by default, as it slows the run. */
   readonly trace?: TraceRequest;
 }

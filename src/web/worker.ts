@@ -10,7 +10,9 @@ import {
   describeStartError,
   memoryFiles,
   openHostPort,
+  parseRtcBase,
   platformRamFor,
+  rtcTimeBase,
   runVm,
   validateConfig,
   type Machine,
@@ -89,6 +91,10 @@ async function boot(req: BootRequest): Promise<void> {
     memoryFiles(files),
   );
   if (!resources.ok) return finish(ExitCode.START_FAILED, describeStartError(resources.error));
+  // As `gunyah run --rtc-base`: a malformed time stops the boot before any VM exists,
+  // with the CLI's message and exit code.
+  const rtcBase = req.rtcBase === undefined ? undefined : parseRtcBase(req.rtcBase);
+  if (typeof rtcBase === "string") return finish(ExitCode.START_FAILED, rtcBase);
 
   if (req.trace) {
     const opened = TraceRecorder.open(req.trace, (batch) => post({ type: "trace", batch }));
@@ -121,8 +127,9 @@ async function boot(req: BootRequest): Promise<void> {
       resources: resources.value,
       disks: (req.disks ?? []).map((d) => ({ bytes: d.bytes })),
       ...(tracer ? { tracer } : {}),
-      // The vRTC (a PL031) starts at the browser's clock, as `gunyah run`'s at the host's.
-      rtc: { timeBaseNs: BigInt(Date.now()) * 1_000_000n },
+      // The vRTC (a PL031) starts at the page's RTC base, else at the browser's clock
+      // (as `gunyah run`'s at --rtc-base, else the host's).
+      rtc: { timeBaseNs: rtcTimeBase(rtcBase) },
       console: {
         output: (bytes) => output.write(bytes),
         input: (onData) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
-import { parseRtcBase, rtcTimeBase } from "../../src/cli/rtc-base.js";
+import { parseRtcBase, rtcTimeBase } from "../../src/vmm/index.js";
 import { setLogSink } from "../../src/lib/log.js";
 import { FakeHypervisor, uartWrites } from "../vmm/fake-host.js";
 

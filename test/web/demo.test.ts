@@ -19,6 +19,24 @@ import {
 
 const DEMO = resolve(import.meta.dirname, "..", "..", "guests", "demo", "demo.bin");
 
+/** `gunyah run`'s exit code and one-line verdict (its last stderr line) for `args`. */
+async function cliVerdictOf(args: string[]): Promise<{ code: number; verdict: string }> {
+  let stderr = "";
+  const code = await main(["run", ...args], {
+    stdout: () => {},
+    stderr: (t) => void (stderr += t),
+    stdin: undefined,
+    onInterrupt: undefined,
+  });
+  const verdict =
+    stderr
+      .trim()
+      .split("\n")
+      .pop()
+      ?.replace(/^gunyah run: /, "") ?? "";
+  return { code, verdict };
+}
+
 /** `gunyah run --stats`' total instructions and vCPU 0's exits ("kind count", by count). */
 async function cliStats(kernel: string): Promise<{ instructions: number; exits: string[] }> {
   let stderr = "";
@@ -77,27 +95,20 @@ test(
 );
 
 test(
-  "a guest crash in the page gets the verdict gunyah run gives",
+  "a guest crash and a malformed RTC base in the page get the verdicts gunyah run gives",
   { skip: noBrowser, timeout: 180_000 },
   async () => {
     // UDF #0 at the entry point: an undefined instruction with no exception vector mapped.
     const dir = mkdtempSync(join(tmpdir(), "gunyah-crash-"));
     const kernel = join(dir, "udf.bin");
     writeFileSync(kernel, new Uint8Array(4));
-    let stderr = "";
-    const code = await main(["run", "--kernel", kernel], {
-      stdout: () => {},
-      stderr: (t) => void (stderr += t),
-      stdin: undefined,
-      onInterrupt: undefined,
-    });
-    const cliVerdict = stderr
-      .trim()
-      .split("\n")
-      .pop()
-      ?.replace(/^gunyah run: /, "");
-    assert.equal(code, 2);
-    assert.match(cliVerdict ?? "", /^guest crashed: /);
+    const crash = await cliVerdictOf(["--kernel", kernel]);
+    assert.equal(crash.code, 2);
+    assert.match(crash.verdict, /^guest crashed: /);
+    // February 30th: the CLI refuses it before any VM exists (exit 1).
+    const badRtc = await cliVerdictOf(["--kernel", kernel, "--rtc-base", "2021-02-30"]);
+    assert.equal(badRtc.code, 1);
+    assert.match(badRtc.verdict, /^--rtc-base "2021-02-30": not an ISO 8601/);
 
     const rig = await openPage("?boot=none");
     try {
@@ -105,8 +116,14 @@ test(
       await rig.page.waitForSelector('#picked li:has-text("udf.bin")');
       await rig.page.selectOption("#memory", "256M");
       await rig.page.click("#boot-files");
-      assert.equal(await waitForVerdict(rig.page, 120_000), `exit 2: ${cliVerdict}`);
+      assert.equal(await waitForVerdict(rig.page, 120_000), `exit 2: ${crash.verdict}`);
       assert.equal(await rig.page.getAttribute("#state", "data-state"), "failed");
+
+      await rig.page.fill("#rtc-base", "2021-02-30");
+      await rig.page.click("#boot-files");
+      assert.equal(await waitForVerdict(rig.page, 120_000), `exit 1: ${badRtc.verdict}`);
+      // Nothing ran: the worker stopped before the platform booted.
+      assert.equal(await rig.page.textContent("#s-instructions"), "-");
     } finally {
       await rig.close();
       rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import {
   ExitCode,
   describeStartError,
   parseDiskOption,
+  parseRtcBase,
+  rtcTimeBase,
   runVm,
   validateConfig,
   type DiskOptions,
@@ -23,7 +25,6 @@ import { CoalescedOutput } from "../output.js";
 import { gdbSession, type GdbSession } from "../gdb-server.js";
 import { formatRunStats } from "../stats.js";
 import { resolveRunOptions, type RunOptions } from "../run-options.js";
-import { parseRtcBase, rtcTimeBase } from "../rtc-base.js";
 import type { Tracer } from "../../lib/trace.js";
 import { openTrace, type TraceOptions } from "./run-trace.js";
 
