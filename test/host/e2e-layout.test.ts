@@ -7,54 +7,34 @@
 // and nothing leaks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createCpu } from "../../src/arch/arm64/index.js";
 import { setLogSink } from "../../src/lib/log.js";
-import { bootReg, MapFlag, openGunyah, VmStatus } from "../../src/host/index.js";
-import { configDtb, DTB_OFFSET, GUEST_RAM, programBytes, RAM_SIZE } from "./guest.js";
+import { MapFlag, VmStatus } from "../../src/host/index.js";
+import { prepareGuestVm } from "./e2e-vm.js";
+import { GUEST_RAM, programBytes, RAM_SIZE } from "./guest.js";
 
 setLogSink(() => {});
 
 const GICD = 0x0800_0000;
 
 async function startWithExtraBinding(at: number) {
-  const device = await openGunyah({
-    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 21, cpuFactory: createCpu },
-    vm: { statusTimeoutMs: 2000 },
-  });
-  assert.ok(device.ok);
-  const gunyah = device.value;
-  const freeBefore = gunyah.availableMemory;
-  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
-  const extra = gunyah.createGuestMem({ size: 0x1_0000 });
-  assert.ok(mem.ok && extra.ok);
-  assert.ok(mem.value.write(0, programBytes()).ok);
-  const dtb = configDtb();
-  assert.ok(mem.value.write(DTB_OFFSET, dtb).ok);
-  const vmr = gunyah.createVm();
-  assert.ok(vmr.ok);
-  const vm = vmr.value;
-  const flags = MapFlag.ALLOW_RWX;
-  assert.ok(
-    vm.mapMem({ guestAddr: GUEST_RAM, flags, guestMem: mem.value, offset: 0, size: RAM_SIZE }).ok,
-  );
-  const mapped = vm.mapMem({
+  const guest = await prepareGuestVm({ seed: 21, program: programBytes() });
+  const extra = guest.gunyah.createGuestMem({ size: 0x1_0000 });
+  assert.ok(extra.ok);
+  const mapped = guest.vm.mapMem({
     guestAddr: at,
-    flags,
+    flags: MapFlag.ALLOW_RWX,
     guestMem: extra.value,
     offset: 0,
     size: 0x1_0000,
   });
   assert.ok(mapped.ok, "the host keeps v17's checks: alignment and overlap only");
-  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
-  const started = await vm.start();
-  const status = vm.status;
-  vm.close();
-  await vm.released;
-  mem.value.close();
+  const started = await guest.vm.start();
+  const status = guest.vm.status;
+  await guest.release();
+  guest.mem.close();
   extra.value.close();
-  const leaked = freeBefore - gunyah.availableMemory;
-  gunyah.close();
+  const leaked = guest.freeAtOpen - guest.gunyah.availableMemory;
+  await guest.close();
   return { started, status, leaked };
 }
 

@@ -5,59 +5,31 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createCpu } from "../../src/arch/arm64/index.js";
 import { setLogSink } from "../../src/lib/log.js";
 import {
-  bootReg,
   ExitType,
   MapFlag,
-  openGunyah,
   RunMmio,
   RUN_UNION_OFFSET,
   ResumeAction,
   VmExitStatus,
 } from "../../src/host/index.js";
-import { configDtb, DTB_OFFSET, GUEST_RAM, programBytes, RAM_SIZE, UART } from "./guest.js";
+import { prepareGuestVm } from "./e2e-vm.js";
+import { programBytes, UART } from "./guest.js";
 
 setLogSink(() => {});
 
 async function bootShared(flags: number) {
-  const device = await openGunyah({
-    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 11, cpuFactory: createCpu },
-    vm: { statusTimeoutMs: 2000 },
-  });
-  assert.ok(device.ok, device.ok ? "" : device.error.message);
-  const gunyah = device.value;
-  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
-  assert.ok(mem.ok);
   const code = programBytes();
-  assert.ok(mem.value.write(0, code).ok);
-  const dtb = configDtb();
-  assert.ok(mem.value.write(DTB_OFFSET, dtb).ok);
-  const vmr = gunyah.createVm();
-  assert.ok(vmr.ok);
-  const vm = vmr.value;
-  const map = vm.mapMem({
-    guestAddr: GUEST_RAM,
-    flags,
-    guestMem: mem.value,
-    offset: 0,
-    size: RAM_SIZE,
-  });
-  assert.ok(map.ok, map.ok ? "" : map.error.message);
-  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("x", 0), value: BigInt(GUEST_RAM + DTB_OFFSET) }).ok);
-  const vcpuR = vm.addFunction({ type: "vcpu", id: 0 });
-  assert.ok(vcpuR.ok);
-  const started = await vm.start();
+  const guest = await prepareGuestVm({ seed: 11, program: code, flags });
+  const started = await guest.vm.start();
   assert.ok(started.ok, started.ok ? "" : started.error.message);
-  return { gunyah, mem: mem.value, vm, vcpu: vcpuR.value, code };
+  return { guest, mem: guest.mem, vcpu: guest.vcpus[0]!, code };
 }
 
 test("e2e: a guest runs from shared RWX RAM and the host still reads it", async () => {
   const rwx = MapFlag.FORCE_SHARE | MapFlag.ALLOW_RWX;
-  const { gunyah, mem, vm, vcpu, code } = await bootShared(rwx);
+  const { guest, mem, vcpu, code } = await bootShared(rwx);
 
   // The first instruction fetch came from a shared page: the UART write follows.
   let r = await vcpu.run();
@@ -93,22 +65,14 @@ test("e2e: a guest runs from shared RWX RAM and the host still reads it", async 
   assert.ok(stored.ok, stored.ok ? "" : stored.error.message);
   assert.deepEqual([...stored.value], [0x90, 0, 0, 0]);
 
-  vcpu.close();
-  vm.close();
-  await vm.released;
-  mem.close();
-  gunyah.close();
+  await guest.close();
 });
 
 test("e2e: shared RAM without ALLOW_EXEC does not run the guest", async () => {
   const rw = MapFlag.FORCE_SHARE | MapFlag.ALLOW_READ | MapFlag.ALLOW_WRITE;
-  const { gunyah, mem, vm, vcpu } = await bootShared(rw);
+  const { guest, vcpu } = await bootShared(rw);
   const r = await vcpu.run();
   // The fetch faults: whatever the vCPU reports, it is not the UART write.
   assert.ok(!(r.ok && r.value.reason === "mmio" && r.value.physAddr === BigInt(UART)));
-  vcpu.close();
-  vm.close();
-  await vm.released;
-  mem.close();
-  gunyah.close();
+  await guest.close();
 });

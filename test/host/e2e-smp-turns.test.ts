@@ -8,21 +8,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createCpu } from "../../src/arch/arm64/index.js";
 import { setLogSink } from "../../src/lib/log.js";
-import {
-  bootReg,
-  MapFlag,
-  openGunyah,
-  ResumeAction,
-  RUN_UNION_OFFSET,
-  RunMmio,
-  VmExitStatus,
-  type Vcpu,
-  type VcpuExit,
-} from "../../src/host/index.js";
+import { VmExitStatus, type Vcpu, type VcpuExit } from "../../src/host/index.js";
 import { RUN_SLICE } from "../../src/hyp/vcpu-run.js";
-import { configDtb, DTB_OFFSET, GUEST_RAM, RAM_SIZE, UART } from "./guest.js";
+import { prepareGuestVm, runUntilNotMmio } from "./e2e-vm.js";
+import { UART } from "./guest.js";
 
 setLogSink(() => {});
 
@@ -88,25 +78,24 @@ interface Printed {
   readonly counters: readonly number[];
 }
 
-async function loop(
+/** vCPU `vcpu`'s loop: letters and its counter reading into `out`. */
+function loop(
   vcpu: Vcpu,
   out: { letters: string[]; counters: number[] },
   slowEvery = 0,
 ): Promise<VcpuExit> {
-  for (let exits = 1; ; exits++) {
+  return runUntilNotMmio(
+    vcpu,
+    (exit) => {
+      if (exit.isWrite && exit.physAddr === BigInt(UART))
+        out.letters.push(String.fromCharCode(Number(exit.data)));
+      if (exit.isWrite && exit.physAddr === BigInt(UART + 4))
+        out.counters[vcpu.id] = Number(exit.data & 0xffff_ffffn);
+    },
     // A VMM that sometimes takes a while to answer (a device waiting on host I/O).
-    if (slowEvery > 0 && exits % slowEvery === 0) await new Promise((r) => setTimeout(r, 1));
-    const r = await vcpu.run();
-    if (!r.ok) throw r.error;
-    const exit = r.value;
-    if (exit.reason !== "mmio") return exit;
-    if (exit.isWrite && exit.physAddr === BigInt(UART))
-      out.letters.push(String.fromCharCode(Number(exit.data)));
-    if (exit.isWrite && exit.physAddr === BigInt(UART + 4))
-      out.counters[vcpu.id] = Number(exit.data & 0xffff_ffffn);
-    new Uint8Array(vcpu.runStructure)[RUN_UNION_OFFSET + RunMmio.offsets.resume_action] =
-      ResumeAction.HANDLED;
-  }
+    (n) =>
+      slowEvery > 0 && n % slowEvery === 0 ? new Promise((r) => setTimeout(r, 1)) : undefined,
+  );
 }
 
 interface HostNoise {
@@ -120,38 +109,17 @@ interface HostNoise {
 }
 
 async function race(noise: HostNoise): Promise<Printed> {
-  const dev = await openGunyah({
-    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 11, cpuFactory: createCpu },
+  const guest = await prepareGuestVm({
+    seed: 11,
+    program: raceProgram(),
+    cpus: 2,
     vm: {
       statusTimeoutMs: 2000,
       runOptions: { wakeupTimeoutMs: noise.wakeupTimeoutMs, scheduling: "turns" },
     },
   });
-  assert.ok(dev.ok);
-  const gunyah = dev.value;
-  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
-  assert.ok(mem.ok);
-  mem.value.write(0, raceProgram());
-  const dtb = configDtb([], 2);
-  mem.value.write(DTB_OFFSET, dtb);
-  const vmr = gunyah.createVm();
-  assert.ok(vmr.ok);
-  const vm = vmr.value;
-  assert.ok(
-    vm.mapMem({
-      guestAddr: GUEST_RAM,
-      flags: MapFlag.ALLOW_RWX,
-      guestMem: mem.value,
-      offset: 0,
-      size: RAM_SIZE,
-    }).ok,
-  );
-  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
-  const v0 = vm.addFunction({ type: "vcpu", id: 0 });
-  const v1 = vm.addFunction({ type: "vcpu", id: 1 });
-  assert.ok(v0.ok && v1.ok);
-  assert.ok((await vm.start()).ok);
+  assert.ok((await guest.vm.start()).ok);
+  const [v0, v1] = guest.vcpus as [Vcpu, Vcpu];
 
   let busy = noise.busyEventLoop;
   const spin = () => {
@@ -164,18 +132,13 @@ async function race(noise: HostNoise): Promise<Printed> {
   const ticker = noise.busyEventLoop ? setInterval(() => {}, 1) : undefined;
 
   const out = { letters: [] as string[], counters: [] as number[] };
-  const second = loop(v1.value, out);
+  const second = loop(v1, out);
   if (noise.lateStartMs > 0) await new Promise((r) => setTimeout(r, noise.lateStartMs));
-  const [e0, e1] = await Promise.all([loop(v0.value, out, noise.slowVmmEvery), second]);
+  const [e0, e1] = await Promise.all([loop(v0, out, noise.slowVmmEvery), second]);
   busy = false;
   clearInterval(ticker);
   for (const e of [e0, e1]) assert.equal(e.reason === "status" && e.status, VmExitStatus.EXITED);
-  v0.value.close();
-  v1.value.close();
-  vm.close();
-  await vm.released;
-  mem.value.close();
-  gunyah.close();
+  await guest.close();
   return { letters: out.letters.join(""), counters: out.counters };
 }
 

@@ -4,58 +4,26 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createCpu } from "../../src/arch/arm64/index.js";
 import { setLogSink } from "../../src/lib/log.js";
 import {
-  bootReg,
   EventFd,
   ExitType,
   MapFlag,
-  openGunyah,
   ResumeAction,
   RunMmio,
   RUN_UNION_OFFSET,
   VmExitStatus,
   VmStatus,
 } from "../../src/host/index.js";
-
-import { configDtb, DTB_OFFSET, GUEST_RAM, programBytes, RAM_SIZE, UART } from "./guest.js";
+import { prepareGuestVm } from "./e2e-vm.js";
+import { DTB_OFFSET, GUEST_RAM, programBytes, RAM_SIZE, UART } from "./guest.js";
 
 setLogSink(() => {});
 
 test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", async () => {
-  const device = await openGunyah({
-    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 7, cpuFactory: createCpu },
-    vm: { statusTimeoutMs: 2000 },
-  });
-  assert.ok(device.ok, device.ok ? "" : device.error.message);
-  const gunyah = device.value;
-  const freeBefore = gunyah.availableMemory;
-
-  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
-  assert.ok(mem.ok);
-  const code = programBytes();
-  assert.ok(mem.value.write(0, code).ok);
-  const dtb = configDtb();
-  assert.ok(mem.value.write(DTB_OFFSET, dtb).ok);
-
-  const vmr = gunyah.createVm();
-  assert.ok(vmr.ok);
-  const vm = vmr.value;
-  const map = vm.mapMem({
-    guestAddr: GUEST_RAM,
-    flags: MapFlag.ALLOW_RWX,
-    guestMem: mem.value,
-    offset: 0,
-    size: RAM_SIZE,
-  });
-  assert.ok(map.ok, map.ok ? "" : map.error.message);
-  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("x", 0), value: BigInt(GUEST_RAM + DTB_OFFSET) }).ok);
-  const vcpuR = vm.addFunction({ type: "vcpu", id: 0 });
-  assert.ok(vcpuR.ok);
-  const vcpu = vcpuR.value;
+  const guest = await prepareGuestVm({ seed: 7, program: programBytes() });
+  const { gunyah, mem, vm } = guest;
+  const vcpu = guest.vcpus[0]!;
   assert.equal(vcpu.mmapSize, 4096);
 
   const started = await vm.start();
@@ -73,7 +41,7 @@ test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", asyn
     data: 0x48n,
   });
   // The code page is now the guest's: the host cannot read it.
-  const denied = mem.value.read(0, 4);
+  const denied = mem.read(0, 4);
   assert.ok(!denied.ok);
   assert.equal(denied.error.code, "EFAULT");
 
@@ -102,28 +70,18 @@ test("e2e: a hand-encoded guest writes the UART, reads it, and powers off", asyn
   assert.equal(vm.status, VmStatus.EXITED);
 
   // Teardown: the guest's pages come back to the host with what it wrote.
-  vcpu.close();
-  vm.close();
-  await vm.released;
-  const kept = mem.value.read(0x100, 4);
+  await guest.release();
+  const kept = mem.read(0x100, 4);
   assert.ok(kept.ok, kept.ok ? "" : kept.error.message);
   assert.deepEqual([...kept.value], [0x90, 0, 0, 0]);
-  const dtbBack = mem.value.read(DTB_OFFSET, 4);
+  const dtbBack = mem.read(DTB_OFFSET, 4);
   assert.ok(dtbBack.ok, "the DTB parcel was reclaimed");
-  mem.value.close();
-  assert.equal(gunyah.availableMemory, freeBefore);
-  gunyah.close();
+  mem.close();
+  assert.equal(gunyah.availableMemory, guest.freeAtOpen);
+  await guest.close();
 });
 
 test("e2e: an ioeventfd takes the guest's UART write inside the host; shared memory stays readable", async () => {
-  const device = await openGunyah({
-    boot: { ramSize: 64 << 20, rmRamSize: 4 << 20, seed: 9, cpuFactory: createCpu },
-  });
-  assert.ok(device.ok);
-  const gunyah = device.value;
-  const mem = gunyah.createGuestMem({ size: RAM_SIZE });
-  const shared = gunyah.createGuestMem({ size: 0x4000 });
-  assert.ok(mem.ok && shared.ok);
   // 'H' to the UART (taken by the ioeventfd), 0x5a5a into the shared page, read UARTFR.
   const program = [
     0xd2a12001, // movz x1, #0x0900, lsl #16
@@ -137,21 +95,11 @@ test("e2e: an ioeventfd takes the guest's UART write inside the host; shared mem
     0xf2b08000, // movk x0, #0x8400, lsl #16
     0xd4000002, // hvc  #0
   ];
-  mem.value.write(0, programBytes(program));
-  const dtb = configDtb();
-  mem.value.write(DTB_OFFSET, dtb);
-  const vmr = gunyah.createVm();
-  assert.ok(vmr.ok);
-  const vm = vmr.value;
-  assert.ok(
-    vm.mapMem({
-      guestAddr: GUEST_RAM,
-      flags: MapFlag.ALLOW_RWX,
-      guestMem: mem.value,
-      offset: 0,
-      size: RAM_SIZE,
-    }).ok,
-  );
+  const guest = await prepareGuestVm({ seed: 9, program: programBytes(program) });
+  const { vm, mem } = guest;
+  const vcpu = guest.vcpus[0]!;
+  const shared = guest.gunyah.createGuestMem({ size: 0x4000 });
+  assert.ok(shared.ok);
   const share = MapFlag.FORCE_SHARE | MapFlag.ALLOW_READ | MapFlag.ALLOW_WRITE;
   assert.ok(
     vm.mapMem({
@@ -162,8 +110,6 @@ test("e2e: an ioeventfd takes the guest's UART write inside the host; shared mem
       size: 0x4000,
     }).ok,
   );
-  assert.ok(vm.setDtbConfig({ guestPhysAddr: GUEST_RAM + DTB_OFFSET, size: dtb.length }).ok);
-  assert.ok(vm.setBootContext({ reg: bootReg("pc"), value: BigInt(GUEST_RAM) }).ok);
   const efd = new EventFd();
   assert.ok(
     vm.addFunction({
@@ -174,10 +120,8 @@ test("e2e: an ioeventfd takes the guest's UART write inside the host; shared mem
       datamatch: 0x48n,
     }).ok,
   );
-  const vcpu = vm.addFunction({ type: "vcpu", id: 0 });
-  assert.ok(vcpu.ok);
   assert.ok((await vm.start()).ok);
-  const r = await vcpu.value.run();
+  const r = await vcpu.run();
   assert.ok(r.ok);
   assert.deepEqual(r.value, {
     reason: "mmio",
@@ -190,16 +134,13 @@ test("e2e: an ioeventfd takes the guest's UART write inside the host; shared mem
   const seen = shared.value.read(0, 4);
   assert.ok(seen.ok, "shared memory stays host-accessible while the guest uses it");
   assert.deepEqual([...seen.value], [0x5a, 0x5a, 0, 0]);
-  const code = mem.value.read(0, 4);
+  const code = mem.read(0, 4);
   assert.ok(!code.ok, "while lent memory does not");
-  vcpu.value.immediateExit = true;
-  const intr = await vcpu.value.run();
+  vcpu.immediateExit = true;
+  const intr = await vcpu.run();
   assert.ok(!intr.ok);
   assert.equal(intr.error.code, "EINTR");
-  vcpu.value.close();
-  vm.close();
-  await vm.released;
-  mem.value.close();
+  await guest.release();
   shared.value.close();
-  gunyah.close();
+  await guest.close();
 });
