@@ -81,10 +81,19 @@ export function rmErrorToErrno(code: number): ErrnoName {
   return isErrnoName(name) ? name : "EBADMSG";
 }
 
-export function fromRmError(code: number, what: string): GunyahError {
-  return new GunyahError(rmErrorToErrno(code), `${what}: RM error ${rmErrorName(code)}`, {
-    rmError: code,
-  });
+/**
+ * A failed RM call; `hypError` is the hypervisor error the reply carried as its error
+ * data (HypErrorData: VM_SET_TIME_BASE), kept in the origin and named in the message.
+ */
+export function fromRmError(code: number, what: string, hypError?: number): GunyahError {
+  const message = `${what}: RM error ${rmErrorName(code)}`;
+  return hypError === undefined
+    ? new GunyahError(rmErrorToErrno(code), message, { rmError: code })
+    : new GunyahError(
+        rmErrorToErrno(code),
+        `${message} (hypervisor error ${hypErrorName(hypError)})`,
+        { rmError: code, hypError },
+      );
 }
 
 export function isError<T>(r: HostResult<T>): r is { ok: false; error: GunyahError } {

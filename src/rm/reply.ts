@@ -1,6 +1,7 @@
-// What a call handler returns: the RM error and, on OK, the reply data.
+// What a call handler returns: the RM error and, on OK, the reply data; an error reply
+// carries data only for the calls that define it (HypErrorData).
 
-import type { RmError } from "./protocol/index.js";
+import { HypErrorData, type RmError } from "./protocol/index.js";
 
 export interface Reply {
   readonly error: RmError;
@@ -9,3 +10,9 @@ export interface Reply {
 
 export const okReply = (data?: Uint8Array): Reply => (data ? { error: 0, data } : { error: 0 });
 export const errorReply = (error: RmError): Reply => ({ error });
+
+/** An error reply carrying the hypervisor's error behind it (HypErrorData, 4 bytes). */
+export const errorReplyWithHypError = (error: RmError, hypError: number): Reply => ({
+  error,
+  data: HypErrorData.encode({ hypError }),
+});

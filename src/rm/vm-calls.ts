@@ -2,6 +2,7 @@
 // request (MSG_INVALID otherwise), VMID and ownership checks (VMID_INVALID), state
 // checks against the transition table (VM_STATE), then the lifecycle work.
 
+import { HypError } from "../hyp/abi/index.js";
 import { u64ToSafe, isAligned } from "../lib/checked.js";
 import {
   AddressRange,
@@ -30,7 +31,7 @@ import {
   VmStatus,
   VmStopRequest,
 } from "./protocol/index.js";
-import { errorReply, okReply, type Reply } from "./reply.js";
+import { errorReply, errorReplyWithHypError, okReply, type Reply } from "./reply.js";
 import { canEnter } from "./vm-state.js";
 import type { LifecycleEnv, VmLifecycle } from "./vm-lifecycle.js";
 import type { VmRecord } from "./vm-table.js";
@@ -251,21 +252,24 @@ export function vmSetAddressLayout(env: VmCallEnv, client: number, payload: Uint
  * VM_SET_TIME_BASE, as the public RM's vm_mgnt_handle_set_time_base: vmid 0 is the
  * caller; the VM must exist (NORESOURCE) and be the caller or one it manages (DENIED),
  * in INIT or READY (VM_STATE); a VM without a vRTC, or a call the hypervisor refuses
- * (a second time base, a reference in the future), is ARGUMENT_INVALID.
+ * (a second time base, a reference in the future), is ARGUMENT_INVALID. Every error
+ * carries the hypervisor's error (HypErrorData): the vRTC call's, DENIED for no vRTC
+ * (vm_config_vrtc_set_time_base), ARGUMENT_INVALID where no hypercall was made.
  */
 export function vmSetTimeBase(env: VmCallEnv, client: number, payload: Uint8Array): Reply {
+  const refuse = (error: RmError, hypError: number = HypError.ARGUMENT_INVALID) =>
+    errorReplyWithHypError(error, hypError);
   const req = VmSetTimeBaseRequest.decodeExact(payload);
-  if (!req) return errorReply(RmError.MSG_INVALID);
+  if (!req) return refuse(RmError.MSG_INVALID);
   const vmid = req.vmid === 0 ? client : req.vmid;
   const vm = env.vms.get(vmid);
-  if (!vm) return errorReply(RmError.NORESOURCE);
-  if (vm.vmid !== client && vm.owner !== client) return errorReply(RmError.DENIED);
-  if (vm.status !== VmStatus.INIT && vm.status !== VmStatus.READY)
-    return errorReply(RmError.VM_STATE);
+  if (!vm) return refuse(RmError.NORESOURCE);
+  if (vm.vmid !== client && vm.owner !== client) return refuse(RmError.DENIED);
+  if (vm.status !== VmStatus.INIT && vm.status !== VmStatus.READY) return refuse(RmError.VM_STATE);
   const rtc = vm.built?.vrtc;
-  if (rtc === undefined) return errorReply(RmError.ARGUMENT_INVALID);
+  if (rtc === undefined) return refuse(RmError.ARGUMENT_INVALID, HypError.DENIED);
   const r = env.hyp.vrtcSetTimeBase(rtc, req.timeBase, req.sysTimerRef);
-  return r.ok ? okReply() : errorReply(RmError.ARGUMENT_INVALID);
+  return r.ok ? okReply() : refuse(RmError.ARGUMENT_INVALID, r.error);
 }
 
 /** VM_EXIT from a guest about itself. */

@@ -9,6 +9,7 @@ import {
   encodeHeader,
   encodeList,
   fragmentMessage,
+  HypErrorData,
   HypResourceEntry,
   MsgType,
   parseReply,
@@ -61,9 +62,13 @@ test("golden: VM_ALLOC_VMID request, reply", () => {
   assert.deepEqual(reply.map(hex), ["2102010001000056" + "00000000" + "80000000"]);
 });
 
-test("golden: error reply carries only the error code", () => {
-  const p = replyPayload(RmError.VM_STATE, new Uint8Array([1, 2, 3]));
-  assert.equal(hex(p), "14000000");
+test("golden: an error reply is the error code, then the call's error data if any", () => {
+  assert.equal(hex(replyPayload(RmError.VM_STATE)), "14000000");
+  assert.equal(hex(replyPayload(RmError.VM_STATE, new Uint8Array(0))), "14000000");
+  // VM_SET_TIME_BASE's: the hypervisor's error_t, little-endian (DENIED = 30).
+  const data = HypErrorData.encode({ hypError: 30 });
+  assert.equal(hex(replyPayload(RmError.ARGUMENT_INVALID, data)), "06000000" + "1e000000");
+  assert.deepEqual(HypErrorData.decodeExact(unhex("ffffffff")), { hypError: -1 });
   assert.deepEqual(parseReply(unhex("0d000000aa")), {
     error: RmError.VMID_INVALID,
     data: unhex("aa"),

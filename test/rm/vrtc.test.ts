@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseFdt } from "../../src/lib/fdt.js";
-import { RmError, VmMsg, VmSetTimeBaseRequest } from "../../src/rm/protocol/index.js";
+import { HypError } from "../../src/hyp/abi/index.js";
+import { HypErrorData, RmError, VmMsg, VmSetTimeBaseRequest } from "../../src/rm/protocol/index.js";
 import { vmmioRanges } from "../../src/rm/gic-frames.js";
 import { parseVmConfig, parseVmConfigBlob } from "../../src/rm/vm-config.js";
 import { bootTestPlatform, leakSnapshot } from "./helpers/boot.js";
@@ -88,17 +89,31 @@ test("VM_INIT builds the vRTC and writes /vsoc; VM_SET_TIME_BASE once, in READY,
 
   const req = (vmid: number, ref: bigint, timeBase = 1_614_834_367n * 1_000_000_000n) =>
     VmSetTimeBaseRequest.encode({ vmid, timeBase, sysTimerRef: ref });
-  const call = async (payload: Uint8Array) =>
-    (await client.call(VmMsg.VM_SET_TIME_BASE, payload)).error;
+  // Each error carries the hypervisor's error as 4 bytes of data (the public RM's
+  // rm_reply_error(..., &hvc_err, 4)): ARGUMENT_INVALID where no hypercall was made.
+  const call = async (payload: Uint8Array) => {
+    const r = await client.call(VmMsg.VM_SET_TIME_BASE, payload);
+    if (r.error === RmError.OK) {
+      assert.equal(r.data.length, 0);
+      return "OK";
+    }
+    const hyp = HypErrorData.decodeExact(r.data);
+    assert.ok(hyp, `4 bytes of error data, got ${r.data.length}`);
+    return `${r.error}/${hyp.hypError}`;
+  };
+  const refused = (rm: number, hyp: number = HypError.ARGUMENT_INVALID) => `${rm}/${hyp}`;
   const now = () => platform.host.vm.counter();
-  assert.equal(await call(req(vm.vmid, now()).subarray(0, 19)), RmError.MSG_INVALID);
-  assert.equal(await call(req(0x7f, now())), RmError.NORESOURCE);
+  assert.equal(await call(req(vm.vmid, now()).subarray(0, 19)), refused(RmError.MSG_INVALID));
+  assert.equal(await call(req(0x7f, now())), refused(RmError.NORESOURCE));
   // vmid 0 names the caller: the host, running, is past INIT/READY (checked first).
-  assert.equal(await call(req(0, now())), RmError.VM_STATE);
+  assert.equal(await call(req(0, now())), refused(RmError.VM_STATE));
   // A reference the counter has not reached yet: the hypervisor refuses it.
-  assert.equal(await call(req(vm.vmid, now() + 1_000_000_000n)), RmError.ARGUMENT_INVALID);
-  assert.equal(await call(req(vm.vmid, now())), RmError.OK);
-  assert.equal(await call(req(vm.vmid, now())), RmError.ARGUMENT_INVALID, "only once");
+  const future = await call(req(vm.vmid, now() + 1_000_000_000n));
+  assert.equal(future, refused(RmError.ARGUMENT_INVALID, HypError.ARGUMENT_INVALID));
+  assert.equal(await call(req(vm.vmid, now())), "OK");
+  // A second time base: the vRTC's own refusal (BUSY, set once) comes through.
+  const again = await call(req(vm.vmid, now()));
+  assert.equal(again, refused(RmError.ARGUMENT_INVALID, HypError.BUSY), "only once");
   await destroyVm(client, vm, false);
   assert.equal(leakSnapshot(platform), before);
   // The DTB pages are the host's again: the tree the guest would have seen.
@@ -129,12 +144,14 @@ test("VM_SET_TIME_BASE for a VM without a vRTC, or not yet initialised", async (
   const vmid = alloc.data[0]!;
   const req = (v: number) =>
     VmSetTimeBaseRequest.encode({ vmid: v, timeBase: 1n, sysTimerRef: 0n });
-  assert.equal((await client.call(VmMsg.VM_SET_TIME_BASE, req(vmid))).error, RmError.VM_STATE);
+  const early = await client.call(VmMsg.VM_SET_TIME_BASE, req(vmid));
+  assert.equal(early.error, RmError.VM_STATE);
+  assert.deepEqual(HypErrorData.decodeExact(early.data), { hypError: HypError.ARGUMENT_INVALID });
   const vm = await createVm(client, { dtbPa, dt: {} });
-  assert.equal(
-    (await client.call(VmMsg.VM_SET_TIME_BASE, req(vm.vmid))).error,
-    RmError.ARGUMENT_INVALID,
-  );
+  // No vRTC: vm_config_vrtc_set_time_base's DENIED, as the error data.
+  const none = await client.call(VmMsg.VM_SET_TIME_BASE, req(vm.vmid));
+  assert.equal(none.error, RmError.ARGUMENT_INVALID);
+  assert.deepEqual(HypErrorData.decodeExact(none.data), { hypError: HypError.DENIED });
   await destroyVm(client, vm, false);
 });
 

@@ -8,6 +8,7 @@ import { RateLimitedLog } from "../../lib/log.js";
 import { ok } from "../../lib/result.js";
 import {
   fragmentMessage,
+  HypErrorData,
   MsgType,
   parseReply,
   Reassembler,
@@ -136,7 +137,11 @@ export class RmClient {
     if (!result.ok) return result;
     const parsed = parseReply(result.value);
     if (!parsed) return fail("EBADMSG", `${name}: reply without an error word`);
-    if (parsed.error !== RmError.OK) return { ok: false, error: fromRmError(parsed.error, name) };
+    if (parsed.error !== RmError.OK) {
+      // Error data, where a call defines it, is the hypervisor's error (4 bytes).
+      const hyp = HypErrorData.decodeExact(parsed.data)?.hypError;
+      return { ok: false, error: fromRmError(parsed.error, name, hyp) };
+    }
     return ok(parsed.data);
   }
 

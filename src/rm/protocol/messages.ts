@@ -3,12 +3,14 @@
 
 import { concatBytes } from "./lists.js";
 import { ReplyHeader } from "./payloads.js";
-import { RmError } from "./errors.js";
 
-/** A reply payload: the u32 RM error, then (only on OK) the call's data. */
+/**
+ * A reply payload: the u32 RM error, then the data (the public RM's rm_reply_error:
+ * the call's data on OK; on an error, only the few calls with error data give any).
+ */
 export function replyPayload(error: number, data?: Uint8Array): Uint8Array {
   const head = ReplyHeader.encode({ error: error >>> 0 });
-  return error === RmError.OK && data ? concatBytes(head, data) : head;
+  return data && data.length > 0 ? concatBytes(head, data) : head;
 }
 
 /** Splits a reply payload into its error and data; undefined if shorter than 4 bytes. */

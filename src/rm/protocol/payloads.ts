@@ -3,10 +3,20 @@
 // All little-endian and packed; "vmid" is a u16 followed by u16 padding unless noted.
 // Variable parts (lists, reasons) follow the fixed layouts; see lists.ts.
 
-import { layout, reserved, u16, u32, u64, u8 } from "../../lib/layout.js";
+import { layout, reserved, s32, u16, u32, u64, u8 } from "../../lib/layout.js";
 
-/** Every reply payload starts with the RM error (a u32); data follows only on OK. */
+/**
+ * Every reply payload starts with the RM error (a u32); the call's data follows on OK,
+ * and on an error only where the call defines error data (HypErrorData).
+ */
 export const ReplyHeader = layout({ error: u32 });
+
+/**
+ * The error data of VM_SET_TIME_BASE (and VM_SET_FIRMWARE_MEM, not implemented here):
+ * the hypervisor's error_t behind the RM error, ARGUMENT_INVALID when no hypercall was
+ * made (the public RM's vm_mgnt.c: rm_reply_error(..., &hvc_err, 4) on every error).
+ */
+export const HypErrorData = layout({ hypError: s32 });
 
 // ---- VM management -------------------------------------------------------------
 
