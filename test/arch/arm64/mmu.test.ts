@@ -7,6 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { machine, assemble, haveAssembler, SKIP_NO_AS, RAM_BASE, type Machine } from "./harness.js";
+import type { CpuOptions } from "../../../src/arch/arm64/index.js";
+import { TIERS, cpuJit } from "../../tiers.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
 
@@ -57,7 +59,7 @@ function vectors(): string {
   return `.balign 2048\nvectors:\n${entries}\n`;
 }
 
-function mmuMachine(body: string): Machine {
+function mmuMachine(body: string, options: Partial<CpuOptions> = {}): Machine {
   const code = assemble(`
   b main
 ${vectors()}
@@ -81,7 +83,7 @@ ${body}
   hvc #0x77
   .ltorg
 `);
-  const m = machine(code);
+  const m = machine(code, options);
   buildTables(m);
   return m;
 }
@@ -245,6 +247,43 @@ test("TLBI makes a changed descriptor visible", { skip }, () => {
   assert.equal(X(m, 2), 1n);
   assert.equal(X(m, 3), 2n);
 });
+
+for (const tier of TIERS) {
+  // A clear is skipped while nothing was filled since the last one (mmu/tlb.ts
+  // `filled`): each refill after a flush must make the next flush, full or by VA,
+  // drop the entry again, in the TLB and in the JIT's mirror of it.
+  test(`${tier}: every TLBI after a refill drops the refilled entry`, { skip }, () => {
+    const m = mmuMachine(
+      `
+  ldr x1, =${RAM_BASE + 0x90000}
+  ldr x5, =${L3 + 8 * 0x90}
+  lsr x7, x1, #12
+  ldr x2, [x1]          // frame 0x90000, filled
+  tlbi vmalle1
+  tlbi vmalle1          // nothing filled since the first: skipped
+  ldr x3, [x1]          // refilled
+  ldr x6, =${RAM_BASE + 0x91000 + 0x703}
+  str x6, [x5]
+  dsb ish
+  tlbi vae1, x7         // by VA, after the refill
+  dsb ish
+  ldr x4, [x1]          // frame 0x91000
+  ldr x6, =${RAM_BASE + 0x92000 + 0x703}
+  str x6, [x5]
+  dsb ish
+  tlbi vmalle1          // full, after the refill
+  dsb ish
+  ldr x8, [x1]          // frame 0x92000
+`,
+      { jit: cpuJit(tier) },
+    );
+    m.mem.view.setBigUint64(0x90000, 0xa0n, true);
+    m.mem.view.setBigUint64(0x91000, 0xb0n, true);
+    m.mem.view.setBigUint64(0x92000, 0xc0n, true);
+    assert.equal(run(m), 0x77, `esr ${X(m, 20).toString(16)}`);
+    assert.deepEqual([X(m, 2), X(m, 3), X(m, 4), X(m, 8)], [0xa0n, 0xa0n, 0xb0n, 0xc0n]);
+  });
+}
 
 test(
   "a walk that reaches unbacked IPA ends in a stage2-abort exit marked as a table walk",

@@ -47,6 +47,8 @@ export class MemoryUnit implements MemoryPort {
   private readonly s2Page: (Stage2Page | undefined)[] = new Array<Stage2Page | undefined>(
     S2_ENTRIES,
   ).fill(undefined);
+  /** Some s2Key entry may be set (flushStage2 skips the fills while none is). */
+  private s2Filled = false;
   private readonly desc = { lo: 0, hi: 0 };
   private readonly viewCache = new WeakMap<ArrayBufferLike, DataView>();
   readonly tr: Translation = { ipa: 0, device: false, view: EMPTY_VIEW, add: 0, ipaPage: 0 };
@@ -137,8 +139,11 @@ export class MemoryUnit implements MemoryPort {
 
   /** Drops the cached stage-2 answers too (the hypervisor changed a mapping). */
   flushStage2(): void {
-    this.s2Key.fill(-1);
-    this.s2Page.fill(undefined);
+    if (this.s2Filled) {
+      this.s2Key.fill(-1);
+      this.s2Page.fill(undefined);
+      this.s2Filled = false;
+    }
     this.flush();
   }
 
@@ -157,6 +162,7 @@ export class MemoryUnit implements MemoryPort {
     if (this.s2Key[k] === ipaPage) return this.s2Page[k];
     const page = this.port.lookup(ipaPage);
     if (page !== undefined) {
+      this.s2Filled = true;
       this.s2Key[k] = ipaPage;
       this.s2Page[k] = page;
     }
@@ -295,6 +301,7 @@ export class MemoryUnit implements MemoryPort {
       if (watch) this.cpu.debug.checkWatch(lo, hi, size, access === ACCESS_WRITE, el);
       if (this.cpu.debug.pageWatched(toSignedNumber(lo & PAGE_MASK, hi))) return tr;
     }
+    this.current.filled = true;
     this.tagLo[i] = lo & PAGE_MASK;
     this.tagHi[i] = hi;
     this.views[i] = tr.view;
