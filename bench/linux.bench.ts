@@ -7,6 +7,7 @@
 //         checks the CPU count, sha256sum and awk and prints GUNYAH-SMP-OK.
 // A ratio is printed only when both sides exited 0 and printed the marker
 // (bench/compare.ts). Needs scripts/fetch-linux-assets.sh.
+// GUNYAH_BENCH_WORKLOADS=smp (a comma-separated list of labels) runs only those.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -30,7 +31,7 @@ export const LINUX_MARKER = "GUNYAH-LINUX-OK";
  */
 export const BENCH_RTC_BASE = "2026-01-02T03:04:05Z";
 
-interface Workload {
+export interface Workload {
   readonly label: string;
   readonly initrd: () => string;
   readonly append: string;
@@ -127,15 +128,34 @@ export function bootQemu(w: Workload, initrd: string): SideRun {
   });
 }
 
+/** The workloads GUNYAH_BENCH_WORKLOADS names (all when unset), or the unknown label. */
+export function selectWorkloads(
+  spec: string | undefined,
+): { workloads: readonly Workload[] } | { unknown: string } {
+  if (spec === undefined || spec.trim() === "") return { workloads: WORKLOADS };
+  const labels = spec.split(",").map((l) => l.trim());
+  const unknown = labels.find((l) => !WORKLOADS.some((w) => w.label === l));
+  if (unknown !== undefined) return { unknown };
+  return { workloads: WORKLOADS.filter((w) => labels.includes(w.label)) };
+}
+
 export async function bench(): Promise<BenchResult | Record<string, string>> {
   if (!fs.existsSync(kernel) || !fs.existsSync(busybox))
     return { skipped: "no .assets/linux: run `node bin/gunyah.js fetch --dir .assets`" };
+  const selected = selectWorkloads(process.env["GUNYAH_BENCH_WORKLOADS"]);
+  if ("unknown" in selected) {
+    const known = WORKLOADS.map((w) => w.label).join(", ");
+    return {
+      figures: {},
+      failures: [`GUNYAH_BENCH_WORKLOADS: no workload "${selected.unknown}" (known: ${known})`],
+    };
+  }
   const failures: string[] = [];
   const figures: Record<string, number | string> = {
     kernel: fs.readFileSync(path.join(assets, "VERSION"), "utf8").trim(),
     "guest RTC base (fixed: reproducible counts)": BENCH_RTC_BASE,
   };
-  for (const w of WORKLOADS) {
+  for (const w of selected.workloads) {
     const initrd = w.initrd();
     const ours = await profiled(`linux-${w.label}`, () => bootOurs(w, initrd));
     const qemu = bootQemu(w, initrd);
