@@ -70,6 +70,9 @@ export interface MemoryPort {
   write16(lo: number, hi: number, value: number): void;
   write32(lo: number, hi: number, value: number): void;
   write64(lo: number, hi: number, vlo: number, vhi: number): void;
+  /** Offset in views[bulkIndex] of a transfer in one TLB-mapped page, else -1. */
+  bulk(lo: number, hi: number, bytes: number, write: boolean): number;
+  readonly bulkIndex: number;
   readUnpriv(lo: number, hi: number, size: number): number;
   writeUnpriv(lo: number, hi: number, size: number, vlo: number, vhi: number): void;
   readAligned(lo: number, hi: number, size: number): number;

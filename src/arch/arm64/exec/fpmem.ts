@@ -207,6 +207,51 @@ const MULTI: Record<number, readonly [number, number]> = {
   0b1010: [2, 1],
 };
 
+/**
+ * LD1-LD4/ST1-ST4 (multiple structures) whose whole transfer lies in one page the TLB
+ * maps for it, with naturally aligned elements: every element access would take the
+ * TLB's fast path, so the bytes move directly (a 64-byte LD4 was 64 read8 calls).
+ * Answers false, having done nothing, when the per-element path must run (a TLB miss,
+ * which that path fills, a page crossing, a fault, MMIO).
+ */
+function transferInPage(
+  cpu: Cpu,
+  lo: number,
+  hi: number,
+  bytes: number,
+  load: boolean,
+  t: number,
+  rpt: number,
+  selem: number,
+  ebytes: number,
+): boolean {
+  const mem = cpu.mem;
+  let a = mem.bulk(lo, hi, bytes, !load);
+  if (a < 0) return false;
+  const view = mem.views[mem.bulkIndex]!;
+  const regs = cpu.vregs;
+  const elements = bytes / (rpt * selem * ebytes);
+  for (let r = 0; r < rpt; r++) {
+    for (let e = 0; e < elements; e++) {
+      let o = ((t + r) % 32) * 16 + e * ebytes;
+      for (let k = 0; k < selem; k++) {
+        for (let b = 0; b < ebytes; b++) {
+          if (load) regs[o + b] = view.getUint8(a + b);
+          else view.setUint8(a + b, regs[o + b]!);
+        }
+        a += ebytes;
+        o = (o + 16) % 512;
+      }
+    }
+  }
+  // A 64-bit arrangement (Q = 0) loads the low halves and zeroes the high ones.
+  if (load && elements * ebytes === 8) {
+    for (let r = 0; r < rpt * selem; r++)
+      regs.fill(0, ((t + r) % 32) * 16 + 8, ((t + r) % 32) * 16 + 16);
+  }
+  return true;
+}
+
 function multiple(cpu: Cpu, insn: number): void {
   const q = (insn >>> 30) & 1;
   const load = (insn & 0x400000) !== 0;
@@ -224,6 +269,9 @@ function multiple(cpu: Cpu, insn: number): void {
   let lo = cpu.xl[s]!;
   let hi = cpu.xh[s]!;
   if (rn === 31 && (lo & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
+  const bytes = rpt * elements * selem * ebytes;
+  if ((lo & (ebytes - 1)) === 0 && transferInPage(cpu, lo, hi, bytes, load, t, rpt, selem, ebytes))
+    return postIndex(cpu, insn, s, bytes);
   let total = 0;
   for (let r = 0; r < rpt; r++) {
     for (let e = 0; e < elements; e++) {

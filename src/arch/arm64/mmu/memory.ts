@@ -41,6 +41,8 @@ export class MemoryUnit implements MemoryPort {
   xBase = ENTRIES * 6;
   /** High half of the last 64-bit read. */
   hi = 0;
+  /** The TLB entry of the last successful bulk() probe. */
+  bulkIndex = 0;
   // A direct-mapped cache of Stage2Port answers (table walks hit the same few pages),
   // dropped only by invalidateStage2().
   private readonly s2Key = new Float64Array(S2_ENTRIES).fill(-1);
@@ -243,6 +245,21 @@ export class MemoryUnit implements MemoryPort {
       v.setInt32(a, vlo, true);
       v.setInt32(a + 4, vhi, true);
     } else this.slowWrite(lo, hi, 8, vlo, vhi, false);
+  }
+
+  /**
+   * The offset in `views[i]` (i left in `bulkIndex`) of a `bytes`-long access at lo:hi
+   * that lies in one page the TLB already maps for this access, else -1. It is the
+   * check read8/write8 make for each byte, made once for a structure transfer
+   * (LD1-LD4/ST1-ST4), so the transfer's elements, when naturally aligned, behave
+   * exactly as their per-element accesses would.
+   */
+  bulk(lo: number, hi: number, bytes: number, write: boolean): number {
+    if ((lo & 0xfff) + bytes > 4096) return -1;
+    const i = (write ? this.wBase : this.rBase) | ((lo >>> 12) & 1023);
+    if (this.tagLo[i] !== (lo & PAGE_MASK) || this.tagHi[i] !== hi) return -1;
+    this.bulkIndex = i;
+    return this.adds[i]! + (lo & 0xfff);
   }
 
   // ---- slow paths ----
