@@ -1,8 +1,8 @@
 // Hostile syscalls: every handler of the table, called with random arguments (small
 // numbers, pointers into and around a mapping, huge values) must answer with a result
 // or -errno and never throw. Paths the guest passes are built from an alphabet without
-// '/' and '.', and the process's cwd is a temporary directory, so the host filesystem
-// outside it is never touched.
+// '/' and '.', the process's cwd is a temporary directory and its stdio a file there,
+// so the host filesystem outside it is never touched.
 
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -17,7 +17,12 @@ import { SYSCALLS } from "../../src/exec/syscalls/table.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gunyah-syscall-fuzz-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-const devnull = fs.openSync("/dev/null", "r+");
+// The process's stdio is a file in that directory too, not /dev/null: random fchmod,
+// fchown, ftruncate or fallocate calls on descriptors 0-2 reach the host file (as
+// `gunyah exec`, like qemu-aarch64, passes them through), and as root they once left
+// this machine's /dev/null with mode 000, which other tests then read through fstat.
+const stdio = fs.openSync(path.join(dir, "stdio"), "w+");
+after(() => fs.closeSync(stdio));
 const SCRATCH = 0x20000;
 const PAGES = 4;
 /** Calls that would sleep or change the test process's view of time. */
@@ -65,7 +70,7 @@ test("random syscalls with random arguments never throw", () => {
         const p = new ProcessState(
           mem,
           { pid: 7, ppid: 1, uid: 0, gid: 0 },
-          { stdin: devnull, stdout: devnull, stderr: devnull },
+          { stdin: stdio, stdout: stdio, stderr: stdio },
           dir,
           "/prog",
         );
