@@ -23,7 +23,7 @@ export type {
 } from "./port.js";
 export { DebugReg } from "./debug-access.js";
 export { PAGE_SHIFT, PAGE_SIZE, sysregKey } from "./port.js";
-export { InterpretOnly, setJitDefault } from "./tiering.js";
+export { EXEC_JIT_THRESHOLD, InterpretOnly, jitThreshold, setJitDefault } from "./tiering.js";
 export { WasmArena } from "./jit/arena.js";
 
 /** The CPU with the extras a user-mode runner and trace tools use. */

@@ -34,8 +34,13 @@ import { execFpMemory } from "../exec/fpmem.js";
 import { execMemory } from "../exec/ldst.js";
 import { execDataProcessing } from "../exec/dp.js";
 
-/** Arrivals at queued units that make the batch compile before it is full. */
-const PENDING_PATIENCE = 2000;
+/**
+ * Arrivals at queued units, per arrival of the threshold, that make the batch compile
+ * before it is full: at the boot's threshold (1000) a unit waits at most 2,000 arrivals
+ * for 15 others to share its module; at `gunyah exec`'s (200) 400, so a short program's
+ * few hot loops are not interpreted ten times longer than the threshold says.
+ */
+const PENDING_PATIENCE_PER_ARRIVAL = 2;
 /** Marks an entry whose unit waits in the batch queue. */
 const PENDING: Entry = { fn: () => 0, block: -1 };
 
@@ -79,6 +84,7 @@ export class JitTier implements JitRunner {
   private readonly batcher: Batcher;
   /** Arrivals at queued units since the last batch. */
   private pendingHits = 0;
+  private readonly patience: number;
   private readonly imports: Record<string, Record<string, unknown>>;
 
   constructor(
@@ -91,6 +97,7 @@ export class JitTier implements JitRunner {
     private readonly cacheLimit = CACHE_LIMIT,
     compileMode: CompileMode = "sync",
   ) {
+    this.patience = PENDING_PATIENCE_PER_ARRIVAL * threshold;
     this.batcher = new Batcher(compileMode, threshold === 0 ? 1 : BATCH, {
       install: (batch, compiled) => this.install(batch, compiled),
       failed: (batch) => this.failed(batch),
@@ -156,7 +163,7 @@ export class JitTier implements JitRunner {
     }
     if (e === PENDING) {
       // Queued for the next batch: interpret meanwhile, but do not wait long.
-      if (++this.pendingHits >= PENDING_PATIENCE) {
+      if (++this.pendingHits >= this.patience) {
         this.pendingHits = 0;
         const t0 = performance.now();
         this.batcher.overdue();
