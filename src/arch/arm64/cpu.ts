@@ -32,11 +32,11 @@ import {
 import { GenericTimer } from "./timer.js";
 import { run, getDecoder } from "./interp.js";
 import { JitTier } from "./jit/tier.js";
-import { CB_FPSR, CB_SIZE, CB_V, CB_XH } from "./jit/gen.js";
+import { CB_FPSR, CB_SIZE, CB_SYSHI, CB_SYSLO, CB_V, CB_XH } from "./jit/gen.js";
 import { jitCompileMode, jitThreshold } from "./tiering.js";
 import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
-import { SysregFile } from "./sysfile.js";
+import { MAX_SLOTS, SysregFile } from "./sysfile.js";
 import type { CpuState } from "./state.js";
 import { syndromeFor } from "./syndrome.js";
 import { traceState } from "./trace.js";
@@ -109,6 +109,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   spCheck = false;
   /** OSLSR_EL1.OSLK (the OS lock, set at reset). */
   osLock = 1;
+  /** Storage system registers: in the CPU block too with the JIT tier (TPIDR_EL0 in units). */
   readonly sys: SysregFile;
   readonly timer: GenericTimer;
   readonly gic: GicCpuInterface | undefined;
@@ -171,6 +172,10 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
       this.vregs = new Uint8Array(arena.buffer, cb + CB_V, 512);
       this.fpState = new Int32Array(arena.buffer, cb + CB_FPSR, 2);
+      this.sys = new SysregFile(
+        new Int32Array(arena.buffer, cb + CB_SYSLO, MAX_SLOTS),
+        new Int32Array(arena.buffer, cb + CB_SYSHI, MAX_SLOTS),
+      );
       this.mem.enableMirror(arena);
       const cacheLimit = options.jit ? options.jit.cacheLimit : undefined;
       const compile = (options.jit ? options.jit.compile : undefined) ?? jitCompileMode();
@@ -180,6 +185,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xh = new Int32Array(33);
       this.vregs = new Uint8Array(512);
       this.fpState = new Int32Array(2);
+      this.sys = new SysregFile();
       this.jit = undefined;
     }
     this.vview = new DataView(this.vregs.buffer, this.vregs.byteOffset, 512);
@@ -189,7 +195,6 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       options.counter ?? (() => BigInt(this.liveInstructions())),
       options.counterFrequency ?? 62_500_000,
     );
-    this.sys = new SysregFile();
     this.debug = new DebugUnit(this);
     this.debugAccess = new DebugAccess(this);
     this.reset(0);

@@ -4,7 +4,8 @@
 
 import { InvariantError } from "../../lib/assert.js";
 
-const MAX_SLOTS = 256;
+/** Slots per file: a file is two Int32Arrays of this length (lo, hi halves). */
+export const MAX_SLOTS = 256;
 const registry = new Map<string, number>();
 
 /** The slot of a storage register, assigned on first mention. */
@@ -19,8 +20,14 @@ export function slotOf(name: string): number {
 }
 
 export class SysregFile {
-  readonly lo = new Int32Array(MAX_SLOTS);
-  readonly hi = new Int32Array(MAX_SLOTS);
+  /**
+   * With the JIT tier the halves are views of the CPU block (cpu.ts), so compiled
+   * code reads and writes storage registers such as TPIDR_EL0 in place (emit-sys.ts).
+   */
+  constructor(
+    readonly lo: Int32Array = new Int32Array(MAX_SLOTS),
+    readonly hi: Int32Array = new Int32Array(MAX_SLOTS),
+  ) {}
   slot(name: string): number {
     return slotOf(name);
   }

@@ -135,3 +135,45 @@ user:
     assert.equal(o.regs[2], 0n);
   });
 }
+
+test("TPIDR_EL0 and TPIDRRO_EL0 are read in units at EL1 and at EL0", { skip }, () => {
+  // The storage register file is in the CPU block: the values MSR wrote in the
+  // interpreter (the MSRs end units), read natively, also after an ERET to EL0.
+  const o = bothTiers(`
+  ldr x9, =0x8877665544332211
+  msr tpidr_el0, x9
+  ldr x9, =0x0123456789abcdef
+  msr tpidrro_el0, x9
+  b 1f
+1:
+  mrs x1, tpidr_el0
+  mrs x2, tpidrro_el0
+  adr x9, user
+  msr elr_el1, x9
+  msr spsr_el1, xzr
+  eret
+user:
+  mrs x3, tpidr_el0
+  mrs x4, tpidrro_el0
+  add x9, x3, #5
+  msr tpidr_el0, x9
+  mrs x7, tpidr_el0
+  mov x8, #8
+  msr tpidrro_el0, x9
+  mov x8, #9`);
+  assert.equal(o.exit, JSON.stringify({ kind: "hvc", imm: 0x108 }), "lower EL, sync");
+  assert.deepEqual(
+    o.regs.slice(0, 7),
+    [
+      0x8877665544332211n,
+      0x0123456789abcdefn,
+      0x8877665544332211n,
+      0x0123456789abcdefn,
+      0x8877665544332216n,
+      8n,
+      0x2000000n,
+    ],
+    "TPIDRRO_EL0 is read-only at EL0: MSR is UNDEFINED",
+  );
+  assert.equal(o.callouts, 0, "no call to the interpreter for the reads");
+});

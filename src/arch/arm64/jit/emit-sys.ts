@@ -9,9 +9,10 @@
 //     (SP_EL0, TPIDR_EL1, TPIDR_EL0, TPIDRRO_EL0, CTR_EL0, DCZID_EL0, DAIF, MIDR,
 //     MPIDR): a call to the tier's helper, which declines whenever the read could trap
 //     or fault (then the unit bails and the interpreter takes the exception), so only
-//     Rt comes back. At EL1 the frequent ones need no call (NATIVE_MRS): SP_EL0 and
-//     TPIDR_EL1 are copied into the CPU block per run, CTR_EL0 and DCZID_EL0 are
-//     constants there (on the Linux boot they were 1.8 M of its 4.0 M call-outs).
+//     Rt comes back. The frequent ones need no call (NATIVE_MRS): at EL1 SP_EL0 (copied
+//     into the CPU block per run), TPIDR_EL1 (the register file is in the CPU block),
+//     CTR_EL0 and DCZID_EL0 (constants; on the Linux boot these were 1.8 M of its 4.0 M
+//     call-outs); at every EL TPIDR_EL0 and TPIDRRO_EL0.
 //   - DC CVAU, DC CVAC, DC CIVAC, IC IVAU: no-ops at EL1 (sysops.ts: caches are not
 //     modelled), inline; at EL0, where they may trap, the helper declines.
 //   - DAIF writes at EL1 (MSR DAIFSet, DAIFClr, MSR DAIF, Xt): the helper writes
@@ -26,8 +27,9 @@ import {
   P,
   CB_SPEL0,
   CB_SYNC,
+  CB_SYSHI,
+  CB_SYSLO,
   CB_SYSOK,
-  CB_TPIDR1,
   CB_ZVAOK,
   SYSOK_EL1,
   SYSOK_SPEL0,
@@ -37,6 +39,7 @@ import { W } from "./wasm-emit.js";
 import { probe } from "./emit-mem.js";
 import { loadReg, storeReg } from "./emit-callout.js";
 import { sysregKey } from "../port.js";
+import { slotOf } from "../sysfile.js";
 import { CTR_EL0_VALUE, DCZID_BS } from "../sysregs.js";
 
 const MRS = 134;
@@ -62,19 +65,33 @@ export const MRS_KEYS: ReadonlySet<number> = new Set([
   sysregKey(3, 0, 0, 0, 5), // MPIDR_EL1
 ]);
 
+/** How a NATIVE_MRS read is done: where the value is, or what it is. */
+interface NativeMrs {
+  /** The CB_SYSOK bits that allow it in a run (0: always allowed). */
+  readonly ok: number;
+  /** A CPU block offset holding it as i64. */
+  readonly at?: number;
+  /** A storage register's slot in the CPU block's register file (CB_SYSLO, CB_SYSHI). */
+  readonly slot?: number;
+  readonly value?: number;
+  /** Whether the helper may do it where `ok` does not allow the native read. */
+  readonly helper: boolean;
+}
+
 /**
- * MRS done without the helper at EL1 (CB_SYSOK), the most frequent on the Linux boot
- * (per-CPU data through SP_EL0 = current and TPIDR_EL1, cache geometry): the CPU
- * block bit that allows it, and where the value is (a CPU block offset) or what it is.
- * Elsewhere SP_EL0 and TPIDR_EL1 bail (UNDEFINED at EL0 or with SPSel 0) and CTR_EL0
- * and DCZID_EL0 go to the helper (readable at EL0 under SCTLR's rules).
+ * MRS done without the helper, the most frequent (per-CPU data through SP_EL0 =
+ * current and TPIDR_EL1 and cache geometry on the Linux boot, the thread pointer
+ * TPIDR_EL0 in EL0 programs: 297 K helper calls in busybox awk's FP loop). At EL1
+ * (CB_SYSOK): SP_EL0, TPIDR_EL1, CTR_EL0, DCZID_EL0; elsewhere SP_EL0 and TPIDR_EL1
+ * bail (UNDEFINED at EL0 or with SPSel 0) and CTR_EL0 and DCZID_EL0 go to the helper
+ * (readable at EL0 under SCTLR's rules). TPIDR_EL0 and TPIDRRO_EL0 are readable at
+ * every EL (sysregs.ts El0.ALWAYS): always native, from the register file.
  */
-const NATIVE_MRS: ReadonlyMap<
-  number,
-  { ok: number; at?: number; value?: number; helper: boolean }
-> = new Map([
+const NATIVE_MRS: ReadonlyMap<number, NativeMrs> = new Map([
   [sysregKey(3, 0, 4, 1, 0), { ok: SYSOK_SPEL0, at: CB_SPEL0, helper: false }],
-  [sysregKey(3, 0, 13, 0, 4), { ok: SYSOK_EL1, at: CB_TPIDR1, helper: false }],
+  [sysregKey(3, 0, 13, 0, 4), { ok: SYSOK_EL1, slot: slotOf("TPIDR_EL1"), helper: false }],
+  [sysregKey(3, 3, 13, 0, 2), { ok: 0, slot: slotOf("TPIDR_EL0"), helper: false }],
+  [sysregKey(3, 3, 13, 0, 3), { ok: 0, slot: slotOf("TPIDRRO_EL0"), helper: false }],
   [sysregKey(3, 3, 0, 0, 1), { ok: SYSOK_EL1, value: CTR_EL0_VALUE >>> 0, helper: true }],
   [sysregKey(3, 3, 0, 0, 7), { ok: SYSOK_EL1, value: DCZID_BS, helper: true }],
 ]);
@@ -169,25 +186,40 @@ export function emitSys(g: Gen, op: number, insn: number, pcOff: number, exits: 
  */
 function emitNative(
   g: Gen,
-  native: { ok: number; at?: number; value?: number } | undefined,
+  native: NativeMrs | undefined,
   rt: number,
   otherwise: () => void,
 ): void {
-  g.get(P.CB);
-  g.mem(W.i32Load, 2, CB_SYSOK);
-  g.i32(native?.ok ?? SYSOK_EL1);
-  g.op(W.i32And);
-  g.if_();
+  const ok = native === undefined ? SYSOK_EL1 : native.ok;
+  if (ok !== 0) {
+    g.get(P.CB);
+    g.mem(W.i32Load, 2, CB_SYSOK);
+    g.i32(ok);
+    g.op(W.i32And);
+    g.if_();
+  }
   if (native !== undefined && rt !== 31) {
     if (native.at !== undefined) {
       g.get(P.CB);
       g.mem(W.i64Load, 3, native.at);
-    } else g.i64(native.value!, 0);
+    } else if (native.slot !== undefined) loadSysreg(g, native.slot);
+    else g.i64(native.value!, 0);
     g.setX(rt);
   }
+  if (ok === 0) return;
   g.else_();
   otherwise();
   g.end();
+}
+
+/** Pushes the storage register in `slot` of the CPU block's register file as i64. */
+function loadSysreg(g: Gen, slot: number): void {
+  g.get(P.CB);
+  g.mem(W.i64Load32U, 2, CB_SYSLO + slot * 4);
+  g.get(P.CB);
+  g.mem(W.i64Load32U, 2, CB_SYSHI + slot * 4);
+  g.i64(32, 0);
+  g.op(W.i64Shl, W.i64Or);
 }
 
 /** Calls the helper (function 0) for the instruction: SYS_DONE, SYS_DECLINED or SYS_INTERRUPT. */

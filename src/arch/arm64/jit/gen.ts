@@ -11,9 +11,11 @@
 // (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory),
 // FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard), at
 // +824 the budget left at the last DAIF write (CB_SYNC), then what native system
-// register reads may do and SP_EL0, TPIDR_EL1 for them (CB_SYSOK, CB_SPEL0, CB_TPIDR1).
+// register reads may do and SP_EL0 for them (CB_SYSOK, CB_SPEL0), then the system
+// register file's storage (CB_SYSLO, CB_SYSHI: TPIDR_EL0, TPIDR_EL1 ...).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
+import { MAX_SLOTS } from "../sysfile.js";
 
 export const CB_XH = 132;
 export const CB_FLAGS = 264;
@@ -40,10 +42,16 @@ export const CB_SYSOK = CB_SYNC + 4;
 export const SYSOK_EL1 = 1;
 /** EL1 with SPSel 1: SP_EL0 is readable and its value is at CB_SPEL0. */
 export const SYSOK_SPEL0 = 2;
-/** SP_EL0 and TPIDR_EL1 as i64 (set per run: only MSR and exception entry change them). */
+/** SP_EL0 as i64 (set per run: only MSR and exception entry change it). */
 export const CB_SPEL0 = CB_SYNC + 8;
-export const CB_TPIDR1 = CB_SPEL0 + 8;
-export const CB_SIZE = CB_TPIDR1 + 8;
+/**
+ * The system register file's storage (sysfile.ts SysregFile: MAX_SLOTS low halves,
+ * then MAX_SLOTS high halves): the CPU's own, so TPIDR_EL0 and the other storage
+ * registers are read and written in place by both tiers.
+ */
+export const CB_SYSLO = CB_SPEL0 + 8;
+export const CB_SYSHI = CB_SYSLO + MAX_SLOTS * 4;
+export const CB_SIZE = CB_SYSHI + MAX_SLOTS * 4;
 
 /** Why a unit returned. */
 export const Exit = {
