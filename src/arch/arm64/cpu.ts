@@ -32,7 +32,8 @@ import {
 import { GenericTimer } from "./timer.js";
 import { run, getDecoder } from "./interp.js";
 import { JitTier } from "./jit/tier.js";
-import { CB_FPSR, CB_SIZE, CB_SYSHI, CB_SYSLO, CB_V, CB_XH } from "./jit/gen.js";
+import { CB_EXCL, CB_FPSR, CB_SIZE, CB_SYSHI, CB_SYSLO, CB_V, CB_XH } from "./jit/gen.js";
+import { ExclusiveMonitor, MONITOR_SLOTS } from "./monitor.js";
 import { jitCompileMode, jitThreshold } from "./tiering.js";
 import type { CodePage } from "./mmu/tlb.js";
 import { toBig, toSignedNumber, fromBig, R } from "./bits.js";
@@ -134,15 +135,8 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   readonly pmuTally = new Float64Array(4);
   readonly pmu: Pmu = new Pmu(this);
 
-  // Exclusive monitor (Arm ARM B2.9): one address range per CPU.
-  exclValid = false;
-  exclLo = 0;
-  exclHi = 0;
-  exclSize = 0;
-  exclValLo = 0;
-  exclValHi = 0;
-  exclValLo2 = 0;
-  exclValHi2 = 0;
+  /** The exclusive monitor: in the CPU block too with the JIT tier (compiled LDXR/STXR). */
+  readonly excl: ExclusiveMonitor;
 
   // Fetch page cache: the translated page of the current PC and its decoded ops.
   fetchBase = NaN;
@@ -172,6 +166,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xh = new Int32Array(arena.buffer, cb + CB_XH, 33);
       this.vregs = new Uint8Array(arena.buffer, cb + CB_V, 512);
       this.fpState = new Int32Array(arena.buffer, cb + CB_FPSR, 2);
+      this.excl = new ExclusiveMonitor(new Int32Array(arena.buffer, cb + CB_EXCL, MONITOR_SLOTS));
       this.sys = new SysregFile(
         new Int32Array(arena.buffer, cb + CB_SYSLO, MAX_SLOTS),
         new Int32Array(arena.buffer, cb + CB_SYSHI, MAX_SLOTS),
@@ -185,6 +180,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
       this.xh = new Int32Array(33);
       this.vregs = new Uint8Array(512);
       this.fpState = new Int32Array(2);
+      this.excl = new ExclusiveMonitor();
       this.sys = new SysregFile();
       this.jit = undefined;
     }
@@ -247,7 +243,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
     this.nf = this.zf = this.cf = this.vf = 0;
     this.spEl0Lo = this.spEl0Hi = this.spEl1Lo = this.spEl1Hi = 0;
     this.fpcr = this.fpsr = 0;
-    this.exclValid = false;
+    this.excl.reset();
     this.exit = undefined;
     this.pendingAbort = undefined;
     if (this.user) {

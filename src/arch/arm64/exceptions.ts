@@ -45,7 +45,7 @@ export function enterException(
   cpu.daif = 0x3c0;
   cpu.pstateSS = 0;
   cpu.debug.pstateEvent = 1;
-  cpu.exclValid = false;
+  cpu.excl.clear();
   cpu.pc = cpu.vbar + offset;
   cpu.fetchBase = NaN;
 }
@@ -55,7 +55,7 @@ export function exceptionReturn(cpu: CpuState): void {
   const spsr = cpu.spsr;
   const m = spsr & 0x1f;
   const target = toSignedNumber(cpu.elrLo, cpu.elrHi);
-  cpu.exclValid = false;
+  cpu.excl.clear();
   const legal = m === 0 || m === 4 || m === 5;
   if (!legal) {
     // Illegal exception return (D1.11.2): PSTATE.IL set, the next instruction takes

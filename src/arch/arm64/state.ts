@@ -7,6 +7,7 @@ import type { Pmu } from "./pmu.js";
 import type { SimdContext } from "./simd/context.js";
 import type { GenericTimer } from "./timer.js";
 import type { SysregFile } from "./sysfile.js";
+import type { ExclusiveMonitor } from "./monitor.js";
 import type { CodePage } from "./mmu/tlb.js";
 import type { JitStats } from "./port.js";
 
@@ -172,14 +173,8 @@ export interface CpuState extends SimdContext {
   /** The PMU (pmu.ts) and the interpreter's BR/LD/ST tallies for it. */
   readonly pmu: Pmu;
   readonly pmuTally: Float64Array;
-  exclValid: boolean;
-  exclLo: number;
-  exclHi: number;
-  exclSize: number;
-  exclValLo: number;
-  exclValHi: number;
-  exclValLo2: number;
-  exclValHi2: number;
+  /** The local exclusive monitor (monitor.ts). */
+  readonly excl: ExclusiveMonitor;
   fetchBase: number;
   fetchView: DataView;
   fetchAdd: number;

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCpu } from "../../../src/arch/arm64/index.js";
+import { createCpu, type Arm64CpuExt } from "../../../src/arch/arm64/index.js";
 import { flatMemory } from "./harness.js";
 import { assertRanIn, cpuJit, TIERS, type Tier } from "../../tiers.js";
 
@@ -140,11 +140,20 @@ export function runQemu(elf: string): Uint8Array {
   return new Uint8Array(execFileSync("qemu-aarch64", [elf]));
 }
 
+/** Sees each CPU runOurs creates before it runs (a test counting the JIT's call-outs). */
+export type CpuObserver = (cpu: Arm64CpuExt, tier: Tier) => void;
+
 /** Runs the text in user mode on our CPU in `tier`, serving write(1) and exit; returns stdout bytes. */
-export function runOurs(text: Uint8Array, tier: Tier, budget = 1_000_000): Uint8Array {
+export function runOurs(
+  text: Uint8Array,
+  tier: Tier,
+  budget = 1_000_000,
+  observe?: CpuObserver,
+): Uint8Array {
   const mem = flatMemory(0, 1 << 23);
   mem.bytes.set(text, TEXT);
   const cpu = createCpu({ mode: "user", memory: mem, jit: cpuJit(tier) });
+  observe?.(cpu, tier);
   cpu.reset(TEXT);
   cpu.setSp(BigInt(STACK_TOP));
   const out: number[] = [];
@@ -190,13 +199,14 @@ export function diffProgram(
   nzcv: number,
   body: string,
   memory = false,
+  observe?: CpuObserver,
 ): DiffResult {
   const dir = mkdtempSync(join(tmpdir(), "a64q-"));
   try {
     const { elf, text } = build(dir, wrapProgram(init, nzcv, body, memory));
     const q = words(runQemu(elf));
     const ours = { interpreter: [], jit: [] } as Record<Tier, bigint[]>;
-    for (const tier of TIERS) ours[tier] = words(runOurs(text, tier));
+    for (const tier of TIERS) ours[tier] = words(runOurs(text, tier, undefined, observe));
     const differing = TIERS.filter(
       (t) => ours[t].length !== q.length || ours[t].some((v, i) => v !== q[i]),
     );

@@ -54,7 +54,7 @@ export function execAtomic(cpu: Cpu, op: number, insn: number): void {
       base(cpu, insn);
       const ok = monitorMatches(cpu, bytes, false);
       if (ok) mem.writeAligned(EA.lo, EA.hi, bytes, cpu.xl[rt]!, cpu.xh[rt]!);
-      cpu.exclValid = false;
+      cpu.excl.clear();
       return setReg(cpu, rs, ok ? 0 : 1, 0);
     }
     case 205 /* LDXP */: {
@@ -87,7 +87,7 @@ export function execAtomic(cpu: Cpu, op: number, insn: number): void {
           mem.writeAligned((EA.lo + 8) | 0, EA.hi, 8, cpu.xl[rt2]!, cpu.xh[rt2]!);
         }
       }
-      cpu.exclValid = false;
+      cpu.excl.clear();
       return setReg(cpu, rs, ok ? 0 : 1, 0);
     }
     case 208 /* CAS */: {
@@ -112,19 +112,13 @@ export function execAtomic(cpu: Cpu, op: number, insn: number): void {
 }
 
 function monitor(cpu: Cpu, bytes: number, lo: number, hi: number, lo2: number, hi2: number): void {
-  cpu.exclValid = true;
-  cpu.exclLo = EA.lo;
-  cpu.exclHi = EA.hi;
-  cpu.exclSize = bytes;
-  cpu.exclValLo = lo;
-  cpu.exclValHi = hi;
-  cpu.exclValLo2 = lo2;
-  cpu.exclValHi2 = hi2;
+  cpu.excl.mark(EA.lo, EA.hi, bytes, lo, hi, lo2, hi2);
 }
 
 /** The monitor is armed for this address and size, and memory still holds the value. */
 function monitorMatches(cpu: Cpu, bytes: number, pair: boolean): boolean {
-  if (!cpu.exclValid || cpu.exclLo !== EA.lo || cpu.exclHi !== EA.hi || cpu.exclSize !== bytes) {
+  const excl = cpu.excl;
+  if (!excl.covers(EA.lo, EA.hi, bytes)) {
     if ((EA.lo & (bytes - 1)) !== 0 && bytes <= 8) cpu.alignmentFault(EA.lo, EA.hi, true);
     return false;
   }
@@ -133,10 +127,10 @@ function monitorMatches(cpu: Cpu, bytes: number, pair: boolean): boolean {
   const size = Math.min(bytes, 8);
   const lo = mem.readAligned(EA.lo, EA.hi, size);
   const hi = size === 8 ? mem.hi : 0;
-  if (lo !== cpu.exclValLo || hi !== cpu.exclValHi) return false;
+  if (lo !== excl.valLo || hi !== excl.valHi) return false;
   if (pair && bytes === 16) {
     const l2 = mem.readAligned((EA.lo + 8) | 0, EA.hi, 8);
-    if (l2 !== cpu.exclValLo2 || mem.hi !== cpu.exclValHi2) return false;
+    if (l2 !== excl.valLo2 || mem.hi !== excl.valHi2) return false;
   }
   return true;
 }

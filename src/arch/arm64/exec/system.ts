@@ -26,7 +26,7 @@ export function execSystem(cpu: Cpu, op: number, insn: number): void {
       return;
     }
     case 129 /* CLREX */:
-      cpu.exclValid = false;
+      cpu.excl.clear();
       cpu.pc = pc + 4;
       return;
     case 130 /* BARRIER */:

@@ -15,6 +15,7 @@ import { emitRev, revSupported } from "./emit-rev.js";
 import { emitCallout } from "./emit-callout.js";
 import { emitSimd } from "./emit-simd.js";
 import { emitSys, sysSupported } from "./emit-sys.js";
+import { atomicSupported, emitAtomic } from "./emit-atomic.js";
 
 /** The helper's signature: (insn, op, pc) -> 0, or 1 after an exception. */
 const HELPER_TYPE = { params: [I32, I32, F64], result: I32 };
@@ -73,7 +74,11 @@ export function supported(op: number, insn: number): boolean {
   }
   if (op === 130) return ((insn >>> 5) & 7) !== 7;
   return (
-    aluSupported(op, insn) || memSupported(op, insn) || calledOut(op) || sysSupported(op, insn)
+    aluSupported(op, insn) ||
+    memSupported(op, insn) ||
+    calledOut(op) ||
+    sysSupported(op, insn) ||
+    atomicSupported(op, insn)
   );
 }
 
@@ -301,6 +306,7 @@ function emitBlock(
         },
       });
     else if (memSupported(op, insn)) emitMem(g, op, insn, bail);
+    else if (atomicSupported(op, insn)) emitAtomic(g, op, insn, bail);
     else if (aluSupported(op, insn)) emitAlu(g, op, insn, w * 4);
     else if (dpSupported(op, insn)) emitDp(g, op, insn);
     else if (revSupported(op)) emitRev(g, op, insn);

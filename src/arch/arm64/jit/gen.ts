@@ -11,8 +11,9 @@
 // (16 bytes each, 16-byte aligned: compiled SIMD&FP code works on them in memory),
 // FPSR, FPCR as i32 at +816, +820 (one i64 load reads both: emit-fp.ts's guard), at
 // +824 the budget left at the last DAIF write (CB_SYNC), then what native system
-// register reads may do and SP_EL0 for them (CB_SYSOK, CB_SPEL0), then the system
-// register file's storage (CB_SYSLO, CB_SYSHI: TPIDR_EL0, TPIDR_EL1 ...).
+// register reads may do and SP_EL0 for them (CB_SYSOK, CB_SPEL0), the exclusive
+// monitor (CB_EXCL), then the system register file's storage (CB_SYSLO, CB_SYSHI:
+// TPIDR_EL0, TPIDR_EL1 ...).
 
 import { Bytes, F64, I32, I64, W } from "./wasm-emit.js";
 import { MAX_SLOTS } from "../sysfile.js";
@@ -49,7 +50,18 @@ export const CB_SPEL0 = CB_SYNC + 8;
  * then MAX_SLOTS high halves): the CPU's own, so TPIDR_EL0 and the other storage
  * registers are read and written in place by both tiers.
  */
-export const CB_SYSLO = CB_SPEL0 + 8;
+/**
+ * The exclusive monitor (exec/atomic.ts; cpu.ts's excl* accessors are views of it), so
+ * compiled LDXR/STXR and the interpreter share it: at +0 whether it is armed (i32),
+ * +4 its size in bytes, +8 the address (i64), +16 and +24 the value(s) LDXR/LDXP read.
+ */
+export const CB_EXCL = CB_SPEL0 + 8;
+export const EXCL_VALID = 0;
+export const EXCL_SIZE = 4;
+export const EXCL_ADDR = 8;
+export const EXCL_VAL = 16;
+export const EXCL_VAL2 = 24;
+export const CB_SYSLO = CB_EXCL + 32;
 export const CB_SYSHI = CB_SYSLO + MAX_SLOTS * 4;
 export const CB_SIZE = CB_SYSHI + MAX_SLOTS * 4;
 
