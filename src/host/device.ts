@@ -16,7 +16,7 @@ import { MsgqTransport, type RmTransport } from "./rm/transport.js";
 import { RefCount } from "./refcount.js";
 import { GunyahVm } from "./vm.js";
 import { VmCore, type HostServices, type VmOptions } from "./vm-core.js";
-import { teardownVm } from "./vm-lifecycle.js";
+import { teardownVm } from "./vm-teardown.js";
 
 export type { HostBootInfo };
 

@@ -41,8 +41,14 @@ export interface VmOptions {
   readonly runOptions?: Partial<RunOptions>;
   /** Fault ring entries (power of two). */
   readonly faultRingEntries?: number;
-  /** How long teardown waits for a status change (ms). */
+  /** How long teardown waits for a status change before asking the RM (ms). */
   readonly statusTimeoutMs?: number;
+  /**
+   * How long teardown waits in all for VM_RESET to finish while the RM reports the
+   * VM RESETTING (ms; default 60,000: the RM's staged reset of a large guest on a
+   * loaded machine takes seconds).
+   */
+  readonly resetTimeoutMs?: number;
 }
 
 /** The DTB parcel lent to the VM at start. */
@@ -66,6 +72,7 @@ export class VmCore implements VmContext {
   readonly runOptions: RunOptions;
   readonly turns: VcpuTurns | undefined;
   readonly statusTimeoutMs: number;
+  readonly resetTimeoutMs: number;
 
   vmid: number | undefined;
   dtbConfig: { gpa: number; size: number } | undefined;
@@ -96,6 +103,7 @@ export class VmCore implements VmContext {
     this.runOptions = { wakeupTimeoutMs: 10, scheduling: "free", ...options.runOptions };
     this.turns = this.runOptions.scheduling === "turns" ? new VcpuTurns() : undefined;
     this.statusTimeoutMs = options.statusTimeoutMs ?? 5000;
+    this.resetTimeoutMs = options.resetTimeoutMs ?? 60_000;
     this.released = new Promise((resolve) => (this.resolveReleased = resolve));
     this.refs = new RefCount(() => this.scheduleTeardown());
     const registered = this.pager.registerTickets(this.tickets);

@@ -1,15 +1,12 @@
-// The VM start sequence and teardown of the v17 driver (gunyah-abi.md section 4):
+// The VM start sequence of the v17 driver (gunyah-abi.md section 4; its teardown is
+// vm-teardown.ts):
 //   start: [notifications registered at creation] VM_ALLOC_VMID; lend the DTB range
 //     with one ACL entry; VM_CONFIG_IMAGE; VM_SET_DEMAND_PAGING; VM_SET_ADDRESS_LAYOUT;
 //     VM_INIT; replay the boot context; VM_SET_TIME_BASE if the VMM gave one (the
 //     vRTC; downstream drivers do this, v17 does not); VM_GET_HYP_RESOURCES -> tickets;
 //     VM_START.
-//   teardown: VM_STOP(force) if running and wait for EXITED; reclaim the DTB parcel;
-//     remove the functions; reclaim every page; VM_RESET and wait for RESET;
-//     VM_DEALLOC_VMID.
 // A failed start leaves what it took recorded on the VM; teardown releases it all.
 
-import { RateLimitedLog } from "../lib/log.js";
 import { ok } from "../lib/result.js";
 import { AddressRange, AUTH_NONE, MemRights, Vmid, VmStatus } from "../rm/protocol/index.js";
 import { MapFlag, type Binding } from "./bindings.js";
@@ -17,8 +14,6 @@ import { fail, type HostResult } from "./errors.js";
 import { PAGE_SIZE } from "./host-ram.js";
 import { toHostResource } from "./resources.js";
 import type { VmCore } from "./vm-core.js";
-
-const log = new RateLimitedLog("host/vm-lifecycle");
 
 /** The page-aligned range holding the DTB and the binding that backs it. */
 function dtbRange(core: VmCore): HostResult<{ start: number; size: number; binding: Binding }> {
@@ -126,80 +121,4 @@ export async function startVm(core: VmCore): Promise<HostResult<void>> {
   if (!started.ok) return started;
   core.setStatus(VmStatus.RUNNING);
   return ok(undefined);
-}
-
-/**
- * Waits for a status, and if no notification brings it in time asks the RM
- * (VM_GET_STATE), so one lost notification cannot wedge teardown.
- */
-async function awaitStatus(
-  core: VmCore,
-  vmid: number,
-  pred: (s: number) => boolean,
-): Promise<boolean> {
-  if (await core.waitStatus(pred)) return true;
-  const state = await core.services.rm.getState(vmid);
-  if (state.ok) core.setStatus(state.value.vmStatus);
-  return pred(core.status());
-}
-
-function warnIfFailed(core: VmCore, what: string, r: HostResult<unknown>): void {
-  if (!r.ok) log.warn(`vm ${core.vmid}: ${what}: ${r.error.message}`);
-}
-
-async function reclaimDtb(core: VmCore): Promise<boolean> {
-  const parcel = core.dtbParcel;
-  if (!parcel) return true;
-  const r = await core.services.rm.memReclaim(parcel.handle);
-  if (!r.ok) return false;
-  core.dtbParcel = undefined;
-  core.pager.setParcelPages(parcel.gpa, parcel.size, false);
-  return true;
-}
-
-/** Releases everything the VM holds, in the v17 order. Never throws for RM/hyp errors. */
-export async function teardownVm(core: VmCore): Promise<void> {
-  const rm = core.services.rm;
-  const vmid = core.vmid;
-  // A start still running finishes first; it holds no reference, so wait for it here.
-  if (core.startPromise) await core.startPromise;
-
-  if (vmid !== undefined && core.status() === VmStatus.RUNNING) {
-    warnIfFailed(core, "VM_STOP", await rm.stop(vmid, true));
-    const exited = await awaitStatus(core, vmid, (s) => s !== VmStatus.RUNNING);
-    if (!exited) log.warn(`vm ${vmid}: did not leave RUNNING after VM_STOP`);
-  }
-
-  // The parcel may stay in use until the VM is reset; then it is retried below.
-  const dtbReclaimed = vmid === undefined || (await reclaimDtb(core));
-
-  core.functions.removeAll();
-  warnIfFailed(core, "reclaim pages", core.pager.reclaimAll());
-
-  if (vmid !== undefined) {
-    const s = core.status();
-    if (s === VmStatus.EXITED || s === VmStatus.READY || s === VmStatus.INIT_FAILED) {
-      const reset = await rm.reset(vmid);
-      warnIfFailed(core, "VM_RESET", reset);
-      if (reset.ok) {
-        const done = await awaitStatus(
-          core,
-          vmid,
-          (x) => x === VmStatus.RESET || x === VmStatus.NONE,
-        );
-        if (!done) log.warn(`vm ${vmid}: no RESET status after VM_RESET`);
-      }
-    }
-    if (!dtbReclaimed && !(await reclaimDtb(core))) {
-      log.warn(`vm ${vmid}: DTB parcel could not be reclaimed; its pages are leaked`);
-    }
-  }
-
-  core.tickets.removeAllResources();
-  core.pager.unregisterTickets(core.tickets);
-  core.bindings.clear();
-  if (vmid !== undefined) {
-    warnIfFailed(core, "VM_DEALLOC_VMID", await rm.deallocVmid(vmid));
-  }
-  core.unsubscribeNotifications();
 }

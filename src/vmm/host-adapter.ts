@@ -30,8 +30,13 @@ import type {
   VmPort,
 } from "./host-port.js";
 
-/** How long close() waits for the host's teardown (VM_STOP, reclaim, VM_RESET...). */
-const TEARDOWN_WAIT_MS = 5000;
+/**
+ * How long close() waits for the host's teardown (VM_STOP, reclaim, VM_RESET...).
+ * The host bounds its own waits (a status timeout per step, VM_RESET up to its
+ * resetTimeoutMs, 60 s, while the RM reports RESETTING: the RM's staged reset takes
+ * seconds on a loaded machine), so this fires only for a host that hangs.
+ */
+const TEARDOWN_WAIT_MS = 90_000;
 const log = new RateLimitedLog("vmm: host");
 
 function failure(e: GunyahError): HostFailure {

@@ -14,7 +14,8 @@ import type {
 
 /**
  * Longer than the VMM needs to stop a guest parked in WFI: Machine.run gives the vCPU
- * loops 2 s to leave, then the host's teardown may take up to 5 s.
+ * loops 2 s to leave, then the host's teardown takes a few seconds (more on a loaded
+ * machine; ending the worker then frees everything the VM held all the same).
  */
 const STOP_GRACE_MS = 10_000;
 /** `gunyah run`'s exit code for a run stopped by the user (128 + SIGINT). */

@@ -60,6 +60,12 @@ export class FakeRm {
   resourcesFor: (vmid: number) => RawHypResource[] = () => [];
   /** Send VM_EXITED after a forced VM_STOP, and VM_STATUS RESET after VM_RESET. */
   autoNotify = true;
+  /**
+   * How long VM_RESET takes (ms; Infinity: it never finishes): the VM is RESETTING
+   * meanwhile (VM_STATUS RESETTING, VM_GET_STATE says so), as the real RM's staged
+   * reset is on a loaded machine. 0: RESET at once.
+   */
+  resetTakesMs = 0;
   /** Do not answer requests (to test timeouts). */
   silent = false;
   /** Host-to-RM queue capacity before MSGQUEUE_FULL. */
@@ -197,6 +203,17 @@ export class FakeRm {
     answer.after?.();
   }
 
+  private reset(vmid: number, vm: FakeVm): void {
+    const done = () => {
+      if (this.autoNotify) this.notifyStatus(vmid, VmStatus.RESET);
+      else vm.status = VmStatus.RESET;
+    };
+    if (this.resetTakesMs === 0) return done();
+    if (this.autoNotify) this.notifyStatus(vmid, VmStatus.RESETTING);
+    else vm.status = VmStatus.RESETTING;
+    if (Number.isFinite(this.resetTakesMs)) setTimeout(done, this.resetTakesMs);
+  }
+
   private vmOf(payload: Uint8Array): [number, FakeVm | undefined] {
     // Every VM call starts with a u16 vmid; what follows differs per call.
     const vmid =
@@ -244,13 +261,7 @@ export class FakeRm {
       }
       case VmMsg.VM_RESET:
         if (!vm) return { error: RmError.VMID_INVALID };
-        return {
-          error: OK,
-          after: () => {
-            if (this.autoNotify) this.notifyStatus(vmid, VmStatus.RESET);
-            else vm.status = VmStatus.RESET;
-          },
-        };
+        return { error: OK, after: () => this.reset(vmid, vm) };
       case VmMsg.VM_GET_HYP_RESOURCES: {
         if (!vm) return { error: RmError.VMID_INVALID };
         const list = this.resourcesFor(vmid);

@@ -47,7 +47,12 @@ export interface TestHost {
 }
 
 export function testHost(
-  options: { vcpus?: number; doorbells?: number[]; wakeupTimeoutMs?: number } = {},
+  options: {
+    vcpus?: number;
+    doorbells?: number[];
+    wakeupTimeoutMs?: number;
+    resetTimeoutMs?: number;
+  } = {},
 ): TestHost {
   const native = fakeNativeVm(RAM_BASE, 64 << 20);
   const rm = new FakeRm();
@@ -64,7 +69,11 @@ export function testHost(
     {
       transport: rm.transport,
       rm: { timeoutMs: 2000 },
-      vm: { statusTimeoutMs: 200, runOptions: { wakeupTimeoutMs: options.wakeupTimeoutMs ?? 5 } },
+      vm: {
+        statusTimeoutMs: 200,
+        ...(options.resetTimeoutMs === undefined ? {} : { resetTimeoutMs: options.resetTimeoutMs }),
+        runOptions: { wakeupTimeoutMs: options.wakeupTimeoutMs ?? 5 },
+      },
     },
   );
   return { device, rm, native };
