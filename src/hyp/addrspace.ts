@@ -1,11 +1,11 @@
 // Address spaces: a VM's stage-2 translation (IPA page -> physical page + access),
 // the VMMIO ranges whose accesses become vcpu_run exits, and the CPUs to invalidate
 // when a mapping changes (gunyah-abi.md section 2, "Address space"). Every page is
-// mapped through a memory extent that owns it, and only while it owns it.
+// mapped through a memory extent that owns it, and only while it owns it. The IPA map
+// itself is addrspace-runs.ts, the calls' argument checks and the VMIDs
+// addrspace-args.ts, the VMMIO ranges addrspace-vmmio.ts.
 
 import { HypError } from "./abi/errors.js";
-import { MapFlags } from "./abi/objects.js";
-import { U64_MAX, checkedAdd, rangesOverlap, u64ToSafe } from "../lib/checked.js";
 import { err, ok, type Result } from "../lib/result.js";
 import type { Stage2Page, Stage2Port, WasmArena } from "./cpu.js";
 import {
@@ -16,47 +16,27 @@ import {
   type Stage2Entry,
   type Stage2Run,
 } from "./mapping.js";
+import {
+  ACCESS_ATTRS_VALID,
+  MAP_ATTRS_VALID,
+  MAX_VMID,
+  accessOf,
+  mapRange,
+  type VmidSet,
+} from "./addrspace-args.js";
 import { IPA_LIMIT, Stage2Table } from "./addrspace-runs.js";
+import { VmmioRanges, type VmmioRange } from "./addrspace-vmmio.js";
 import { pageRange, type Memextent } from "./memextent.js";
 import { HypObject, type ObjectRegistry } from "./object.js";
 import { PAGE_SIZE, type PhysicalMemory } from "./physmem.js";
 import type { Vrtc } from "./vrtc.js";
 
-export const VMMIO_MAX_RANGES = 128;
-/** VMIDs 1..255 (Gunyah's NUM_VMIDS; 0 is reserved for the hypervisor). */
-export const MAX_VMID = 255;
-
-/** VMIDs of active address spaces: two may not share one (activation gives BUSY). */
-export class VmidSet {
-  private readonly used = new Set<number>();
-  claim(vmid: number): boolean {
-    if (this.used.has(vmid)) return false;
-    this.used.add(vmid);
-    return true;
-  }
-  release(vmid: number): void {
-    this.used.delete(vmid);
-  }
-}
 export { IPA_LIMIT };
-/**
- * PRIVATE and VMMIO are hints Linux passes on demand-paged lend and share mappings
- * (gunyah_gmem); they change nothing here: ownership already decides who can see a
- * page, and faults on mapped pages are the guest's.
- */
-const MAP_FLAGS_VALID = BigInt(
-  MapFlags.PARTIAL | MapFlags.PRIVATE | MapFlags.VMMIO | MapFlags.NOSYNC,
-);
-const MAP_ATTRS_VALID = 0x7n | (0x7n << 4n) | (0xffn << 16n);
-const ACCESS_ATTRS_VALID = 0x7n | (0x7n << 4n);
+export { MAX_VMID, VmidSet } from "./addrspace-args.js";
+export { VMMIO_MAX_RANGES } from "./addrspace-vmmio.js";
 
 export interface Invalidatable {
   invalidateStage2(): void;
-}
-
-interface VmmioRange {
-  readonly base: number;
-  readonly size: number;
 }
 
 export interface MappingInfo {
@@ -70,7 +50,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   private readonly table = new Stage2Table();
   private readonly entries = this.table.entries;
   private readonly runs = this.table.runs;
-  private vmmio: VmmioRange[] = [];
+  private readonly vmmio = new VmmioRanges();
   private readonly cpus = new Set<Invalidatable>();
 
   private vmidClaimed = false;
@@ -107,7 +87,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     for (const e of this.entries.values()) e.owner.remove(e);
     this.entries.clear();
     for (const run of this.runs.clear()) run.owner.removeRun(run);
-    this.vmmio = [];
+    this.vmmio.clear();
     this.syncCpus();
     this.cpus.clear();
   }
@@ -140,7 +120,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   get vmmioRanges(): readonly VmmioRange[] {
-    return this.vmmio;
+    return this.vmmio.list;
   }
 
   attachCpu(cpu: Invalidatable): void {
@@ -204,37 +184,6 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
 
   // --- hypercalls ---------------------------------------------------------------------
 
-  /**
-   * The ranges a map/unmap/update_access names, checked in the order of Gunyah's
-   * memextent_map(_partial): page alignment of vbase (and offset, size) first
-   * (ARGUMENT_ALIGNMENT), then a zero or wrapping size or one past the extent
-   * (ARGUMENT_SIZE); an IPA range beyond the address space is ADDR_OVERFLOW.
-   * Without PARTIAL the whole extent is named.
-   */
-  private mapRange(
-    extent: Memextent,
-    vbase: bigint,
-    flags: bigint,
-    offset: bigint,
-    size: bigint,
-  ): { firstPage: number; pages: number; ipa: number } | number {
-    if ((flags & ~MAP_FLAGS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
-    const page = BigInt(PAGE_SIZE);
-    if (vbase % page !== 0n) return HypError.ARGUMENT_ALIGNMENT;
-    let firstPage = extent.basePage;
-    let pages = extent.pages;
-    if ((flags & BigInt(MapFlags.PARTIAL)) !== 0n) {
-      if (offset % page !== 0n || size % page !== 0n) return HypError.ARGUMENT_ALIGNMENT;
-      if (size === 0n || offset + size - 1n > U64_MAX || vbase + size - 1n > U64_MAX)
-        return HypError.ARGUMENT_SIZE;
-      if (offset + size > BigInt(extent.pages) * page) return HypError.ARGUMENT_SIZE;
-      firstPage += Number(offset / page);
-      pages = Number(size / page);
-    }
-    if (vbase + BigInt(pages) * page > BigInt(IPA_LIMIT)) return HypError.ADDR_OVERFLOW;
-    return { firstPage, pages, ipa: Number(vbase / page) };
-  }
-
   map(
     extent: Memextent,
     vbase: bigint,
@@ -244,10 +193,10 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     size: bigint,
   ): number {
     if ((attrs & ~MAP_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
-    const r = this.mapRange(extent, vbase, flags, offset, size);
+    const r = mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
     // Neither the user nor the kernel access may exceed the extent's.
-    const access = Number((attrs >> 4n) & 7n) | Number(attrs & 7n);
+    const access = accessOf(attrs);
     if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
     const ipa = r.ipa;
     if (this.table.anyMapped(ipa, r.pages)) return HypError.EXISTING_MAPPING;
@@ -302,7 +251,7 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
   }
 
   unmap(extent: Memextent, vbase: bigint, flags: bigint, offset: bigint, size: bigint): number {
-    const r = this.mapRange(extent, vbase, flags, offset, size);
+    const r = mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
     const found = this.ownedPages(extent, r.ipa, r, false);
     if (typeof found === "number") return found;
@@ -329,9 +278,9 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     size: bigint,
   ): number {
     if ((accessAttrs & ~ACCESS_ATTRS_VALID) !== 0n) return HypError.ARGUMENT_INVALID;
-    const access = Number((accessAttrs >> 4n) & 7n) | Number(accessAttrs & 7n);
+    const access = accessOf(accessAttrs);
     if ((access & ~extent.access) !== 0) return HypError.ARGUMENT_INVALID;
-    const r = this.mapRange(extent, vbase, flags, offset, size);
+    const r = mapRange(extent, vbase, flags, offset, size);
     if (typeof r === "number") return r;
     const found = this.ownedPages(extent, r.ipa, r, true);
     if (typeof found === "number") return found;
@@ -360,36 +309,18 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
     });
   }
 
-  /**
-   * addrspace_configure_vmmio ADD: byte-granular like Gunyah's GPT. Size 0 is
-   * ARGUMENT_SIZE, a wrapping range ADDR_OVERFLOW, the 129th range NORESOURCES, an
-   * overlap ARGUMENT_INVALID.
-   */
+  /** addrspace_configure_vmmio ADD (addrspace-vmmio.ts). */
   addVmmio(base: bigint, size: bigint): number {
-    if (size === 0n) return HypError.ARGUMENT_SIZE;
-    const b = u64ToSafe(base);
-    const s = u64ToSafe(size);
-    if (b === undefined || s === undefined || checkedAdd(b, s) === undefined || b + s > IPA_LIMIT)
-      return HypError.ADDR_OVERFLOW;
-    if (this.vmmio.length >= VMMIO_MAX_RANGES) return HypError.NORESOURCES;
-    if (this.vmmio.some((v) => rangesOverlap(v.base, v.size, b, s)))
-      return HypError.ARGUMENT_INVALID;
-    this.vmmio.push({ base: b, size: s });
-    return HypError.OK;
+    return this.vmmio.add(base, size);
   }
 
-  /** Removal needs the exact range that was added. */
+  /** addrspace_configure_vmmio REMOVE: the exact range that was added. */
   removeVmmio(base: bigint, size: bigint): number {
-    if (size === 0n) return HypError.ARGUMENT_SIZE;
-    if (base + size > (1n << 64n) - 1n) return HypError.ADDR_OVERFLOW;
-    const i = this.vmmio.findIndex((v) => BigInt(v.base) === base && BigInt(v.size) === size);
-    if (i < 0) return HypError.ARGUMENT_INVALID;
-    this.vmmio.splice(i, 1);
-    return HypError.OK;
+    return this.vmmio.remove(base, size);
   }
 
   isVmmio(ipa: number): boolean {
-    return this.vmmio.some((v) => ipa >= v.base && ipa < v.base + v.size);
+    return this.vmmio.contains(ipa);
   }
 
   // --- checked access for native VMs and hypercall buffers ---------------------------------
