@@ -206,7 +206,8 @@ export interface JitStats {
  * those runs ended: `miss` (the next PC has no unit, or the budget is spent), `interpret`
  * (a slow path: TLB miss, misaligned or unhandled access), `stale` (the code changed),
  * `exception` (a called-out instruction took one), `sync` (a DAIF write left an
- * interrupt to take).
+ * interrupt to take). `filled` counts TLB misses of compiled loads and stores that the
+ * unit had filled and went on past (jit/tlb-fill.ts), which are no exit at all.
  */
 export interface JitExits {
   readonly cold: number;
@@ -218,6 +219,7 @@ export interface JitExits {
   readonly stale: number;
   readonly exception: number;
   readonly sync: number;
+  readonly filled: number;
 }
 
 /**

@@ -81,6 +81,15 @@ export interface MemoryPort {
   checkAlign16(lo: number, hi: number, isWrite: boolean): void;
   probeWrite(lo: number, hi: number, size: number): Translation;
   fetchTranslate(lo: number, hi: number): Translation;
+  /** A compiled unit's TLB miss (mmu/memory.ts, jit/tlb-fill.ts): filled, may it go on? */
+  fillForJit(
+    lo: number,
+    hi: number,
+    access: number,
+    bytes: number,
+    span: number,
+    strict: boolean,
+  ): boolean;
   readIpa64(ipa: number): { lo: number; hi: number } | undefined;
   stage2(ipaPage: number): Stage2Page | undefined;
   flushPage(lo: number, hi: number): void;

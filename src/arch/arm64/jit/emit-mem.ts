@@ -1,6 +1,7 @@
 // Integer loads and stores as WebAssembly with the TLB fast path inline: the unit
 // probes the TLB mirror (mmu/memory.ts keeps it in the arena: per entry an i64 tag,
-// the page's offset in the wasm memory and its Device flag), and on a miss, a
+// the page's offset in the wasm memory and its Device flag). A miss asks the helper to
+// fill the entry (tlb-fill.ts) and goes on when it may; on a miss it declines, a
 // page-crossing access, a misaligned access where it faults (SCTLR.A set, or a Device
 // page: mmu/memory.ts lookup), or an SP alignment question, it leaves through `bail`
 // before changing any state, so the interpreter runs the instruction with every check
@@ -10,6 +11,7 @@
 
 import { W } from "./wasm-emit.js";
 import { P, CB_ALIGNOK, type Gen } from "./gen.js";
+import { emitFill, type FillAccess } from "./tlb-fill.js";
 
 const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
 const LOAD_SIGNED = [W.i64Load8S, W.i64Load16S, W.i64Load32S];
@@ -98,9 +100,17 @@ export function mirrorTag(g: Gen, tlb: number): void {
 /**
  * Leaves `g.host` = the wasm address of the access at the address in `g.ta`, or
  * bails. `mask` keeps the size's low bits in the compare (misaligned never hits);
- * `limit`, if set, also bails when the page offset exceeds it (pairs).
+ * `limit`, if set, also bails when the page offset exceeds it (pairs). With `fill`, a
+ * failed compare first asks the helper to fill the entry (tlb-fill.ts).
  */
-export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: () => void): void {
+export function probe(
+  g: Gen,
+  tlb: number,
+  mask: number,
+  limit: number,
+  bail: () => void,
+  fill?: FillAccess,
+): void {
   mirrorTag(g, tlb);
   g.get(g.ta);
   g.i64(mask, -1);
@@ -114,7 +124,8 @@ export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: ()
     g.op(W.i32GtU, W.i32Or);
   }
   g.if_();
-  bail();
+  if (fill === undefined) bail();
+  else emitFill(g, fill, bail);
   g.end();
   g.get(g.ia);
   g.mem(W.i32Load, 2, 8);
@@ -130,7 +141,9 @@ export function probe(g: Gen, tlb: number, mask: number, limit: number, bail: ()
  * `g.ta`, or bails. The aligned, in-page case costs one compare as in `probe`; a
  * mismatch then bails on a TLB-mirror miss, on a page crossing, or, being misaligned,
  * where the access would fault: a Device page (the mirror's flag) or SCTLR.A set
- * (`CB_ALIGNOK` clear). Sets `g.ib` to the page offset.
+ * (`CB_ALIGNOK` clear); but where it would bail it first asks the helper to fill the
+ * entry (tlb-fill.ts), which answers for the whole access. Sets `g.ib` to the page
+ * offset.
  */
 export function probeUnaligned(
   g: Gen,
@@ -174,7 +187,7 @@ export function probeUnaligned(
   g.mem(W.i32Load, 2, CB_ALIGNOK);
   g.op(W.i32Eqz, W.i32Or);
   g.if_();
-  bail();
+  emitFill(g, { write: tlb === P.WTLB, bytes, span, strict: false }, bail);
   g.end();
   g.end();
   g.get(g.ia);
@@ -364,7 +377,9 @@ function emitOrdered(
   spCheck(g, rn, bail);
   g.xsp(rn);
   g.set(g.ta);
-  probe(g, store ? P.WTLB : P.RTLB, -4096 | ((1 << size) - 1), -1, bail);
+  const bytes = 1 << size;
+  const fill = { write: store, bytes, span: bytes, strict: true };
+  probe(g, store ? P.WTLB : P.RTLB, -4096 | (bytes - 1), -1, bail, fill);
   g.get(g.host);
   if (store) {
     g.x(rt);

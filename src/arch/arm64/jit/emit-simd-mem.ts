@@ -1,8 +1,9 @@
 // SIMD&FP register loads and stores (LDR/STR B/H/S/D/Q with unsigned offset, unscaled,
 // pre/post-index and register offsets; LDP/STP S/D/Q) through an inline probe of the
-// TLB mirror (as emit-mem.ts): a miss, a page-crossing access, an SP-alignment
-// question, or a misaligned access where it would fault (SCTLR.A set, or Device
-// memory: the mirror's flag) bails before any state changes, so the interpreter
+// TLB mirror (as emit-mem.ts): a miss asks the helper to fill the entry (tlb-fill.ts);
+// a miss it declines, a page-crossing access, an SP-alignment question, or a
+// misaligned access where it would fault (SCTLR.A set, or Device memory: the
+// mirror's flag) bails before any state changes, so the interpreter
 // (exec/fpmem.ts) raises every fault. Misaligned accesses to Normal memory stay here:
 // compilers emit them (GCC's LDUR Dt of 4-byte-aligned words) and each bail costs an
 // exit. Scalar loads zero the rest of the 128-bit register.
@@ -11,6 +12,7 @@ import { P, CB_ALIGNOK, type Gen } from "./gen.js";
 import { W } from "./wasm-emit.js";
 import { S, simd, lane } from "./wasm-simd.js";
 import { mirrorTag, spCheck } from "./emit-mem.js";
+import { emitFill } from "./tlb-fill.js";
 import { vget, vset, type SimdEmit } from "./emit-simd-regs.js";
 
 const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
@@ -53,8 +55,9 @@ function transfer(g: Gen, load: boolean, scale: number, rt: number, offset: numb
 
 /**
  * Leaves g.host = the wasm address of the `bytes` (`span` in all, pairs) at g.ta, or
- * bails: on a TLB-mirror miss, past the page end, or misaligned to `bytes` where that
- * faults (mmu/memory.ts lookup: SCTLR.A, or a Device page).
+ * bails: on a TLB-mirror miss the helper does not fill (tlb-fill.ts), past the page
+ * end, or misaligned to `bytes` where that faults (mmu/memory.ts lookup: SCTLR.A, or a
+ * Device page).
  */
 function probe(g: Gen, tlb: number, bytes: number, span: number, bail: () => void): void {
   mirrorTag(g, tlb);
@@ -83,7 +86,7 @@ function probe(g: Gen, tlb: number, bytes: number, span: number, bail: () => voi
   g.i32(0);
   g.op(W.i32Ne, W.i32And, W.i32Or);
   g.if_();
-  bail();
+  emitFill(g, { write: tlb === P.WTLB, bytes, span, strict: false }, bail);
   g.end();
   g.get(g.ia);
   g.mem(W.i32Load, 2, 8);

@@ -29,6 +29,7 @@ export function newCounters(): Counters {
       stale: 0,
       exception: 0,
       sync: 0,
+      filled: 0,
     },
   };
 }

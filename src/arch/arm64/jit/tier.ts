@@ -23,6 +23,7 @@ import { CB_ALIGNOK, CB_FLAGS, CB_FPOK, CB_KIND, CB_PC, CB_SIZE, CB_ZVAOK, Exit 
 import { syncedIn, writeSysState } from "./sys-state.js";
 
 import { sysHelper } from "./sys-helper.js";
+import { fillHelper, FILLED } from "./tlb-fill.js";
 import { compileRegion, MAX_UNIT, scanRegion } from "./compile.js";
 import { Batcher, BATCH, type Batch, type CompileMode } from "./batch.js";
 import type { Decoder } from "../decode/decoder.js";
@@ -261,6 +262,12 @@ export class JitTier implements JitRunner {
    */
   private helper(insn: number, op: number, pc: number): number {
     const cpu = this.cpu;
+    if (op < 0) {
+      // A compiled load's or store's TLB miss (tlb-fill.ts): insn, pc = the address's halves.
+      const answer = fillHelper(cpu, insn, op, pc);
+      if (answer === FILLED) this.stats.exits.filled++;
+      return answer;
+    }
     if (op >= 128 && op < 192) return sysHelper(cpu, insn, op, pc); // emit-sys.ts
     const i32 = this.i32;
     const flags = CB_FLAGS >> 2;

@@ -9,7 +9,7 @@
 
 import type { Stage2Page, Stage2Port } from "../port.js";
 import type { CpuState as Cpu } from "../state.js";
-import { translate, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.js";
+import { translate, resolve, ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC } from "./translate.js";
 import type { MemoryPort, Translation } from "../state.js";
 import { FSC } from "../fault.js";
 import { TlbContext, ENTRIES, INVALID_TAG, MIRROR_BYTES, type CodePage } from "./tlb.js";
@@ -318,6 +318,12 @@ export class MemoryUnit implements MemoryPort {
       if (watch) this.cpu.debug.checkWatch(lo, hi, size, access === ACCESS_WRITE, el);
       if (this.cpu.debug.pageWatched(toSignedNumber(lo & PAGE_MASK, hi))) return tr;
     }
+    this.fill(i, lo, hi, tr);
+    return tr;
+  }
+
+  /** Enters a translation at TLB index `i`, and in the JIT's mirror. */
+  private fill(i: number, lo: number, hi: number, tr: Translation): void {
     this.current.filled = true;
     this.tagLo[i] = lo & PAGE_MASK;
     this.tagHi[i] = hi;
@@ -336,7 +342,39 @@ export class MemoryUnit implements MemoryPort {
       // Misaligned accesses to Device memory fault: compiled code checks this flag.
       m[i * 4 + 3] = tr.device ? 1 : 0;
     }
-    return tr;
+  }
+
+  /**
+   * A compiled unit's probe of the mirror missed (jit/tlb-fill.ts): the data access of
+   * `bytes` (`span` in all: a pair) at (lo, hi) is translated and entered in the TLB
+   * exactly as lookup() would do it for the interpreter at this instruction. True if
+   * the unit may now do the access itself: lookup() would neither raise nor exit, the
+   * access stays in the page, no watchpoint is armed, and the page is in the arena.
+   * Never raises and changes nothing but the TLB entry lookup() would fill (and the
+   * Stage2Port answers it caches), so when it says false the interpreter, running the
+   * instruction, finds the same state and raises the fault or makes the exit.
+   */
+  fillForJit(
+    lo: number,
+    hi: number,
+    access: number,
+    bytes: number,
+    span: number,
+    strict: boolean,
+  ): boolean {
+    const m = this.mirror;
+    if (m === undefined || this.cpu.debug.watchArmed) return false;
+    if ((lo & 0xfff) + span > 4096) return false; // the interpreter splits page crossings
+    const misaligned = (lo & (bytes - 1)) !== 0;
+    if (misaligned && (strict || this.cpu.alignmentCheck)) return false;
+    const el = this.cpu.el;
+    const i = ((el * 4 + access) * ENTRIES) | ((lo >>> 12) & 1023);
+    // In the TLB already, so the mirror could not take it (a page outside the arena).
+    if (this.tagLo[i] === (lo & PAGE_MASK) && this.tagHi[i] === hi) return false;
+    const tr = resolve(this.cpu, this, lo, hi, access, el, misaligned);
+    if (tr === undefined) return false;
+    this.fill(i, lo, hi, tr);
+    return m[i * 4] !== INVALID_TAG;
   }
 
   slowRead(

@@ -154,6 +154,29 @@ export function mairAttr(cpu: Cpu, index: number): number {
     : (cpu.mairHi >>> (8 * (index - 4))) & 0xff;
 }
 
+/** What resolve() found instead of a translation (`fault`), for translate() to raise. */
+export const FaultKind = { TRANSLATION: 0, ALIGNMENT: 1, STAGE2: 2 } as const;
+
+export interface ResolveFault {
+  kind: number;
+  /** TRANSLATION: the fault status code; STAGE2: the IPA that had no (permitted) page. */
+  fsc: number;
+  ipa: number;
+  /** S1PTW: for STAGE2, the stage-1 walk's own descriptor read missed. */
+  walk: boolean;
+}
+
+/** The fault of the last resolve() that returned undefined (one per thread, reused). */
+export const fault: ResolveFault = { kind: 0, fsc: 0, ipa: 0, walk: false };
+
+function failed(kind: number, fsc: number, ipa: number, walk: boolean): undefined {
+  fault.kind = kind;
+  fault.fsc = fsc;
+  fault.ipa = ipa;
+  fault.walk = walk;
+  return undefined;
+}
+
 /**
  * Full translation of one access at `el`, filling mu.tr, or a fault that never returns.
  * `misaligned` says the data access is not aligned to its size: on Device memory that
@@ -170,6 +193,36 @@ export function translate(
   el: number,
   misaligned = false,
 ): Translation {
+  const tr = resolve(cpu, mu, lo, hi, access, el, misaligned);
+  if (tr !== undefined) return tr;
+  const f = fault;
+  const isExec = access === ACCESS_EXEC;
+  switch (f.kind) {
+    case FaultKind.ALIGNMENT:
+      return cpu.alignmentFault(lo, hi, access === ACCESS_WRITE);
+    case FaultKind.STAGE2:
+      return cpu.stage2Fault(f.ipa, !f.walk && access === ACCESS_WRITE, isExec, f.walk, lo, hi);
+    default:
+      return cpu.translationFault(lo, hi, access, f.fsc, f.walk);
+  }
+}
+
+/**
+ * translate() without raising anything: mu.tr, or undefined with the fault it would
+ * raise in `fault`. The same steps in the same order, and no side effect but the
+ * Stage2Port look-ups (there is no hardware access-flag update), so compiled code may
+ * ask it before a load or store (jit/tlb-fill.ts) and leave the raising to the
+ * interpreter.
+ */
+export function resolve(
+  cpu: Cpu,
+  mu: MemoryUnit,
+  lo: number,
+  hi: number,
+  access: number,
+  el: number,
+  misaligned: boolean,
+): Translation | undefined {
   const tr = mu.tr;
   const isWrite = access === ACCESS_WRITE;
   let ipa: number;
@@ -177,26 +230,28 @@ export function translate(
     // User mode: VA = IPA with Normal memory; TBI0 as Linux sets it for EL0.
     const uhi = hi & 0x00ffffff;
     if ((hi & 0x00800000) !== 0 || uhi >= 0x100000)
-      cpu.translationFault(lo, hi, access, FSC.TRANSLATION, false);
+      return failed(FaultKind.TRANSLATION, FSC.TRANSLATION, 0, false);
     ipa = uhi * 4294967296 + (lo >>> 0);
     tr.device = false;
   } else if ((cpu.sctlr & 1) === 0) {
     // MMU off (Arm ARM D8.2.10): flat, data accesses are Device-nGnRnE.
-    if (hi < 0 || hi >= PA_HI_LIMIT) cpu.translationFault(lo, hi, access, FSC.ADDRESS_SIZE, false);
+    if (hi < 0 || hi >= PA_HI_LIMIT)
+      return failed(FaultKind.TRANSLATION, FSC.ADDRESS_SIZE, 0, false);
     ipa = hi * 4294967296 + (lo >>> 0);
     tr.device = access !== ACCESS_EXEC;
-    if (misaligned && tr.device) cpu.alignmentFault(lo, hi, isWrite);
+    if (misaligned && tr.device) return failed(FaultKind.ALIGNMENT, 0, 0, false);
   } else {
     const r = walk(cpu, mu, lo, hi, access !== ACCESS_EXEC);
     if ("kind" in r) {
-      if (r.kind === "stage2")
-        return cpu.stage2Fault(r.ipa, false, access === ACCESS_EXEC, true, lo, hi);
-      return cpu.translationFault(lo, hi, access, r.fsc, r.s1ptw);
+      if (r.kind === "stage2") return failed(FaultKind.STAGE2, 0, r.ipa, true);
+      return failed(FaultKind.TRANSLATION, r.fsc, 0, r.s1ptw);
     }
-    if (misaligned && r.device && access !== ACCESS_EXEC) cpu.alignmentFault(lo, hi, isWrite);
+    if (misaligned && r.device && access !== ACCESS_EXEC)
+      return failed(FaultKind.ALIGNMENT, 0, 0, false);
     const perm = el === 0 ? r.permEl0 : r.permEl1;
     const need = access === ACCESS_EXEC ? 4 : isWrite ? 2 : 1;
-    if ((perm & need) === 0) cpu.translationFault(lo, hi, access, FSC.PERMISSION + r.level, false);
+    if ((perm & need) === 0)
+      return failed(FaultKind.TRANSLATION, FSC.PERMISSION + r.level, 0, false);
     ipa = r.ipa;
     tr.device = r.device;
   }
@@ -204,8 +259,7 @@ export function translate(
   const page = mu.stage2(ipaPage);
   const allowed =
     page !== undefined && (access === ACCESS_EXEC ? page.exec : isWrite ? page.write : page.read);
-  if (!allowed || page === undefined)
-    return cpu.stage2Fault(ipa, isWrite, access === ACCESS_EXEC, false, lo, hi);
+  if (!allowed || page === undefined) return failed(FaultKind.STAGE2, 0, ipa, false);
   tr.ipa = ipa;
   tr.ipaPage = ipaPage;
   tr.view = mu.viewOf(page);

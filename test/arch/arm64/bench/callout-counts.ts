@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { CpuState } from "../../../../src/arch/arm64/state.js";
 import { probeFetch } from "../../../../src/arch/arm64/interp.js";
+import { FILLED } from "../../../../src/arch/arm64/jit/tlb-fill.js";
 
 type Helper = (insn: number, op: number, pc: number) => number;
 interface Tier {
@@ -27,6 +28,8 @@ export interface Counts {
   readonly exitWords: Map<number, number>;
   /** Why integer loads/stores exited: misaligned, page-crossing, TLB miss, other. */
   readonly memCauses: Map<string, number>;
+  /** TLB misses of compiled loads/stores the helper was asked to fill (jit/tlb-fill.ts), and filled. */
+  readonly fills: { asked: number; filled: number };
 }
 
 /** Starts counting on `cpu`'s JIT tier (throws when it has none). */
@@ -38,9 +41,17 @@ export function countCallouts(cpu: unknown): Counts {
     exits: new Map(),
     exitWords: new Map(),
     memCauses: new Map(),
+    fills: { asked: 0, filled: 0 },
   };
   const helper = tier.helper.bind(tier);
   tier.helper = (insn, op, pc) => {
+    if (op < 0) {
+      // A TLB fill (insn, pc: the address), not an instruction.
+      const answer = helper(insn, op, pc);
+      counts.fills.asked++;
+      if (answer === FILLED) counts.fills.filled++;
+      return answer;
+    }
     counts.callouts.set(insn, (counts.callouts.get(insn) ?? 0) + 1);
     return helper(insn, op, pc);
   };
@@ -177,6 +188,8 @@ export function printExits(counts: Counts, top = 40): void {
     total += n;
   }
   console.log(`exits to the interpreter ${total}`);
+  const { asked, filled } = counts.fills;
+  console.log(`${String(filled).padStart(10)}  TLB misses filled in units (of ${asked} asked)`);
   for (const [k, n] of [...counts.memCauses].sort((a, b) => b[1] - a[1]))
     console.log(`${String(n).padStart(10)}  integer ${k}`);
   for (const [k, n] of [...byShape].sort((a, b) => b[1] - a[1]).slice(0, top))
