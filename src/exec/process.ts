@@ -157,6 +157,7 @@ function handleExit(exit: CpuExit, cpu: Arm64Cpu, state: ProcessState): ExecEnd 
   switch (exit.kind) {
     case "budget":
     case "wfi":
+    case "wfe":
       return undefined;
     case "svc":
       handleSyscall(cpu, state);

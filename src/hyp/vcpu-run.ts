@@ -226,6 +226,12 @@ function handleExit(v: Vcpu, exit: CpuExit): RunResult | undefined {
     case "wfi":
       v.sleep = 0;
       return undefined;
+    case "wfe":
+      // A spin-wait: what it waits for needs another vCPU to run, so the slice ends
+      // (READY) when one could; the host's turn then goes to it. Else WFE was a NOP.
+      return v.siblings().some((s) => s !== v && checkVcpu(s).ok === false)
+        ? state(VcpuRunState.READY)
+        : undefined;
     case "stage2-abort":
       return handleAbort(v, exit.abort);
     case "debug": {

@@ -11,6 +11,7 @@ import {
 import { abort, fakeFactory, type FakeCpu } from "./fake-cpu.js";
 import { buildGuest, GUEST_RAM_IPA, run } from "./guest.js";
 import { Call, boot, expectError, ok, turns } from "./helpers.js";
+import { RUN_SLICE } from "../../src/hyp/vcpu-run.js";
 
 function setup(vcpus = 1) {
   const f = fakeFactory();
@@ -244,4 +245,25 @@ test("EXPECTS_WAKEUP data: WFI (0, WFI) and CPU_SUSPEND (power_state, CPU_SUSPEN
     0x55n,
     0n,
   ]);
+});
+
+test("WFE ends the slice (READY) when another vCPU of the VM could run, else it runs on", () => {
+  const { rm, g, cpus } = setup(2);
+  const [v0, v1] = [g.vcpus[0]!, g.vcpus[1]!];
+  ok(rm.hvc, Call.VCPU_POWERON, v0, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  const cpu = cpus[0]!;
+  // vCPU 1 is off: nothing else can run, so the WFE is a NOP and the slice goes on.
+  cpu.script.push(() => ({ kind: "wfe" }));
+  let r = run(rm, v0);
+  assert.equal(r[1], BigInt(VcpuRunState.READY));
+  assert.equal(cpu.instructionsRetired, RUN_SLICE, "the whole slice ran");
+  // vCPU 1 is on and could run: the slice ends right after the WFE.
+  ok(rm.hvc, Call.VCPU_POWERON, v1, BigInt(GUEST_RAM_IPA), 0n, 0n);
+  const before = cpu.instructionsRetired;
+  cpu.script.push(() => ({ kind: "wfe" }));
+  cpu.script.push(() => ({ kind: "hvc", imm: 0 }));
+  r = run(rm, v0);
+  assert.equal(r[1], BigInt(VcpuRunState.READY));
+  assert.equal(cpu.instructionsRetired - before, 1);
+  assert.equal(cpu.script.length, 1, "the step after the WFE waits for the next vcpu_run");
 });

@@ -67,7 +67,7 @@ export function executeDebug(cpu: Cpu, budget: number, execute: Executor): numbe
 }
 
 function completes(kind: string): boolean {
-  return kind === "hvc" || kind === "smc" || kind === "wfi";
+  return kind === "hvc" || kind === "smc" || kind === "wfi" || kind === "wfe";
 }
 
 /** After one instruction (or exception entry) under an external single step: stop. */

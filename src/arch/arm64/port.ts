@@ -113,6 +113,12 @@ export type CpuExit =
   | { readonly kind: "smc"; readonly imm: number }
   /** WFI. PC is already past it; run again when an interrupt is pending. */
   | { readonly kind: "wfi" }
+  /**
+   * WFE at EL1 (system mode). PC is already past it, so running on is always right; a
+   * runner with other vCPUs may let one of them run first, since the event a spinning
+   * WFE waits for can only come from another CPU (QEMU's round-robin TCG yields here).
+   */
+  | { readonly kind: "wfe" }
   /** An access to an unmapped IPA. PC is at the aborting instruction. */
   | { readonly kind: "stage2-abort"; readonly abort: Stage2Abort }
   /** User mode only: SVC at EL0. PC is past it; X8 holds the Linux syscall number. */

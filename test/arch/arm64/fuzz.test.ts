@@ -31,7 +31,9 @@ function fill(bytes: Uint8Array, next: () => number): void {
 }
 
 function checkExit(e: CpuExit): void {
-  assert.ok(["budget", "hvc", "smc", "wfi", "stage2-abort", "svc", "user-fault"].includes(e.kind));
+  assert.ok(
+    ["budget", "hvc", "smc", "wfi", "wfe", "stage2-abort", "svc", "user-fault"].includes(e.kind),
+  );
   if (e.kind === "stage2-abort") assert.ok(Number.isFinite(e.abort.ipa) && e.abort.ipa >= 0);
 }
 

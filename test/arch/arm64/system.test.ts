@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { machine, assemble, haveAssembler, SKIP_NO_AS, type Machine } from "./harness.js";
+import { TIERS, cpuJit } from "../../tiers.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
 
@@ -145,6 +146,36 @@ test(
     runTo(m, 0x77);
   },
 );
+
+for (const tier of TIERS) {
+  test(
+    `${tier}: WFE completes and ends the run ("wfe" exit) unless an interrupt is pending`,
+    { skip },
+    () => {
+      const loop = `  mov x1, #0\n1:\n  add x1, x1, #1\n  wfe\n  cmp x1, #3\n  b.ne 1b`;
+      const m = machine(withVectors(loop), { jit: cpuJit(tier) });
+      const seen: [string, bigint, number][] = [];
+      for (let i = 0; i < 4; i++) {
+        const e = m.cpu.run(1000);
+        seen.push([e.kind === "hvc" ? `hvc ${e.imm}` : e.kind, X(m, 1), m.cpu.instructionsRetired]);
+      }
+      const base = seen[0]![2] - 2; // the vectors setup before the loop's first ADD
+      assert.deepEqual(
+        seen.map(([k, x, n]) => [k, x, n - base]),
+        [
+          ["wfe", 1n, 2],
+          ["wfe", 2n, 6],
+          ["wfe", 3n, 10],
+          ["hvc 119", 3n, 13],
+        ],
+      );
+      const p = machine(withVectors(loop), { jit: cpuJit(tier) });
+      p.cpu.setIrqLine(true); // masked (DAIF.I), yet pending: WFE does not wait
+      runTo(p, 0x77);
+      assert.equal(X(p, 1), 3n);
+    },
+  );
+}
 
 test("stage-2 abort: exit with ISV syndrome, then completeMmioRead/completeMmio", { skip }, () => {
   const m = machine(

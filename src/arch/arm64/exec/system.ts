@@ -17,9 +17,7 @@ export function execSystem(cpu: Cpu, op: number, insn: number): void {
     case 128 /* HINT */: {
       const hint = (insn >>> 5) & 0x7f;
       if (hint === 3) return waitForInterrupt(cpu, pc);
-      if (hint === 2 && cpu.el === 0 && !cpu.user && (cpu.sctlr & (1 << 18)) === 0) {
-        return cpu.syncException(EC.WFX, (1 << 24) | (0xe << 20) | 1); // WFE trapped by SCTLR.nTWE
-      }
+      if (hint === 2 && !cpu.user) return waitForEvent(cpu, pc);
       // NOP, YIELD, WFE, SEV, SEVL, PAuth (PACIASP...), BTI, CSDB, ESB...: no effect on
       // a single-threaded CPU without PAuth/BTI (hint space executes as NOP, C6.2.127).
       cpu.pc = pc + 4;
@@ -68,6 +66,22 @@ export function execSystem(cpu: Cpu, op: number, insn: number): void {
       return cpu.undefinedInstruction();
   }
 }
+
+/**
+ * WFE (C6.2.353): without a modelled event register it completes at once, as a NOP
+ * would, and ends the run (the "wfe" exit) so that a runner with other vCPUs can run
+ * one before this one spins on; with an interrupt pending it just completes.
+ */
+function waitForEvent(cpu: Cpu, pc: number): void {
+  if (cpu.el === 0 && (cpu.sctlr & (1 << 18)) === 0) {
+    return cpu.syncException(EC.WFX, (1 << 24) | (0xe << 20) | 1); // trapped by SCTLR.nTWE
+  }
+  cpu.pc = pc + 4;
+  if (cpu.irqLine || cpu.fiqLine) return;
+  cpu.exit = WFE_EXIT;
+}
+
+const WFE_EXIT = { kind: "wfe" } as const;
 
 function waitForInterrupt(cpu: Cpu, pc: number): void {
   if (cpu.user) {

@@ -126,7 +126,7 @@ while (cpu.instructionsRetired < limit && !consoleTail.endsWith("/ # ")) {
   if ((cpu.jitStats?.compiling ?? 0) > 0) await new Promise((r) => setImmediate(r));
   cpu.setIrqLine(!active && pending() !== undefined);
   const e = cpu.run(100_000);
-  if (e.kind === "budget") continue;
+  if (e.kind === "budget" || e.kind === "wfe") continue;
   if (e.kind === "wfi") {
     // Nothing to run until the next timer deadline: jump virtual time there.
     const deadline = cpu.nextTimerDeadline();
