@@ -21,10 +21,11 @@ import { traceTimerOutputs } from "./trace-irq.js";
  * restarted by exits to the host (MMIO, page faults): what is left carries over to
  * the next vcpu_run, so READY comes after RUN_SLICE instructions however often the
  * vCPU needs its VMM. That is the turn the host's deterministic scheduler gives each
- * vCPU (src/host/functions/vcpu-turns.ts), so it is also how long a vCPU spinning on
- * a lock (WFE is a NOP here) burns before the holder runs: the 2-vCPU bench boot
- * (crypto self-tests, --rtc-base fixed) retired 1,016,046,932 instructions in turns
- * of 200,000 and 966,839,991 in turns of 50,000 (free scheduling before: ~960 M).
+ * vCPU (src/host/functions/vcpu-turns.ts). A vCPU spinning on a lock with WFE ends
+ * its slice there when another vCPU could run (handleExit); before it did, it burned
+ * the rest of the slice while the holder waited: the 2-vCPU bench boot (crypto
+ * self-tests, --rtc-base fixed) retired 1,016,046,932 instructions in turns of
+ * 200,000 and 966,839,991 in turns of 50,000 (free scheduling before: ~960 M).
  */
 export const RUN_SLICE = 50_000;
 

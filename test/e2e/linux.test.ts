@@ -11,7 +11,8 @@
 // of instructions (`--stats`). It does so with 1 vCPU and with 2: with two, the host's
 // deterministic turns (src/host/functions/vcpu-turns.ts) make the interleaving a
 // function of the guest, so the bytes and the count must still match (measured:
-// 352,584,147 instructions both ways; two interpreter boots also agreed, 374,564,214
+// 343,864,917 instructions both ways since a WFE ends the slice when the other vCPU
+// could run (352,584,147 before); two interpreter boots also agreed, 374,564,214
 // each, when vcpu_run slices were 200,000 instructions).
 // GUNYAH_E2E_LINUX_CPUS=n boots n vCPUs only.
 import { test } from "node:test";
