@@ -37,6 +37,7 @@ export { VMMIO_MAX_RANGES } from "./addrspace-vmmio.js";
 
 export interface Invalidatable {
   invalidateStage2(): void;
+  invalidateTlb?(page?: { readonly lo: number; readonly hi: number }): void;
 }
 
 export interface MappingInfo {
@@ -157,6 +158,14 @@ export class Addrspace extends HypObject implements MappingSpace, Stage2Port {
 
   syncCpus(): void {
     for (const cpu of this.cpus) cpu.invalidateStage2();
+  }
+
+  /**
+   * The vCPUs attached here are one inner-shareable domain (the CPU's tlbBroadcast):
+   * a broadcast TLBI on one drops the same stage-1 entries on the others.
+   */
+  invalidateOthers(from: object, page?: { readonly lo: number; readonly hi: number }): void {
+    for (const cpu of this.cpus) if (cpu !== from) cpu.invalidateTlb?.(page);
   }
 
   // --- Stage2Port ---------------------------------------------------------------------

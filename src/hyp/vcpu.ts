@@ -238,6 +238,7 @@ export class Vcpu extends HypObject implements PsciVcpu, VpmMember, Waiter, VicV
     const cpu = factory({
       mode: "system",
       memory: as,
+      tlbBroadcast: as,
       mpidr: this.mpidr,
       counter: this.services.clock.counter,
       counterFrequency: this.services.counterFrequency,

@@ -16,6 +16,7 @@ import type {
   UserFault,
   ExternalDebugConfig,
   JitStats,
+  TlbBroadcast,
 } from "./port.js";
 import type { SimdContext } from "./simd/context.js";
 import { MemoryUnit } from "./mmu/memory.js";
@@ -118,6 +119,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
   readonly mpidr: bigint;
 
   readonly mem: MemoryUnit;
+  readonly tlbBroadcast: TlbBroadcast | undefined;
   instructionsRetired = 0;
   /** Budget left in the current slice (kept in step for counter reads mid-slice). */
   sliceLeft = 0;
@@ -155,6 +157,7 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   constructor(options: CpuOptions) {
     this.user = options.mode === "user";
+    this.tlbBroadcast = options.tlbBroadcast;
     this.mem = new MemoryUnit(this, options.memory);
     const arena = options.memory.arena;
     const threshold =
@@ -391,6 +394,11 @@ export class Cpu implements Arm64Cpu, SimdContext, CpuState {
 
   nextTimerDeadline(): bigint | undefined {
     return this.timer.nextDeadline();
+  }
+
+  invalidateTlb(page?: { readonly lo: number; readonly hi: number }): void {
+    if (page === undefined) this.mem.flush();
+    else this.mem.flushPage(page.lo, page.hi);
   }
 
   invalidateStage2(): void {

@@ -157,6 +157,12 @@ export interface CpuOptions {
   readonly counterFrequency?: number;
   readonly gic?: GicCpuInterface;
   /**
+   * The PE's inner-shareable domain: a TLBI of a broadcast form (the IS and OS forms,
+   * Arm ARM D8.13.3) executed here drops the same entries from the other PEs' TLBs
+   * through it. Without one, every TLBI is local (a single PE).
+   */
+  readonly tlbBroadcast?: TlbBroadcast;
+  /**
    * The JIT tier: false for the interpreter alone; a threshold (arrivals at a block
    * before it is compiled, 0 = everything at once). Default: tiering.ts jitThreshold()
    * (the GUNYAH_JIT and GUNYAH_JIT_THRESHOLD environment variables). `cacheLimit`
@@ -275,11 +281,25 @@ export interface Arm64Cpu {
   /** Drops every cached stage-2 translation (the hypervisor changed a mapping). */
   invalidateStage2(): void;
 
+  /**
+   * Drops stage-1 TLB entries as a broadcast TLBI of another PE in the same
+   * shareability domain does: every entry, or (with `page`) those of one VA page, given
+   * as the low and high words of its address. Absent on a CPU that caches no
+   * translation.
+   */
+  invalidateTlb?(page?: { readonly lo: number; readonly hi: number }): void;
+
   /** gunyah-ts debug extension: arms an external debugger's events on this CPU. */
   /** Absent on a CPU without debug support (the hypervisor then refuses debug calls). */
   setExternalDebug?(config: ExternalDebugConfig): void;
   /** gunyah-ts debug extension: registers and virtual memory for a debugger. */
   readonly debugAccess?: DebugAccessPort;
+}
+
+/** A shareability domain's broadcast of TLB maintenance (CpuOptions.tlbBroadcast). */
+export interface TlbBroadcast {
+  /** `from` executed a broadcast TLBI: every other PE drops the same entries. */
+  invalidateOthers(from: object, page?: { readonly lo: number; readonly hi: number }): void;
 }
 
 /** Registers by GDB's AArch64 number and memory by VA (arch/arm64/debug-access.ts). */

@@ -9,7 +9,7 @@ import type { GenericTimer } from "./timer.js";
 import type { SysregFile } from "./sysfile.js";
 import type { ExclusiveMonitor } from "./monitor.js";
 import type { CodePage } from "./mmu/tlb.js";
-import type { JitStats } from "./port.js";
+import type { JitStats, TlbBroadcast } from "./port.js";
 
 /** The JIT tier as the run loop sees it (jit/tier.ts). */
 export interface JitRunner {
@@ -126,6 +126,8 @@ export interface DebugState {
 }
 
 export interface CpuState extends SimdContext {
+  /** Where the broadcast TLBI forms reach the other PEs (CpuOptions.tlbBroadcast). */
+  readonly tlbBroadcast: TlbBroadcast | undefined;
   readonly xl: Int32Array;
   readonly xh: Int32Array;
   pc: number;

@@ -102,14 +102,23 @@ function addressTranslate(cpu: Cpu, rt: number, write: boolean, el0: boolean): v
 /**
  * TLBI (C5.5): the by-VA forms (VAE1, VAAE1, VALE1, VAALE1 and their IS forms, op2
  * 1, 3, 5, 7) drop one page; VMALLE1 and ASIDE1 (op2 0, 2) drop everything, as does
- * any other form. Xt holds VA[55:12] in bits 43:0.
+ * any other form. Xt holds VA[55:12] in bits 43:0. The broadcast forms (CRm 3: IS;
+ * 1: OS; 2 and 5: the range IS and OS forms) also reach the other PEs of the
+ * shareability domain (D8.13.3), which keep no stale entry of a page another vCPU
+ * unmapped; CRm 7 and 6 are local.
  */
 function tlbi(cpu: Cpu, crm: number, op2: number, rt: number): void {
+  const broadcast = crm === 3 || crm === 1 || crm === 2 || crm === 5;
   const byVa = (crm === 3 || crm === 7) && (op2 & 1) === 1;
-  if (!byVa) return cpu.mem.flush();
+  if (!byVa) {
+    cpu.mem.flush();
+    if (broadcast) cpu.tlbBroadcast?.invalidateOthers(cpu);
+    return;
+  }
   const l = rt === 31 ? 0 : cpu.xl[rt]!;
   const h = rt === 31 ? 0 : cpu.xh[rt]!;
   const lo = l << 12;
   const hi = (((h << 12) | (l >>> 20)) << 8) >> 8; // VA[55:32], sign-extended from bit 55
   cpu.mem.flushPage(lo, hi);
+  if (broadcast) cpu.tlbBroadcast?.invalidateOthers(cpu, { lo, hi });
 }
