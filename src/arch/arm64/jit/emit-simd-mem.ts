@@ -1,6 +1,6 @@
 // SIMD&FP register loads and stores (LDR/STR B/H/S/D/Q with unsigned offset, unscaled,
 // pre/post-index and register offsets; LDP/STP S/D/Q) through an inline probe of the
-// TLB mirror (as emit-mem.ts): a miss asks the helper to fill the entry (tlb-fill.ts);
+// TLB mirror (emit-mem.ts probeUnaligned, shared with the integer loads): a miss asks the helper to fill the entry (tlb-fill.ts);
 // a miss it declines, a page-crossing access, an SP-alignment question, or a
 // misaligned access where it would fault (SCTLR.A set, or Device memory: the
 // mirror's flag) bails before any state changes, so the interpreter
@@ -8,11 +8,10 @@
 // compilers emit them (GCC's LDUR Dt of 4-byte-aligned words) and each bail costs an
 // exit. Scalar loads zero the rest of the 128-bit register.
 
-import { P, CB_ALIGNOK, type Gen } from "./gen.js";
+import { P, type Gen } from "./gen.js";
 import { W } from "./wasm-emit.js";
 import { S, simd, lane } from "./wasm-simd.js";
-import { mirrorTag, spCheck } from "./emit-mem.js";
-import { emitFill } from "./tlb-fill.js";
+import { probeUnaligned, spCheck } from "./emit-mem.js";
 import { vget, vset, type SimdEmit } from "./emit-simd-regs.js";
 
 const LOAD = [W.i64Load8U, W.i64Load16U, W.i64Load32U, W.i64Load];
@@ -51,48 +50,6 @@ function transfer(g: Gen, load: boolean, scale: number, rt: number, offset: numb
     lane(g, S.i64x2Extract, 0);
     g.mem(STORE[scale]!, 0, offset);
   }
-}
-
-/**
- * Leaves g.host = the wasm address of the `bytes` (`span` in all, pairs) at g.ta, or
- * bails: on a TLB-mirror miss the helper does not fill (tlb-fill.ts), past the page
- * end, or misaligned to `bytes` where that faults (mmu/memory.ts lookup: SCTLR.A, or a
- * Device page).
- */
-function probe(g: Gen, tlb: number, bytes: number, span: number, bail: () => void): void {
-  mirrorTag(g, tlb);
-  g.get(g.ta);
-  g.i64(-4096, -1);
-  g.op(W.i64And, W.i64Ne);
-  // The page offset past 4096 - span: the access crosses into the next page.
-  g.get(g.ta);
-  g.op(W.i32WrapI64);
-  g.i32(0xfff);
-  g.op(W.i32And);
-  g.tee(g.ib);
-  g.i32(4096 - span);
-  g.op(W.i32GtU, W.i32Or);
-  // Misaligned, and the page is Device or SCTLR.A is set.
-  g.get(g.ib);
-  g.i32(bytes - 1);
-  g.op(W.i32And);
-  g.i32(0);
-  g.op(W.i32Ne);
-  g.get(g.ia);
-  g.mem(W.i32Load, 2, 12);
-  g.get(P.CB);
-  g.mem(W.i32Load, 2, CB_ALIGNOK);
-  g.op(W.i32Eqz, W.i32Or);
-  g.i32(0);
-  g.op(W.i32Ne, W.i32And, W.i32Or);
-  g.if_();
-  emitFill(g, { write: tlb === P.WTLB, bytes, span, strict: false }, bail);
-  g.end();
-  g.get(g.ia);
-  g.mem(W.i32Load, 2, 8);
-  g.get(g.ib);
-  g.op(W.i32Add);
-  g.set(g.host);
 }
 
 /** g.ta = Xn/SP + imm (and g.tb = the written-back base for the indexed forms). */
@@ -145,7 +102,7 @@ function single(op: number, insn: number): SimdEmit | undefined {
   return (g, bail) => {
     address(g);
     spCheck(g, rn, bail);
-    probe(g, load ? P.RTLB : P.WTLB, 1 << scale, 1 << scale, bail);
+    probeUnaligned(g, load ? P.RTLB : P.WTLB, 1 << scale, 1 << scale, bail);
     transfer(g, load, scale, rt, 0);
     if (writeback) {
       g.get(g.tb);
@@ -168,7 +125,7 @@ function pair(op: number, insn: number): SimdEmit | undefined {
   return (g, bail) => {
     spCheck(g, rn, bail);
     baseImm(g, rn, imm, mode === 1);
-    probe(g, load ? P.RTLB : P.WTLB, bytes, 2 * bytes, bail);
+    probeUnaligned(g, load ? P.RTLB : P.WTLB, bytes, 2 * bytes, bail);
     transfer(g, load, scale, rt, 0);
     transfer(g, load, scale, rt2, bytes);
     if (mode === 1 || mode === 3) {
