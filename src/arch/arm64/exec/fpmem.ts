@@ -218,19 +218,18 @@ function transferInPage(
   cpu: Cpu,
   lo: number,
   hi: number,
-  bytes: number,
   load: boolean,
   t: number,
   rpt: number,
+  elements: number,
   selem: number,
   ebytes: number,
 ): boolean {
   const mem = cpu.mem;
-  let a = mem.bulk(lo, hi, bytes, !load);
+  let a = mem.bulk(lo, hi, rpt * elements * selem * ebytes, !load);
   if (a < 0) return false;
   const view = mem.views[mem.bulkIndex]!;
   const regs = cpu.vregs;
-  const elements = bytes / (rpt * selem * ebytes);
   for (let r = 0; r < rpt; r++) {
     for (let e = 0; e < elements; e++) {
       let o = ((t + r) % 32) * 16 + e * ebytes;
@@ -269,9 +268,9 @@ function multiple(cpu: Cpu, insn: number): void {
   let lo = cpu.xl[s]!;
   let hi = cpu.xh[s]!;
   if (rn === 31 && (lo & 15) !== 0 && cpu.spCheck) cpu.spAlignmentFault();
-  const bytes = rpt * elements * selem * ebytes;
-  if ((lo & (ebytes - 1)) === 0 && transferInPage(cpu, lo, hi, bytes, load, t, rpt, selem, ebytes))
-    return postIndex(cpu, insn, s, bytes);
+  const aligned = (lo & (ebytes - 1)) === 0;
+  if (aligned && transferInPage(cpu, lo, hi, load, t, rpt, elements, selem, ebytes))
+    return postIndex(cpu, insn, s, rpt * elements * selem * ebytes);
   let total = 0;
   for (let r = 0; r < rpt; r++) {
     for (let e = 0; e < elements; e++) {

@@ -148,14 +148,7 @@ function emitLoadExclusivePair(g: Gen, insn: number, bail: () => void): void {
     g.mem(W.i64Load, 0, 0);
     g.set(g.tc);
     mark(g, 8, g.tc);
-    g.get(g.tc);
-    g.i64(-1, 0);
-    g.op(W.i64And);
-    g.setX(rt);
-    g.get(g.tc);
-    g.i64(32, 0);
-    g.op(W.i64ShrU);
-    g.setX(rt2);
+    splitWords(g, g.tc, rt, rt2);
     return;
   }
   probe(g, P.RTLB, -4096 | 15, -1, bail);
@@ -309,14 +302,7 @@ function emitCasp(g: Gen, insn: number, bail: () => void): void {
     pairWords(g, rt);
     g.mem(W.i64Store, 0, 0);
     g.end();
-    g.get(g.tc);
-    g.i64(-1, 0);
-    g.op(W.i64And);
-    g.setX(rs);
-    g.get(g.tc);
-    g.i64(32, 0);
-    g.op(W.i64ShrU);
-    g.setX(rs + 1);
+    splitWords(g, g.tc, rs, rs + 1);
     return;
   }
   probeRmw(g, 16, bail);
@@ -342,6 +328,18 @@ function emitCasp(g: Gen, insn: number, bail: () => void): void {
   g.setX(rs);
   g.get(g.td);
   g.setX(rs + 1);
+}
+
+/** The 64-bit `local` as two words: the low one into `lo`, the high one into `hi` (W regs). */
+function splitWords(g: Gen, local: number, lo: number, hi: number): void {
+  g.get(local);
+  g.i64(-1, 0);
+  g.op(W.i64And);
+  g.setX(lo);
+  g.get(local);
+  g.i64(32, 0);
+  g.op(W.i64ShrU);
+  g.setX(hi);
 }
 
 /** Pushes W(r) | W(r + 1) << 32 (a CASP word pair as one doubleword). */
