@@ -12,9 +12,10 @@ import { layout, reserved, s32, u16, u32, u64, u8 } from "../../lib/layout.js";
 export const ReplyHeader = layout({ error: u32 });
 
 /**
- * The error data of VM_SET_TIME_BASE (and VM_SET_FIRMWARE_MEM, not implemented here):
- * the hypervisor's error_t behind the RM error, ARGUMENT_INVALID when no hypercall was
- * made (the public RM's vm_mgnt.c: rm_reply_error(..., &hvc_err, 4) on every error).
+ * The error data of VM_SET_TIME_BASE: the hypervisor's error_t behind the RM error,
+ * ARGUMENT_INVALID when no hypercall was made (the public RM's vm_mgnt.c:
+ * rm_reply_error(..., &hvc_err, 4) on every error). The public RM's VM_SET_FIRMWARE_MEM
+ * replies the same way; this RM has no such call, so it is the only user here.
  */
 export const HypErrorData = layout({ hypError: s32 });
 
