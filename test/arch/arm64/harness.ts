@@ -113,6 +113,37 @@ export interface Machine {
 }
 
 /** A system-mode CPU at EL1 with `code` loaded at the RAM base. */
+/** What a vector entry records by default: ESR/FAR/ELR/SPSR_EL1 in X20-X23. */
+export const RECORD_EXCEPTION =
+  "mrs x20, esr_el1\n mrs x21, far_el1\n mrs x22, elr_el1\n mrs x23, spsr_el1";
+
+/**
+ * An EL1 program with VBAR_EL1 at a table of 16 vectors, entry n being `vector(n)` (by
+ * default RECORD_EXCEPTION, then HVC #0x100+n); then `main`, the end marker HVC #0x77,
+ * and `after` (code `main` may branch to).
+ */
+export function withVectors(
+  main: string,
+  options: { readonly vector?: (n: number) => string; readonly after?: string } = {},
+): Uint8Array {
+  const vector = options.vector ?? ((n) => `${RECORD_EXCEPTION}\n hvc #${0x100 + n}`);
+  const entries = Array.from({ length: 16 }, (_, n) => `.balign 128\n ${vector(n)}`).join("\n");
+  return assemble(`
+  b main
+  .balign 2048
+vectors:
+${entries}
+main:
+  adr x0, vectors
+  msr vbar_el1, x0
+  isb
+${main}
+  hvc #0x77
+${options.after ?? ""}
+  .ltorg
+`);
+}
+
 export function machine(code: Uint8Array, options: Partial<CpuOptions> = {}): Machine {
   const mem = flatMemory();
   mem.bytes.set(code, 0);

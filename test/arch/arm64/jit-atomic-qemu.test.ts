@@ -14,17 +14,7 @@ import assert from "node:assert/strict";
 import { diffProgram, firstDivergence, haveQemu, SKIP_NO_QEMU, type CpuObserver } from "./qemu.js";
 import { countCallouts, type Counts } from "./bench/callout-counts.js";
 import { getDecoder } from "../../../src/arch/arm64/interp.js";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./rng.js";
 
 const SIZES = [
   ["b", "w", 1],

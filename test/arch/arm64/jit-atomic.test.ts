@@ -14,11 +14,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assemble, flatMemory, haveAssembler, SKIP_NO_AS, RAM_BASE, machine } from "./harness.js";
+import {
+  assemble,
+  withVectors,
+  flatMemory,
+  haveAssembler,
+  SKIP_NO_AS,
+  RAM_BASE,
+  machine,
+} from "./harness.js";
 import { createCpu, type Arm64CpuExt } from "../../../src/arch/arm64/index.js";
 import { assertRanIn, cpuJit, TIERS, type Tier } from "../../tiers.js";
 import { countCallouts, type Counts } from "./bench/callout-counts.js";
 import { getDecoder } from "../../../src/arch/arm64/interp.js";
+import { rng } from "./rng.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
 
@@ -26,27 +35,16 @@ const skip = !haveAssembler() && SKIP_NO_AS;
 const DATA = RAM_BASE + 0x20000;
 const ATOMIC_OPS = new Set([129, 202, 203, 204, 205, 208, 209, 210, 211]);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Synchronous exceptions from EL1 (vector 0x200): X25 = ror(X25 ^ ESR, 7) ^ FAR, X26
  * counts them, and the handler returns past a faulting instruction (an SVC's ELR is
  * already past it). The other vectors end the run with HVC 0x100 + their index.
  */
 function program(body: string): Uint8Array {
-  const entries = Array.from({ length: 16 }, (_, i) =>
-    i === 4
-      ? `.balign 128
-  mrs x20, esr_el1
+  return withVectors(body, {
+    vector: (n) =>
+      n === 4
+        ? `  mrs x20, esr_el1
   mrs x21, far_el1
   eor x25, x25, x20
   ror x25, x25, #7
@@ -59,21 +57,8 @@ function program(body: string): Uint8Array {
   csel x22, x22, x20, eq
   msr elr_el1, x22
   eret`
-      : `.balign 128\n hvc #${0x100 + i}`,
-  ).join("\n");
-  return assemble(`
-  b main
-  .balign 2048
-vectors:
-${entries}
-main:
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-${body}
-  hvc #0x77
-  .ltorg
-`);
+        : `hvc #${0x100 + n}`,
+  });
 }
 
 const SIZES = [

@@ -9,7 +9,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { machine, assemble, haveAssembler, SKIP_NO_AS, RAM_BASE } from "./harness.js";
+import { machine, withVectors, haveAssembler, SKIP_NO_AS, RAM_BASE } from "./harness.js";
 import type { Arm64Cpu } from "../../../src/arch/arm64/index.js";
 import { cpuJit, TIERS, assertRanIn, type Tier } from "../../tiers.js";
 
@@ -18,27 +18,10 @@ const BUFFER = RAM_BASE + 0x10000;
 const LOOPS = 50;
 
 /** Every vector entry reports ESR/ELR/SPSR in X20, X22, X23 and HVCs 0x100 + its index. */
-function withVectors(main: string): Uint8Array {
-  const entries = Array.from(
-    { length: 16 },
-    (_, i) =>
-      `.balign 128\n mrs x20, esr_el1\n mrs x22, elr_el1\n mrs x23, spsr_el1\n hvc #${0x100 + i}`,
-  ).join("\n");
-  return assemble(`
-  b main
-  .balign 2048
-vectors:
-${entries}
-main:
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-  ldr x11, =${BUFFER}
-  mov x10, #0
-${main}
-  hvc #0x77
-  .ltorg
-`);
+function program(main: string): Uint8Array {
+  return withVectors(`  ldr x11, =${BUFFER}\n  mov x10, #0\n${main}`, {
+    vector: (n) => `mrs x20, esr_el1\n mrs x22, elr_el1\n mrs x23, spsr_el1\n hvc #${0x100 + n}`,
+  });
 }
 
 interface Outcome {
@@ -61,7 +44,7 @@ function runIn(
   slice: number,
 ): Outcome {
   const made: { cpu?: Arm64Cpu } = {};
-  const m = machine(withVectors(main), {
+  const m = machine(program(main), {
     jit: cpuJit(tier),
     counter: () => BigInt(made.cpu!.instructionsRetired),
   });

@@ -6,7 +6,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { machine, assemble, haveAssembler, SKIP_NO_AS } from "./harness.js";
+import { machine, withVectors, haveAssembler, SKIP_NO_AS } from "./harness.js";
 import { cpuJit, TIERS, assertRanIn, type Tier } from "../../tiers.js";
 import { countCallouts } from "./bench/callout-counts.js";
 
@@ -14,23 +14,9 @@ const skip = !haveAssembler() && SKIP_NO_AS;
 
 /** Every vector entry reports ESR and ELR in X20, X22 and HVCs 0x100 + its index. */
 function program(main: string): Uint8Array {
-  const entries = Array.from(
-    { length: 16 },
-    (_, i) => `.balign 128\n mrs x20, esr_el1\n mrs x22, elr_el1\n hvc #${0x100 + i}`,
-  ).join("\n");
-  return assemble(`
-  b main
-  .balign 2048
-vectors:
-${entries}
-main:
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-${main}
-  hvc #0x77
-  .ltorg
-`);
+  return withVectors(main, {
+    vector: (n) => `mrs x20, esr_el1\n mrs x22, elr_el1\n hvc #${0x100 + n}`,
+  });
 }
 
 interface Outcome {

@@ -4,33 +4,17 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { machine, assemble, haveAssembler, SKIP_NO_AS, type Machine } from "./harness.js";
+import {
+  assemble,
+  machine,
+  haveAssembler,
+  SKIP_NO_AS,
+  withVectors,
+  type Machine,
+} from "./harness.js";
 import { TIERS, cpuJit } from "../../tiers.js";
 
 const skip = !haveAssembler() && SKIP_NO_AS;
-
-/** A program with a vector table whose every entry reports ESR/FAR/ELR/SPSR in X20-X23 and HVCs 0x100+n. */
-function withVectors(main: string, after = ""): Uint8Array {
-  const entries = Array.from(
-    { length: 16 },
-    (_, i) =>
-      `.balign 128\n mrs x20, esr_el1\n mrs x21, far_el1\n mrs x22, elr_el1\n mrs x23, spsr_el1\n hvc #${0x100 + i}`,
-  ).join("\n");
-  return assemble(`
-  b main
-  .balign 2048
-vectors:
-${entries}
-main:
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-${main}
-  hvc #0x77
-${after}
-  .ltorg
-`);
-}
 
 function runTo(m: Machine, imm: number, budget = 10000): void {
   const exit = m.cpu.run(budget);
